@@ -1,0 +1,3 @@
+from mediaplan.cli import app
+
+app(prog_name="mediaplan")

@@ -1,0 +1,1 @@
+"""The editorial calendar: recurring columns, planned pieces, deliveries and iCal feeds."""

@@ -1,0 +1,477 @@
+"""The `mediaplan` command: a stable contract for users, cron jobs and outside checks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mediaplan.vocab import CHANNELS, FORMATS, label
+
+app = typer.Typer(help="mediaplan: theo dõi và lập kế hoạch truyền thông Nghị quyết 71-NQ/TW.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+calendar_app = typer.Typer(help="Lịch biên tập: chuyên mục định kỳ, tin bài kế hoạch, iCal.", no_args_is_help=True)
+report_app = typer.Typer(help="Báo cáo tháng: tạo và gửi e-mail.", no_args_is_help=True)
+items_app = typer.Typer(help="Tin, bài đã thu thập.", no_args_is_help=True)
+sources_app = typer.Typer(help="Nguồn thu thập và tình trạng của chúng.", no_args_is_help=True)
+targets_app = typer.Typer(help="Chỉ tiêu của Kế hoạch (số liệu nhập tay).", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(report_app, name="report")
+app.add_typer(items_app, name="items")
+app.add_typer(sources_app, name="sources")
+app.add_typer(targets_app, name="targets")
+
+console = Console()
+err = Console(stderr=True)
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _fail(message: str, code: int = 1):
+    err.print(f"[red]Lỗi:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _month(value: str) -> str:
+    try:
+        datetime.strptime(value, "%Y-%m")
+    except ValueError:
+        _fail(f"tháng không hợp lệ {value!r}: dùng dạng YYYY-MM, ví dụ 2026-11")
+    return value
+
+
+@app.command()
+def init():
+    """Migrate the database and load (or refresh) the plan data. Safe to run again."""
+    from mediaplan.db import migrate, session_scope
+    from mediaplan.plans import PlanError, current_plan
+    from mediaplan.plans.sync import sync_plan
+    from mediaplan.settings import get_settings
+
+    try:
+        plan = current_plan()
+    except PlanError as exc:
+        _fail(str(exc))
+    migrate()
+    with session_scope() as session:
+        counts = sync_plan(session, plan)
+    console.print(f"Cơ sở dữ liệu: {get_settings().db_url}")
+    console.print(f"Kế hoạch [bold]{plan.meta.key}[/]: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@app.command()
+def crawl(
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Source or outlet key (repeatable); default: all enabled sources.")] = None,
+    url: Annotated[Optional[str], typer.Option(help="Ad-hoc source URL.")] = None,
+    kind: Annotated[Optional[str], typer.Option(help="Ad-hoc source kind: rss, sitemap, page or youtube.")] = None,
+    outlet: Annotated[Optional[str], typer.Option(help="Outlet key the ad-hoc source belongs to.")] = None,
+    snapshot: Annotated[Optional[str], typer.Option(help="Route requests to this local snapshot server (offline use).")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+):
+    """Crawl once and print new, updated, unchanged and failed items per source."""
+    from mediaplan.crawler.run import adhoc_source, run_crawl
+
+    keys = list(source or [])
+    if url or kind or outlet:
+        if not (url and kind and outlet):
+            _fail("--url, --kind và --outlet phải đi cùng nhau")
+        if kind not in ("rss", "sitemap", "page", "youtube"):
+            _fail(f"--kind {kind!r}: chọn rss, sitemap, page hoặc youtube")
+        try:
+            keys.append(adhoc_source(url, kind, outlet))
+        except KeyError as exc:
+            _fail(str(exc.args[0]))
+    try:
+        result = run_crawl(keys or None, snapshot_url=snapshot, show_progress=progress)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    table = Table(title=f"Lượt thu thập #{result['run_id']}")
+    for col in ("nguồn", "mới", "cập nhật", "không đổi", "lỗi"):
+        table.add_column(col, justify="left" if col == "nguồn" else "right")
+    for key, c in result["sources"].items():
+        table.add_row(key, str(c["new"]), str(c["updated"]), str(c["unchanged"]), str(c["failed"]))
+    console.print(table)
+    for key, c in result["sources"].items():
+        for e in c["errors"][:3]:
+            console.print(f"  [yellow]{key}[/]: {e}")
+    for note in result["notes"]:
+        console.print(f"  [dim]{note}[/]")
+
+
+@app.command()
+def classify(
+    all_: Annotated[bool, typer.Option("--all", help="Re-classify every item (manual labels are kept).")] = False,
+    since: Annotated[Optional[str], typer.Option(help="Only items published on or after this date (YYYY-MM-DD).")] = None,
+):
+    """Classify stored items: themes with evidence, flags, format, entities, near-duplicate clusters."""
+    from mediaplan.db import session_scope
+    from mediaplan.nlp.pipeline import classify_items
+
+    when = None
+    if since:
+        try:
+            when = datetime.combine(date.fromisoformat(since), datetime.min.time(), TZ).astimezone(timezone.utc)
+        except ValueError:
+            _fail(f"--since {since!r}: dùng dạng YYYY-MM-DD")
+    with session_scope() as session:
+        counts = classify_items(session, everything=all_, since=when, show_progress=True)
+    console.print(f"Đã phân loại {counts['items']} tin, bài: giáo dục {counts['education']}, NQ 71 {counts['nq71']}")
+    for code, n in sorted(counts["themes"].items(), key=lambda x: -x[1]):
+        console.print(f"  {code}: {n}")
+
+
+def _read_text(file: str | None) -> str:
+    if file in (None, "-"):
+        return sys.stdin.read()
+    path = Path(file)
+    if not path.exists():
+        _fail(f"không có tệp {file}")
+    return path.read_text(encoding="utf-8")
+
+
+@app.command("classify-text")
+def classify_text(
+    file: Annotated[Optional[str], typer.Argument(help="Text file (title on the first line, body below), or - for stdin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help='Batch: one {"id","title","text"} per line.')] = None,
+):
+    """Classify a text without storing it, through the same pipeline as stored items."""
+    from mediaplan.nlp.pipeline import get_classifier
+
+    clf = get_classifier()
+    if jsonl is not None:
+        if not jsonl.exists():
+            _fail(f"không có tệp {jsonl}")
+        with jsonl.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                    result = clf.classify(row.get("title", ""), "", row.get("text", "")).to_json()
+                    out = {"id": row.get("id"), **result}
+                except (json.JSONDecodeError, AttributeError) as exc:
+                    out = {"id": None, "error": f"dòng {n}: {exc}"}
+                sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        return
+    text = _read_text(file)
+    title, _, body = text.strip("\ufeff").partition("\n")
+    result = clf.classify(title.strip(), "", body.strip()).to_json()
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+        return
+    console.print(f"giáo dục: {result['education']}  NQ 71: {result['nq71']}  định dạng: {label('format', result['format'])}")
+    for t in result["themes"]:
+        console.print(f"  [bold]{t['code']}[/] {t['score']}: " + ", ".join(e["text"] for e in t["evidence"][:6]))
+
+
+EXPORT_FIELDS = ["id", "url", "outlet", "source", "kind", "channel", "format", "title", "sapo", "body", "author",
+                 "published_at", "themes", "education", "nq71", "cluster_id"]
+
+
+@items_app.command("export")
+def items_export(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or xlsx.")] = "jsonl",
+    month: Annotated[Optional[str], typer.Option(help="Only items published in this month (YYYY-MM).")] = None,
+    theme: Annotated[Optional[str], typer.Option(help="Only items with this theme code.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output file (default: standard output; required for xlsx).")] = None,
+):
+    """Export items with their labels."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from mediaplan.calendar.month import month_bounds
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Item
+
+    if fmt not in ("jsonl", "csv", "xlsx"):
+        _fail("--format: jsonl, csv hoặc xlsx")
+    if fmt == "xlsx" and out is None:
+        _fail("xlsx cần --out FILE")
+    with session_scope() as session:
+        query = select(Item).options(selectinload(Item.themes), selectinload(Item.outlet), selectinload(Item.source)).order_by(Item.published_at, Item.id)
+        if month:
+            start, end = month_bounds(_month(month))
+            query = query.where(Item.published_at >= start, Item.published_at < end)
+        rows = []
+        for i in session.scalars(query):
+            codes = sorted(t.theme_code for t in i.themes if not t.removed)
+            if theme and theme not in codes:
+                continue
+            rows.append({"id": i.id, "url": i.url, "outlet": i.outlet.key, "source": i.source.key if i.source else None,
+                         "kind": i.kind, "channel": i.channel, "format": i.format, "title": i.title, "sapo": i.sapo,
+                         "body": i.body, "author": i.author,
+                         "published_at": i.published_at.astimezone(TZ).isoformat() if i.published_at else None,
+                         "themes": codes, "education": bool(i.education), "nq71": bool(i.nq71), "cluster_id": i.cluster_id})
+    if fmt == "jsonl":
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS)
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({**r, "themes": ";".join(r["themes"])})
+        text = buf.getvalue()
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "items"
+        ws.append(EXPORT_FIELDS)
+        for r in rows:
+            ws.append([";".join(r[f]) if f == "themes" else r[f] for f in EXPORT_FIELDS])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(out)
+        err.print(f"{len(rows)} tin, bài → {out}")
+        return
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        err.print(f"{len(rows)} tin, bài → {out}")
+    else:
+        sys.stdout.write(text)
+
+
+@sources_app.command("list")
+def sources_list():
+    """Each source's kind, interval, last success, last error and failures in a row."""
+    from sqlalchemy import func, select
+
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Item, Source, utcnow
+
+    table = Table(title="Nguồn thu thập")
+    for col in ("nguồn", "loại", "chu kỳ", "thành công gần nhất", "lỗi liên tiếp", "7 ngày", "30 ngày", "lỗi gần nhất"):
+        table.add_column(col)
+    now = utcnow()
+    with session_scope() as session:
+        for s in session.scalars(select(Source).order_by(Source.key)):
+            n7 = session.scalar(select(func.count(Item.id)).where(Item.source_id == s.id, Item.fetched_at >= now - timedelta(days=7)))
+            n30 = session.scalar(select(func.count(Item.id)).where(Item.source_id == s.id, Item.fetched_at >= now - timedelta(days=30)))
+            table.add_row(s.key + ("" if s.enabled else " (tắt)"), s.kind, f"{s.interval_minutes} phút",
+                          s.last_success_at.astimezone(TZ).strftime("%d/%m %H:%M") if s.last_success_at else "—",
+                          str(s.consecutive_failures), str(n7), str(n30), (s.last_error or "")[:60])
+    console.print(table)
+
+
+@targets_app.command("set")
+def targets_set(
+    key: Annotated[str, typer.Argument(help="Target key, e.g. staff_trained_2030.")],
+    value: Annotated[float, typer.Option(help="The figure (a ratio 0–1 for percentages).")],
+    evidence: Annotated[str, typer.Option(help="Where the figure comes from (document number, list).")],
+    as_of: Annotated[Optional[str], typer.Option(help="Date of the figure, YYYY-MM-DD (default today).")] = None,
+    by: Annotated[str, typer.Option(help="Who enters it.")] = "sgddt",
+):
+    """Enter a hand-counted figure for a target, with its evidence."""
+    from sqlalchemy import select
+
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Target, TargetValue
+
+    try:
+        when = date.fromisoformat(as_of) if as_of else datetime.now(TZ).date()
+    except ValueError:
+        _fail(f"--as-of {as_of!r}: dùng dạng YYYY-MM-DD")
+    with session_scope() as session:
+        target = session.scalar(select(Target).where(Target.key == key))
+        if target is None:
+            _fail(f"không có chỉ tiêu {key!r}")
+        if target.unit == "ratio" and not 0 <= value <= 1:
+            _fail("tỷ lệ phải trong khoảng 0–1 (ví dụ 0.45 cho 45%)")
+        session.add(TargetValue(target_key=key, as_of=when, value=value, evidence=evidence, entered_by=by))
+    console.print(f"Đã ghi {key} = {value} ({when})")
+
+
+# --- calendar ---------------------------------------------------------------------------------
+
+WEEKDAYS = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
+
+
+@calendar_app.command("add-column")
+def calendar_add_column(
+    name: Annotated[str, typer.Argument(help="Column name (chuyên mục).")],
+    outlet: Annotated[str, typer.Option(help="Outlet key.")],
+    platform: Annotated[str, typer.Option(help=f"Channel code: {', '.join(CHANNELS)}.")],
+    fmt: Annotated[str, typer.Option("--format", help=f"Format code: {', '.join(FORMATS)}.")],
+    dtstart: Annotated[str, typer.Option(help="First slot, local time (Asia/Ho_Chi_Minh), e.g. 2026-09-03T07:00.")],
+    rrule: Annotated[Optional[str], typer.Option(help="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TH.")] = None,
+    weekly: Annotated[Optional[str], typer.Option(help="Shortcut: weekly on these days, e.g. TH or MO,TH.")] = None,
+    theme: Annotated[Optional[list[str]], typer.Option("--theme", help="Default theme code (repeatable).")] = None,
+    assignee: Annotated[Optional[str], typer.Option(help="Default assignee.")] = None,
+    duration: Annotated[int, typer.Option(help="Slot length in minutes.")] = 60,
+    lead_days: Annotated[int, typer.Option(help="Due date = slot minus this many days.")] = 2,
+    horizon: Annotated[int, typer.Option(help="Create planned pieces for this many days ahead.")] = 120,
+):
+    """Add (or update) a recurring column and create its planned pieces."""
+    from mediaplan.calendar.series import CalendarError, add_column, ensure_pieces
+    from mediaplan.db import session_scope
+    from mediaplan.plans import current_plan
+
+    if weekly:
+        days = [d.strip().upper() for d in weekly.split(",")]
+        if not set(days) <= WEEKDAYS:
+            _fail(f"--weekly {weekly!r}: dùng MO, TU, WE, TH, FR, SA, SU")
+        rrule = f"FREQ=WEEKLY;BYDAY={','.join(days)}"
+    if not rrule:
+        _fail("cần --rrule hoặc --weekly")
+    try:
+        start = datetime.fromisoformat(dtstart)
+    except ValueError:
+        _fail(f"--dtstart {dtstart!r}: dùng dạng 2026-09-03T07:00")
+    unknown = set(theme or []) - set(current_plan().theme_codes)
+    if unknown:
+        _fail(f"mã chủ đề không có trong kế hoạch: {', '.join(sorted(unknown))}")
+    try:
+        with session_scope() as session:
+            column = add_column(session, name, outlet, platform, fmt, rrule, start, theme, assignee, duration, lead_days)
+            today = datetime.now(TZ).date()
+            created = ensure_pieces(session, min(today, start.date()), today + timedelta(days=horizon))
+            cid = column.id
+    except CalendarError as exc:
+        _fail(str(exc))
+    console.print(f"Chuyên mục #{cid} “{name}”: {rrule}; đã tạo {created} tin, bài kế hoạch")
+
+
+@calendar_app.command("list")
+def calendar_list(month: Annotated[str, typer.Option(help="Month, YYYY-MM.")]):
+    """Planned pieces and key dates of a month, with what was published."""
+    from mediaplan.calendar.month import month_view
+    from mediaplan.db import session_scope
+
+    with session_scope() as session:
+        days = month_view(session, _month(month))
+        table = Table(title=f"Lịch biên tập tháng {month}")
+        for col in ("ngày", "giờ", "tin, bài", "định dạng", "kênh", "phụ trách", "trạng thái", "đã đăng"):
+            table.add_column(col)
+        for d in days:
+            for kd in d.key_dates:
+                table.add_row(f"{d.day:%d/%m}", "", f"[magenta]★ {kd.name}[/]", "", "", "", "", "")
+            for p in d.pieces:
+                delivered = ", ".join(f"#{x.item_id}" for x in p.deliveries)
+                table.add_row(f"{d.day:%d/%m}", f"{p.publish_at.astimezone(TZ):%H:%M}", p.title, label("format", p.format),
+                              label("channel", p.channel), p.assignee or "—", label("status", p.status), delivered)
+        console.print(table)
+
+
+@calendar_app.command("link")
+def calendar_link():
+    """Link published items to the planned pieces they deliver."""
+    from mediaplan.calendar.linking import link_deliveries
+    from mediaplan.db import session_scope
+
+    with session_scope() as session:
+        n = link_deliveries(session)
+    console.print(f"Đã liên kết {n} tin, bài kế hoạch với tin, bài đã đăng")
+
+
+@calendar_app.command("ical")
+def calendar_ical(
+    out: Annotated[Path, typer.Option(help="Output .ics file.")],
+    outlet: Annotated[Optional[str], typer.Option(help="Only this outlet.")] = None,
+    theme: Annotated[Optional[str], typer.Option(help="Only this theme.")] = None,
+    user: Annotated[Optional[str], typer.Option(help="Only this assignee.")] = None,
+):
+    """Write the calendar as an iCal feed (the same feed the web app serves)."""
+    from mediaplan.calendar.ical import build_feed
+    from mediaplan.db import session_scope
+
+    with session_scope() as session:
+        cal = build_feed(session, outlet_key=outlet, assignee=user, theme=theme)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(cal.to_ical())
+    console.print(f"Đã ghi {out}")
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+@report_app.command("build")
+def report_build(
+    month: Annotated[str, typer.Option(help="Month, YYYY-MM.")],
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),
+):
+    """Write report.html and report.xlsx for a month."""
+    from mediaplan.db import session_scope
+    from mediaplan.reports.build import build_report
+
+    with session_scope() as session:
+        _, figures = build_report(session, _month(month), out)
+    t = figures["totals"]
+    console.print(f"Báo cáo tháng {month}: {t['education']} tin, bài giáo dục, {t['nq71']} nêu NQ 71 → {out}/report.html, {out}/report.xlsx")
+
+
+@report_app.command("send")
+def report_send(
+    month: Annotated[str, typer.Option(help="Month, YYYY-MM.")],
+    to: Annotated[Optional[list[str]], typer.Option("--to", help="Recipient (repeatable); default MEDIAPLAN_REPORT_RECIPIENTS.")] = None,
+    out: Annotated[Path, typer.Option(help="Where to build the report if it was not built yet.")] = Path("out"),
+):
+    """E-mail the month's report; never twice to the same recipient for the same month."""
+    from sqlalchemy import select
+
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Report
+    from mediaplan.reports.build import build_report
+    from mediaplan.reports.mail import send_report
+    from mediaplan.settings import get_settings
+
+    settings = get_settings()
+    recipients = list(to or settings.report_recipients)
+    if not recipients:
+        _fail("chưa có người nhận: dùng --to hoặc đặt MEDIAPLAN_REPORT_RECIPIENTS")
+    with session_scope() as session:
+        if session.scalar(select(Report).where(Report.period == _month(month))) is None:
+            build_report(session, month, out / month)
+            session.commit()
+        result = send_report(session, settings, month, recipients)
+    console.print(f"Đã gửi: {len(result['sent'])}; bỏ qua (đã gửi trước đó): {len(result['skipped'])}; lỗi: {len(result['failed'])}")
+    if result["failed"]:
+        raise typer.Exit(2)
+
+
+# --- long-running -----------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Bind address.")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port.")] = None,
+):
+    """Run the web app (dashboard, items, item page, calendar) on 127.0.0.1:8000."""
+    import uvicorn
+
+    from mediaplan.settings import get_settings
+
+    s = get_settings()
+    uvicorn.run("mediaplan.web.app:create_app", factory=True, host=host or s.web_host, port=port or s.web_port)
+
+
+@app.command()
+def scheduler():
+    """Crawl each source on its interval, classify, and send the monthly report on day 1 at 08:00."""
+    from mediaplan.scheduler import run_forever
+
+    run_forever()
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Where to write the report.")] = Path("out"),
+):
+    """Run the whole path offline: snapshot server, crawl, classify, plan, report, e-mail."""
+    from mediaplan.demo import run_demo
+
+    run_demo(out)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Collecting items from the plan's sources: Scrapy spiders, extraction, storage, health."""

@@ -1,0 +1,173 @@
+"""Run one crawl: pick the sources, start Scrapy, store items, record health and a crawl-run row.
+
+Scrapy's reactor runs once per process, so long-lived callers (the scheduler, the
+demo's second crawl) start `mediaplan crawl` as a child process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from datetime import timedelta
+
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from sqlalchemy import select
+
+from mediaplan.crawler import store
+from mediaplan.crawler.spider import SOURCE_ERROR, SOURCE_OK, SUPPORTED_KINDS, SourceSpider
+from mediaplan.db import session_scope
+from mediaplan.db.schema import Outlet, Source, utcnow
+from mediaplan.settings import get_settings
+
+BACKOFF_AFTER = 5  # failures in a row before a source is backed off
+
+
+class StorePipeline:
+    """Writes each item in its own transaction: a killed crawl loses at most the item in flight."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.data_dir = get_settings().data_dir
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        spider = self.crawler.spider
+        with session_scope() as session:
+            outcome = store.upsert_item(session, item, self.data_dir)
+        spider._count(item.source_key, outcome)
+        spider.known[item.canonical_url] = item.published_at
+        return item
+
+
+def scrapy_settings(snapshot_url: str | None = None) -> dict:
+    s = get_settings()
+    delay = s.download_delay
+    snapshot = snapshot_url if snapshot_url is not None else s.snapshot_url
+    settings = {
+        "USER_AGENT": s.user_agent,
+        "ROBOTSTXT_OBEY": True,
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": max(delay, 0.01),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+        "DOWNLOAD_DELAY": delay,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": s.concurrent_per_site,
+        "DOWNLOAD_MAXSIZE": s.max_body_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "DOWNLOAD_TIMEOUT": 30,
+        "RETRY_TIMES": 2,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+        "REDIRECT_MAX_TIMES": 5,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "ERROR",
+        "ITEM_PIPELINES": {StorePipeline: 300},
+        "DOWNLOADER_MIDDLEWARES": {"mediaplan.crawler.middlewares.SnapshotRoute": 950},
+        "MEDIAPLAN_SNAPSHOT_URL": snapshot,
+    }
+    if snapshot:  # the snapshot server is our own process on loopback: no need to pace requests to it
+        settings.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_START_DELAY=0.01, AUTOTHROTTLE_MAX_DELAY=0.5)
+    return settings
+
+
+def adhoc_source(url: str, kind: str, outlet_key: str) -> str:
+    """Register an ad-hoc source (same machinery as planned ones) and return its key."""
+    with session_scope() as session:
+        outlet = session.scalar(select(Outlet).where(Outlet.key == outlet_key))
+        if outlet is None:
+            raise KeyError(f"unknown outlet {outlet_key!r}")
+        key = f"adhoc-{hashlib.sha1(f'{kind} {url}'.encode()).hexdigest()[:10]}"
+        if session.scalar(select(Source).where(Source.key == key)) is None:
+            channel = "tv" if kind == "youtube" else ("online" if outlet.kind == "press" else "portal")
+            session.add(Source(key=key, outlet_id=outlet.id, kind=kind, url=url, channel=channel, adhoc=True,
+                               platform="youtube" if kind == "youtube" else None))
+        return key
+
+
+def select_sources(keys: list[str] | None) -> tuple[list[dict], list[str]]:
+    """Sources to crawl (by source or outlet key), and notes about those skipped."""
+    notes: list[str] = []
+    now = utcnow()
+    chosen: list[dict] = []
+    with session_scope() as session:
+        query = select(Source).join(Outlet)
+        sources = session.scalars(query.order_by(Source.key)).all()
+        if keys:
+            unknown = set(keys) - {s.key for s in sources} - {s.outlet.key for s in sources}
+            if unknown:
+                raise KeyError(f"unknown source or outlet: {', '.join(sorted(unknown))}")
+            sources = [s for s in sources if s.key in keys or s.outlet.key in keys]
+        else:
+            sources = [s for s in sources if not s.adhoc]
+        for s in sources:
+            if not s.enabled and not (keys and s.key in keys):
+                notes.append(f"{s.key}: tắt (disabled)")
+                continue
+            if s.kind not in SUPPORTED_KINDS:
+                notes.append(f"{s.key}: loại nguồn {s.kind!r} chưa được hỗ trợ")
+                continue
+            if s.consecutive_failures >= BACKOFF_AFTER and s.last_error_at:
+                wait = timedelta(minutes=s.interval_minutes * 2 ** min(s.consecutive_failures - BACKOFF_AFTER, 5))
+                if now - s.last_error_at < min(wait, timedelta(days=1)):
+                    notes.append(f"{s.key}: tạm dừng sau {s.consecutive_failures} lần lỗi liên tiếp")
+                    continue
+            chosen.append({
+                "key": s.key, "kind": s.kind, "url": s.url, "channel": s.channel,
+                "profile": s.outlet.profile, "article_pattern": (s.config or {}).get("article_pattern"),
+                "next_page": (s.config or {}).get("next_page"),
+            })
+    return chosen, notes
+
+
+def run_crawl(keys: list[str] | None = None, snapshot_url: str | None = None, show_progress: bool = True) -> dict:
+    """Crawl once in this process; returns {"run_id", "sources": {key: counts}, "notes"}."""
+    sources, notes = select_sources(keys)
+    summary: dict = {s["key"]: {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "errors": []} for s in sources}
+    with session_scope() as session:
+        run_id = store.start_run(session)
+        known = store.known_urls(session)
+    if sources:
+        process = CrawlerProcess({**scrapy_settings(snapshot_url), "LOG_INSTALL_ROOT_HANDLER": False})
+        crawler = process.create_crawler(SourceSpider)
+        ok: set[str] = set()
+        failed_roots: dict[str, str] = {}
+        crawler.signals.connect(lambda source: ok.add(source), signal=SOURCE_OK)
+        crawler.signals.connect(
+            lambda source, message, root: failed_roots.setdefault(source, message) if root else None,
+            signal=SOURCE_ERROR,
+        )
+        progress = Progress(SpinnerColumn(), TextColumn("[bold]Thu thập[/]"), BarColumn(), TextColumn("{task.completed} trang"),
+                            transient=True, disable=not show_progress)
+        task = progress.add_task("crawl", total=None)
+        crawler.signals.connect(lambda **_: progress.advance(task), signal=signals.response_received)
+        with progress:
+            process.crawl(crawler, sources=sources, known=known, summary=summary,
+                          max_listing_pages=get_settings().max_listing_pages)
+            process.start()
+        with session_scope() as session:
+            for key in summary:
+                if key in failed_roots and key not in ok:
+                    store.record_failure(session, key, failed_roots[key])
+                elif key in ok:
+                    store.record_success(session, key)
+                    if summary[key]["errors"]:  # some articles failed: keep the latest reason visible
+                        src = session.scalar(select(Source).where(Source.key == key))
+                        src.last_error, src.last_error_at = summary[key]["errors"][-1][:2000], utcnow()
+    with session_scope() as session:
+        store.finish_run(session, run_id, {"sources": summary, "notes": notes})
+    return {"run_id": run_id, "sources": summary, "notes": notes}
+
+
+def run_crawl_subprocess(keys: list[str] | None = None, snapshot_url: str | None = None, env: dict | None = None) -> int:
+    """Crawl in a child process (Scrapy's reactor cannot restart in a long-lived one)."""
+    cmd = [sys.executable, "-m", "mediaplan", "crawl", "--no-progress"]
+    for key in keys or []:
+        cmd += ["--source", key]
+    if snapshot_url:
+        cmd += ["--snapshot", snapshot_url]
+    return subprocess.call(cmd, env=env)

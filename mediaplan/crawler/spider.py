@@ -1,0 +1,220 @@
+"""One spider, one strategy per source kind (feed, sitemap, listing page, YouTube).
+
+Each source's first request is its "root": if that fails, the source's health
+records it. Articles already stored are not fetched again unless the feed or
+sitemap says they changed, so a re-crawl of an unchanged site downloads only
+its feeds, sitemaps and listing pages.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import scrapy
+from scrapy.utils.sitemap import Sitemap
+
+from mediaplan.crawler.extract import extract_article
+from mediaplan.crawler.profiles import get_profile
+from mediaplan.crawler.store import Fetched
+from mediaplan.crawler.urls import canonical_url, site_host
+
+SUPPORTED_KINDS = ("rss", "sitemap", "page", "youtube", "social_feed")
+
+
+def _struct_time(value) -> datetime | None:
+    if not value:
+        return None
+    return datetime(*value[:6], tzinfo=timezone.utc)
+
+
+class SourceSpider(scrapy.Spider):
+    name = "mediaplan"
+
+    def __init__(self, sources: list[dict], known: dict[str, datetime | None], summary: dict, **kwargs):
+        super().__init__(**kwargs)
+        self.sources = {s["key"]: s for s in sources}
+        self.known = known
+        self.summary = summary
+        self.max_listing_pages = int(kwargs.get("max_listing_pages", 5))
+        self.queued: set[str] = set()
+
+    # --- entry ------------------------------------------------------------------------
+
+    async def start(self):
+        for source in self.sources.values():
+            callback = {
+                "rss": self.parse_feed,
+                "social_feed": self.parse_feed,
+                "youtube": self.parse_youtube,
+                "sitemap": self.parse_sitemap,
+                "page": self.parse_listing,
+            }[source["kind"]]
+            yield self._request(source["url"], callback, source, role="root", page=1)
+
+    def _request(self, url: str, callback, source: dict, role: str, **meta: Any) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, dont_filter=role == "root",
+            meta={"source": source["key"], "role": role, **meta},
+        )
+
+    def _count(self, key: str, field: str, n: int = 1) -> None:
+        self.summary.setdefault(key, {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "errors": []})[field] += n
+
+    def _error(self, key: str, message: str, root: bool) -> None:
+        self._count(key, "failed")
+        self.summary[key]["errors"].append(message)
+        self.crawler.signals.send_catch_log(signal=SOURCE_ERROR, source=key, message=message, root=root)
+
+    def _ok(self, response) -> None:
+        if response.meta.get("role") == "root" and response.meta.get("page", 1) == 1:
+            self.crawler.signals.send_catch_log(signal=SOURCE_OK, source=response.meta["source"])
+
+    def on_error(self, failure):
+        request = failure.request
+        key = request.meta["source"]
+        value = failure.value
+        status = getattr(getattr(value, "response", None), "status", None)
+        reason = f"HTTP {status}" if status else f"{type(value).__name__}: {value}"
+        self._error(key, f"{request.url}: {reason}", root=request.meta.get("role") == "root")
+
+    # --- article links ----------------------------------------------------------------
+
+    def _follow_article(self, url: str, source: dict, updated: datetime | None = None, **meta: Any):
+        """Queue an article unless it is stored and not reported as changed since."""
+        canon = canonical_url(url)
+        if canon in self.queued:
+            return None
+        self.queued.add(canon)
+        if canon in self.known:
+            stored = self.known[canon]
+            if updated is None or (stored is not None and updated <= stored):
+                self._count(source["key"], "unchanged")
+                return None
+        return self._request(url, self.parse_article, source, role="article", **meta)
+
+    # --- strategies -------------------------------------------------------------------
+
+    def parse_feed(self, response):
+        source = self.sources[response.meta["source"]]
+        feed = feedparser.parse(response.body)
+        if feed.bozo and not feed.entries:
+            self._error(source["key"], f"{response.url}: malformed feed: {feed.get('bozo_exception')}", root=True)
+            return
+        self._ok(response)
+        for entry in feed.entries:
+            link = entry.get("link")
+            if not link:
+                continue
+            published = _struct_time(entry.get("published_parsed"))
+            updated = _struct_time(entry.get("updated_parsed"))
+            req = self._follow_article(urljoin(response.url, link), source,
+                                       updated=updated if updated and updated != published else None,
+                                       feed_published=published, feed_title=entry.get("title"))
+            if req:
+                yield req
+
+    def parse_youtube(self, response):
+        """A YouTube channel's Atom feed carries everything we keep about a video."""
+        source = self.sources[response.meta["source"]]
+        feed = feedparser.parse(response.body)
+        if feed.bozo and not feed.entries:
+            self._error(source["key"], f"{response.url}: malformed feed: {feed.get('bozo_exception')}", root=True)
+            return
+        self._ok(response)
+        for entry in feed.entries:
+            video_id = entry.get("yt_videoid")
+            if not video_id:
+                continue
+            url = f"https://www.youtube.com/watch?v={video_id}"
+            thumb = (entry.get("media_thumbnail") or [{}])[0].get("url")
+            stats = entry.get("media_statistics") or {}
+            description = entry.get("media_description") or entry.get("summary") or ""
+            yield Fetched(
+                source_key=source["key"], kind="video", url=url, canonical_url=canonical_url(url),
+                title=entry.get("title", ""), sapo="", body=description,
+                author=entry.get("author"), published_at=_struct_time(entry.get("published_parsed")),
+                channel=source["channel"],
+                extra={"video_id": video_id, "thumbnail": thumb, "views": int(stats["views"]) if stats.get("views") else None,
+                       "platform": "youtube"},
+            )
+
+    def parse_sitemap(self, response):
+        source = self.sources[response.meta["source"]]
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            body = gzip.decompress(body)
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:  # lxml raises on a truncated sitemap
+            self._error(source["key"], f"{response.url}: malformed sitemap: {exc}", root=True)
+            return
+        self._ok(response)
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                yield self._request(loc, self.parse_sitemap, source, role="index")
+                continue
+            lastmod = entry.get("lastmod") or (entry.get("news") or {}).get("publication_date")
+            from mediaplan.crawler.dates import parse_iso
+
+            req = self._follow_article(loc, source, updated=parse_iso(lastmod) if lastmod else None)
+            if req:
+                yield req
+
+    def parse_listing(self, response):
+        source = self.sources[response.meta["source"]]
+        profile = get_profile(source.get("profile"))
+        pattern = re.compile(source["article_pattern"]) if source.get("article_pattern") else None
+        self._ok(response)
+        host = site_host(response.url)
+        for href in response.css("a::attr(href)").getall():
+            url = urljoin(response.url, href.strip())
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or site_host(url) != host:
+                continue
+            if (pattern and pattern.search(parts.path)) or (not pattern and profile.is_article_url(parts.path)):
+                req = self._follow_article(url, source)
+                if req:
+                    yield req
+        page = response.meta.get("page", 1)
+        next_css = source.get("next_page")
+        if next_css and page < self.max_listing_pages:
+            nxt = response.css(f"{next_css}").xpath("@href").get()
+            if nxt:
+                yield self._request(urljoin(response.url, nxt), self.parse_listing, source, role="root", page=page + 1)
+
+    def parse_article(self, response):
+        source = self.sources[response.meta["source"]]
+        if not hasattr(response, "text"):
+            self._error(source["key"], f"{response.url}: not an HTML page ({response.headers.get('Content-Type', b'').decode()})", root=False)
+            return
+        fetched_at = datetime.now(timezone.utc)
+        art = extract_article(response.text, response.url, get_profile(source.get("profile")), fetched_at)
+        if not art.title or not (art.body or art.sapo):
+            self._error(source["key"], f"{response.url}: no article title or body found", root=False)
+            return
+        extra = {"extractor": art.extractor}
+        if art.image:
+            extra["image"] = art.image
+        if art.media:
+            extra["media"] = art.media
+        if art.tags:
+            extra["tags"] = art.tags
+        yield Fetched(
+            source_key=source["key"], kind="article", url=response.url,
+            canonical_url=canonical_url(response.url, art.canonical),
+            title=art.title, sapo=art.sapo, body=art.body, author=art.author, category=art.category,
+            published_at=art.published_at or response.meta.get("feed_published"),
+            channel=source["channel"], extra=extra, raw=response.body,
+        )
+
+
+SOURCE_OK = object()
+SOURCE_ERROR = object()

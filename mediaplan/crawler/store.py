@@ -1,0 +1,137 @@
+"""Persisting what the spiders find: one item per canonical URL, revisions on change, source health.
+
+Kept apart from Scrapy so the same rules apply to every way an item arrives
+(a crawl, an import, a test), and so that a re-run is always idempotent.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mediaplan.db.schema import CrawlRun, Item, ItemRevision, Source, utcnow
+from mediaplan.nlp.normalize import normalize
+
+
+@dataclass
+class Fetched:
+    """An item as a spider hands it over, before it is stored."""
+
+    source_key: str
+    kind: str
+    url: str
+    canonical_url: str
+    title: str
+    sapo: str = ""
+    body: str = ""
+    author: str | None = None
+    category: str | None = None
+    published_at: datetime | None = None
+    channel: str | None = None
+    extra: dict | None = None
+    raw: bytes | None = None
+
+
+def content_hash(title: str, sapo: str, body: str) -> str:
+    return hashlib.sha256("\x1f".join((title, sapo, body)).encode("utf-8")).hexdigest()
+
+
+def save_raw(data_dir: Path, canonical: str, raw: bytes) -> str:
+    """Keep the fetched payload, gzipped, so extraction can be re-run without re-crawling."""
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    rel = Path("raw") / digest[:2] / f"{digest}.gz"
+    path = data_dir / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(raw))
+    return str(rel)
+
+
+def upsert_item(session: Session, fetched: Fetched, data_dir: Path | None = None) -> str:
+    """Store or update an item; returns "new", "updated" or "unchanged"."""
+    source = session.scalar(select(Source).where(Source.key == fetched.source_key))
+    if source is None:
+        raise KeyError(f"unknown source {fetched.source_key!r}")
+    title, sapo, body = normalize(fetched.title), normalize(fetched.sapo), normalize(fetched.body)
+    digest = content_hash(title, sapo, body)
+    raw_ref = save_raw(data_dir, fetched.canonical_url, fetched.raw) if (data_dir and fetched.raw) else None
+    existing = session.scalar(select(Item).where(Item.canonical_url == fetched.canonical_url))
+    if existing is not None:
+        if existing.content_hash == digest:
+            return "unchanged"
+        session.add(ItemRevision(item_id=existing.id, title=existing.title, content_hash=existing.content_hash))
+        existing.title, existing.sapo, existing.body = title, sapo, body
+        existing.raw_title = fetched.title
+        existing.content_hash = digest
+        existing.author = fetched.author or existing.author
+        existing.updated_at = utcnow()
+        existing.classified_at = None  # re-classify the new text
+        existing.raw_ref = raw_ref or existing.raw_ref
+        if fetched.extra:
+            existing.extra = {**(existing.extra or {}), **fetched.extra}
+        return "updated"
+    item = Item(
+        outlet_id=source.outlet_id,
+        source_id=source.id,
+        kind=fetched.kind,
+        url=fetched.url,
+        canonical_url=fetched.canonical_url,
+        content_hash=digest,
+        title=title,
+        sapo=sapo,
+        body=body,
+        raw_title=fetched.title,
+        author=fetched.author,
+        category=fetched.category,
+        published_at=fetched.published_at,
+        channel=fetched.channel or source.channel,
+        extra=fetched.extra or {},
+        raw_ref=raw_ref,
+    )
+    try:
+        with session.begin_nested():
+            session.add(item)
+    except IntegrityError:  # another process stored it between our read and write
+        return "unchanged"
+    return "new"
+
+
+def record_success(session: Session, source_key: str) -> None:
+    source = session.scalar(select(Source).where(Source.key == source_key))
+    if source:
+        source.last_success_at = utcnow()
+        source.consecutive_failures = 0
+
+
+def record_failure(session: Session, source_key: str, error: str) -> None:
+    source = session.scalar(select(Source).where(Source.key == source_key))
+    if source:
+        source.last_error = error[:2000]
+        source.last_error_at = utcnow()
+        source.consecutive_failures += 1
+
+
+def start_run(session: Session) -> int:
+    run = CrawlRun()
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(session: Session, run_id: int, summary: dict, status: str = "done") -> None:
+    run = session.get(CrawlRun, run_id)
+    run.summary = summary
+    run.status = status
+    run.finished_at = utcnow()
+
+
+def known_urls(session: Session) -> dict[str, datetime | None]:
+    """Canonical URL → the latest date we know for it, to skip what is already stored."""
+    rows = session.execute(select(Item.canonical_url, Item.updated_at, Item.published_at))
+    return {url: (upd or pub) for url, upd, pub in rows}

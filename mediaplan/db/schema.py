@@ -1,0 +1,345 @@
+"""The one schema module: every table mediaplan stores, as SQLAlchemy 2 typed models.
+
+Times are stored in UTC (`UTCDateTime` refuses naive datetimes so a local time can
+never slip in unnoticed) and shown in Asia/Ho_Chi_Minh by the interfaces.
+Codes (formats, channels, statuses) are the stable codes of `mediaplan.vocab`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Index,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on both SQLite (which has no tz) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store times as aware UTC")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --- plan data (loaded from mediaplan/plans/<plan>/) -------------------------------------
+
+
+class Theme(Base):
+    __tablename__ = "themes"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    group: Mapped[str] = mapped_column(String(10))  # task | topic
+    name: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(80), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(120), default="")
+    kind: Mapped[str] = mapped_column(String(20))  # department | outlet | province | commune
+    unit_type: Mapped[str | None] = mapped_column(String(20))  # Xã | Phường | Đặc khu
+    admin_code: Mapped[str | None] = mapped_column(String(10))
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Outlet(Base):
+    __tablename__ = "outlets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # press | department | province | commune
+    agency_key: Mapped[str | None] = mapped_column(String(80))
+    homepage: Mapped[str | None] = mapped_column(String(500))
+    profile: Mapped[str | None] = mapped_column(String(80))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    sources: Mapped[list[Source]] = relationship(back_populates="outlet", order_by="Source.key")
+
+
+class Source(Base):
+    """A place we fetch from, with its health: the answer to "why is this source not collecting?"."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # rss | sitemap | page | youtube
+    url: Mapped[str] = mapped_column(String(1000))
+    channel: Mapped[str] = mapped_column(String(20))
+    platform: Mapped[str | None] = mapped_column(String(40))
+    interval_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    adhoc: Mapped[bool] = mapped_column(Boolean, default=False)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    outlet: Mapped[Outlet] = relationship(back_populates="sources")
+
+
+class Target(Base):
+    __tablename__ = "targets"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    definition: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(80), default="")
+    metric: Mapped[str] = mapped_column(String(40))  # how it is measured; "manual" = entered by hand
+    theme: Mapped[str | None] = mapped_column(String(40))
+    threshold: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(20))  # ratio | count
+    per: Mapped[str | None] = mapped_column(String(20))  # month | period
+    due: Mapped[date | None] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TargetValue(Base):
+    """A figure entered by hand (e.g. share of communication staff trained), with its evidence."""
+
+    __tablename__ = "target_values"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_key: Mapped[str] = mapped_column(ForeignKey("targets.key"))
+    as_of: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(Text)
+    entered_by: Mapped[str] = mapped_column(String(80))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KeyDate(Base):
+    __tablename__ = "key_dates"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    month: Mapped[int | None] = mapped_column(Integer)  # yearly dates: month/day
+    day: Mapped[int | None] = mapped_column(Integer)
+    day_end: Mapped[int | None] = mapped_column(Integer)  # approximate windows ("late May")
+    month_end: Mapped[int | None] = mapped_column(Integer)
+    on: Mapped[date | None] = mapped_column(Date)  # one-off dates
+    themes: Mapped[list[Any]] = mapped_column(default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- monitoring ---------------------------------------------------------------------------
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running | done | failed
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)  # per source: new/updated/unchanged/failed
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (Index("ix_items_published_at", "published_at"), Index("ix_items_content_hash", "content_hash"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # vocab.ITEM_KINDS
+    url: Mapped[str] = mapped_column(String(1000))
+    canonical_url: Mapped[str] = mapped_column(String(1000), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    sapo: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    raw_title: Mapped[str] = mapped_column(Text, default="")  # before normalisation
+    author: Mapped[str | None] = mapped_column(String(300))
+    category: Mapped[str | None] = mapped_column(String(200))
+    published_at: Mapped[datetime | None]
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
+    channel: Mapped[str] = mapped_column(String(20))
+    format: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    raw_ref: Mapped[str | None] = mapped_column(String(500))  # where the raw payload is kept
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)  # video id, duration, views, thumbnail…
+    education: Mapped[bool | None] = mapped_column(Boolean)
+    nq71: Mapped[bool | None] = mapped_column(Boolean)
+    classified_at: Mapped[datetime | None]
+    cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    outlet: Mapped[Outlet] = relationship()
+    source: Mapped[Source | None] = relationship()
+    themes: Mapped[list[ItemTheme]] = relationship(back_populates="item", cascade="all, delete-orphan")
+    entities: Mapped[list[ItemEntity]] = relationship(back_populates="item", cascade="all, delete-orphan")
+
+
+class ItemRevision(Base):
+    """The previous version of an item that changed after it was first stored."""
+
+    __tablename__ = "item_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ItemTheme(Base):
+    __tablename__ = "item_themes"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    theme_code: Mapped[str] = mapped_column(ForeignKey("themes.code"), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(10))  # rule | model | manual
+    evidence: Mapped[list[Any]] = mapped_column(default=list)  # [{"text", "field", "start", "end", "weight"}]
+    set_by: Mapped[str | None] = mapped_column(String(80))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)  # a manual "not this theme"
+    item: Mapped[Item] = relationship(back_populates="themes")
+
+
+class ItemEntity(Base):
+    __tablename__ = "item_entities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # agency | commune | school
+    key: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(String(300))
+    field: Mapped[str] = mapped_column(String(10))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    item: Mapped[Item] = relationship(back_populates="entities")
+
+
+# --- editorial calendar -------------------------------------------------------------------
+
+
+class Column(Base):
+    """A recurring slot (chuyên mục); recurrence is an RFC 5545 RRULE from a local DTSTART."""
+
+    __tablename__ = "columns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    format: Mapped[str] = mapped_column(String(20))
+    themes: Mapped[list[Any]] = mapped_column(default=list)
+    assignee: Mapped[str | None] = mapped_column(String(120))
+    rrule: Mapped[str] = mapped_column(String(300))
+    dtstart: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    lead_days: Mapped[int] = mapped_column(Integer, default=2)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outlet: Mapped[Outlet] = relationship()
+
+
+class PlannedPiece(Base):
+    __tablename__ = "planned_pieces"
+    __table_args__ = (UniqueConstraint("column_id", "occurrence_start", name="uq_piece_occurrence"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    column_id: Mapped[int | None] = mapped_column(ForeignKey("columns.id"))
+    occurrence_start: Mapped[datetime | None]  # the series slot it fills (RECURRENCE-ID)
+    title: Mapped[str] = mapped_column(String(500))
+    brief: Mapped[str] = mapped_column(Text, default="")
+    themes: Mapped[list[Any]] = mapped_column(default=list)
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    format: Mapped[str | None] = mapped_column(String(20))
+    assignee: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="idea")
+    priority: Mapped[int] = mapped_column(Integer, default=2)
+    key_date: Mapped[str | None] = mapped_column(String(80))
+    due_at: Mapped[datetime | None]
+    publish_at: Mapped[datetime | None]
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    column: Mapped[Column | None] = relationship()
+    outlet: Mapped[Outlet | None] = relationship()
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="piece", cascade="all, delete-orphan")
+
+
+class Delivery(Base):
+    """The link from a planned piece to the monitored item that delivered it."""
+
+    __tablename__ = "deliveries"
+    piece_id: Mapped[int] = mapped_column(ForeignKey("planned_pieces.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    matched_by: Mapped[str] = mapped_column(String(10))  # monitor | manual
+    score: Mapped[float] = mapped_column(Float, default=0)
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    piece: Mapped[PlannedPiece] = relationship(back_populates="deliveries")
+    item: Mapped[Item] = relationship()
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), unique=True)  # YYYY-MM
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)
+    out_dir: Mapped[str] = mapped_column(String(1000))
+    figures: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ReportDelivery(Base):
+    """One row per recipient and period: the guarantee that nobody gets the same month twice."""
+
+    __tablename__ = "report_deliveries"
+    __table_args__ = (UniqueConstraint("period", "recipient", name="uq_delivery_period_recipient"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(7))
+    recipient: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    sent_at: Mapped[datetime | None]
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    email: Mapped[str | None] = mapped_column(String(300))
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(10))  # admin | editor | analyst | viewer
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,129 @@
+"""`mediaplan demo`: the whole path on this machine, offline, into the configured database.
+
+1. serve the bundled snapshot over HTTP; 2. crawl it with Scrapy; 3. classify;
+4. plan a recurring column and one-off pieces, link what was published;
+5. build the latest month's report; 6. e-mail it to a local SMTP sink; 7. say where everything is.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from mediaplan.db import migrate, session_scope
+from mediaplan.db.schema import Item
+from mediaplan.plans import current_plan
+from mediaplan.plans.sync import sync_plan
+from mediaplan.settings import get_settings
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+console = Console()
+DEMO_RECIPIENTS = ["vanphong@ubnd.quangngai.example", "giamdoc@sgddt.quangngai.example"]
+
+# The newsroom's plan for the snapshot's months: a weekly column and one-off pieces around key dates.
+COLUMN = dict(name="Đột phá giáo dục", outlet_key="baoquangngai", channel="online", fmt="article",
+              rrule="FREQ=WEEKLY;BYDAY=TH", dtstart=datetime(2026, 8, 27, 7, 0, tzinfo=TZ),
+              themes=["dissemination"], assignee="Thanh Hải", lead_days=3)
+PIECES = [
+    dict(title="Tọa đàm truyền hình: Ngày Nhà giáo Việt Nam 20/11", publish_at=datetime(2026, 11, 19, 20, 0, tzinfo=TZ),
+         outlet_key="baoquangngai", channel="tv", fmt="talk_show", themes=["teachers"], assignee="Minh Châu",
+         key_date="teachers_day"),
+    dict(title="Infographic: kết quả năm học 2025-2026", publish_at=datetime(2026, 9, 4, 9, 0, tzinfo=TZ),
+         outlet_key="baoquangngai", channel="online", fmt="infographic", themes=["general_education"], assignee="Đồ họa"),
+    dict(title="Bộ hỏi–đáp về Nghị quyết 71 (kỳ 1)", publish_at=datetime(2026, 10, 15, 8, 0, tzinfo=TZ),
+         outlet_key="baoquangngai", channel="online", fmt="qa", themes=["dissemination"], assignee="Thanh Hải"),
+    dict(title="Phóng sự: trường nội trú liên cấp ở xã biên giới", publish_at=datetime(2026, 12, 10, 19, 30, tzinfo=TZ),
+         outlet_key="baoquangngai", channel="tv", fmt="reportage", themes=["facilities", "ethnic_remote"], assignee="Minh Châu"),
+]
+
+
+def _step(name: str, timings: dict):
+    class _Timer:
+        def __enter__(self):
+            console.print(f"[bold cyan]▶ {name}[/]")
+            self.t = time.perf_counter()
+
+        def __exit__(self, *exc):
+            timings[name] = time.perf_counter() - self.t
+
+    return _Timer()
+
+
+def run_demo(out: Path) -> dict:
+    from mediaplan.calendar.linking import link_deliveries
+    from mediaplan.calendar.series import add_column, add_piece, ensure_pieces
+    from mediaplan.crawler.run import run_crawl
+    from mediaplan.mailsink import MailSink
+    from mediaplan.nlp.pipeline import classify_items
+    from mediaplan.reports.build import build_report
+    from mediaplan.reports.mail import send_report
+    from mediaplan.snapshot.server import SnapshotServer
+
+    settings = get_settings()
+    timings: dict[str, float] = {}
+    with _step("Khởi tạo cơ sở dữ liệu và kế hoạch", timings):
+        migrate()
+        with session_scope() as session:
+            sync_plan(session, current_plan())
+
+    server = SnapshotServer()
+    snapshot_url = server.start()
+    console.print(f"  Bản chụp ngoại tuyến: {snapshot_url}")
+    try:
+        with _step("Thu thập (Scrapy, HTTP thật tới bản chụp)", timings):
+            crawl = run_crawl(None, snapshot_url=snapshot_url)
+    finally:
+        server.stop()
+    for key, c in crawl["sources"].items():
+        console.print(f"  {key}: mới {c['new']}, cập nhật {c['updated']}, không đổi {c['unchanged']}, lỗi {c['failed']}")
+
+    with _step("Phân loại", timings):
+        with session_scope() as session:
+            counts = classify_items(session, show_progress=True)
+
+    with _step("Lịch biên tập: chuyên mục, tin bài kế hoạch, liên kết", timings):
+        with session_scope() as session:
+            add_column(session, **COLUMN)
+            ensure_pieces(session, date(2026, 8, 25), date(2026, 12, 31))
+            for piece in PIECES:
+                add_piece(session, **piece)
+            linked = link_deliveries(session)
+
+    with session_scope() as session:
+        latest = session.scalar(select(func.max(Item.published_at)))
+        total_items = session.scalar(select(func.count(Item.id)))
+    period = latest.astimezone(TZ).strftime("%Y-%m") if latest else datetime.now(TZ).strftime("%Y-%m")
+    report_dir = out / period
+    with _step(f"Báo cáo tháng {period}", timings):
+        with session_scope() as session:
+            _, figures = build_report(session, period, report_dir)
+
+    mail_dir = settings.data_dir / "mail"
+    with _step("Gửi e-mail (máy chủ SMTP cục bộ)", timings):
+        with MailSink(mail_dir) as sink:
+            mail_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": sink.port})
+            with session_scope() as session:
+                sent = send_report(session, mail_settings, period, settings.report_recipients or DEMO_RECIPIENTS)
+
+    table = Table(title="mediaplan demo")
+    table.add_column("")
+    table.add_column("")
+    table.add_row("Cơ sở dữ liệu", settings.db_url)
+    table.add_row("Tin, bài đã lưu", str(total_items))
+    table.add_row("Giáo dục / NQ 71 (lần phân loại này)", f"{counts['education']} / {counts['nq71']}")
+    table.add_row("Chủ đề", ", ".join(f"{k} {v}" for k, v in sorted(counts["themes"].items(), key=lambda x: -x[1])))
+    table.add_row("Tin, bài kế hoạch đã liên kết", str(linked))
+    table.add_row("Báo cáo", f"{report_dir}/report.html, {report_dir}/report.xlsx")
+    table.add_row(f"Tháng {period}", f"{figures['totals']['education']} tin, bài giáo dục; {figures['totals']['nq71']} nêu NQ 71")
+    table.add_row("E-mail", f"đã gửi {len(sent['sent'])}, bỏ qua {len(sent['skipped'])}, lỗi {len(sent['failed'])} → {mail_dir}")
+    table.add_row("Thời gian", ", ".join(f"{k.split(' (')[0]} {v:.1f}s" for k, v in timings.items()))
+    table.add_row("Tiếp theo", "mediaplan serve → http://127.0.0.1:8000")
+    console.print(table)
+    return {"crawl": crawl, "counts": counts, "period": period, "figures": figures, "sent": sent, "timings": timings,
+            "linked": linked}

@@ -1,0 +1,1 @@
+"""Vietnamese text: normalisation, themes with evidence, flags, formats, entities, near-duplicates."""

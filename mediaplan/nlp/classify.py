@@ -1,0 +1,176 @@
+"""Theme classification with evidence: every label says which phrases earned it, and where.
+
+Rules come from the plan data (weighted phrases and negative phrases per theme).
+A match in the title or sapo weighs more than one in the body, and repeats of the
+same phrase add less and less, so one long article that repeats "học sinh" is not
+scored like an article about pupils.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from spacy.matcher import PhraseMatcher
+
+from mediaplan.nlp.entities import EntityFinder
+from mediaplan.nlp.formats import detect_format
+from mediaplan.nlp.normalize import normalize
+from mediaplan.nlp.tokenize import char_offsets, get_nlp
+from mediaplan.plans import Plan
+
+FIELD_WEIGHT = {"title": 2.0, "sapo": 1.5, "body": 1.0}
+REPEAT_FACTORS = (1.0, 0.5, 0.25)  # first, second, third occurrence of one phrase; later ones add nothing
+EDU_BODY_DENSITY = 0.8  # education matches per 100 body tokens needed when the title/sapo say nothing
+
+# "Nghị quyết (số) 71", "NQ 71", "NQ71", optionally "-NQ/TW"; not 71/NQ-CP, 71/2026/NQ-HĐND, 71-NQ/TU.
+_NQ71 = re.compile(
+    r"\b(?:nghị\s+quyết|nq)\s*(?:số\s*)?71(?:\s*-\s*nq\s*/\s*tw\b)?(?!\s*[-/]|\d)"
+    r"|\b71\s*-\s*nq\s*/\s*tw\b",
+    re.I,
+)
+_QD157 = re.compile(r"\b157\s*/\s*qđ\s*-\s*ttg\b", re.I)
+
+
+@dataclass
+class Evidence:
+    text: str
+    field: str
+    start: int
+    end: int
+    weight: float
+
+
+@dataclass
+class ThemeScore:
+    code: str
+    score: float
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    education: bool
+    education_score: float
+    nq71: bool
+    nq71_evidence: list[Evidence]
+    themes: list[ThemeScore]
+    format: str
+    format_reason: str
+    agencies: list[dict]
+    communes: list[dict]
+    schools: list[dict]
+
+    def to_json(self) -> dict:
+        return {
+            "education": self.education,
+            "nq71": self.nq71,
+            "themes": [{"code": t.code, "score": round(t.score, 2), "evidence": [asdict(e) for e in t.evidence]}
+                       for t in self.themes],
+            "format": self.format,
+            "agencies": self.agencies,
+            "communes": self.communes,
+            "schools": self.schools,
+            "evidence": {"education_score": round(self.education_score, 2),
+                         "nq71": [asdict(e) for e in self.nq71_evidence], "format": self.format_reason},
+        }
+
+
+class Classifier:
+    """Built once per process (matchers for every theme); `classify` is then cheap."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.nlp = get_nlp()
+        self.positive = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.negative = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.weights: dict[str, dict[str, float]] = {}
+        self._add("education", plan.themes.education.phrases, plan.themes.education.negative)
+        for theme in plan.themes.themes:
+            self._add(theme.code, theme.phrases, theme.negative)
+        self.entities = EntityFinder(plan)
+
+    def _add(self, code: str, phrases, negatives) -> None:
+        for phrase in phrases:
+            self.positive.add(code, [self.nlp.make_doc(phrase.text)])
+            self.weights.setdefault(code, {})[phrase.text.lower()] = phrase.weight
+        for phrase in negatives:
+            self.negative.add(code, [self.nlp.make_doc(phrase.text)])
+            self.weights.setdefault(f"-{code}", {})[phrase.text.lower()] = phrase.weight
+
+    def _score(self, fields: dict[str, str]) -> tuple[dict[str, float], dict[str, list[Evidence]], dict[str, float], int]:
+        scores: dict[str, float] = {}
+        evidence: dict[str, list[Evidence]] = {}
+        head: dict[str, float] = {}  # score from title + sapo only
+        seen: dict[tuple[str, str], int] = {}
+        body_tokens = 0
+        strings = self.nlp.vocab.strings
+        for name, text in fields.items():
+            if not text:
+                continue
+            doc = self.nlp.make_doc(text)
+            offsets = char_offsets(text)
+            if name == "body":
+                body_tokens = len(doc)
+            for matcher, sign in ((self.positive, 1), (self.negative, -1)):
+                for match_id, s, e in matcher(doc):
+                    code = strings[match_id]
+                    phrase = " ".join(t.lower_ for t in doc[s:e])
+                    weight = self.weights[code if sign > 0 else f"-{code}"].get(phrase)
+                    if weight is None:
+                        continue
+                    n = seen.get((code, phrase, sign), 0)
+                    seen[(code, phrase, sign)] = n + 1
+                    if n >= len(REPEAT_FACTORS):
+                        continue
+                    gained = sign * weight * FIELD_WEIGHT[name] * REPEAT_FACTORS[n]
+                    scores[code] = scores.get(code, 0.0) + gained
+                    if name != "body":
+                        head[code] = head.get(code, 0.0) + gained
+                    start, end = offsets[s][0], offsets[e - 1][1]
+                    evidence.setdefault(code, []).append(Evidence(text[start:end], name, start, end, round(gained, 2)))
+        return scores, evidence, head, body_tokens
+
+    def classify(self, title: str, sapo: str = "", body: str = "", url: str | None = None, kind: str = "article",
+                 duration_seconds: int | None = None) -> Result:
+        fields = {"title": normalize(title), "sapo": normalize(sapo), "body": normalize(body)}
+        scores, evidence, head, body_tokens = self._score(fields)
+
+        edu_rules = self.plan.themes.education
+        edu_score = scores.get("education", 0.0)
+        body_matches = sum(1 for e in evidence.get("education", []) if e.field == "body" and e.weight > 0)
+        density = 100.0 * body_matches / body_tokens if body_tokens else 0.0
+        education = edu_score >= edu_rules.threshold and (head.get("education", 0.0) > 0 or density >= EDU_BODY_DENSITY)
+
+        nq71_ev = []
+        for name, text in fields.items():
+            for pattern in (_NQ71, _QD157):
+                for m in pattern.finditer(text):
+                    nq71_ev.append(Evidence(m.group(0), name, m.start(), m.end(), 1.0))
+        nq71 = bool(nq71_ev)
+
+        themes: list[ThemeScore] = []
+        for theme in self.plan.themes.themes:
+            score = scores.get(theme.code, 0.0)
+            if score >= theme.threshold and (education or nq71 or not theme.requires_education):
+                themes.append(ThemeScore(theme.code, score, [e for e in evidence[theme.code] if e.weight > 0]))
+        themes.sort(key=lambda t: -t.score)
+
+        fmt, why = detect_format(fields["title"], fields["body"], url, kind, duration_seconds)
+        found = self.entities.find(fields)
+        pick = lambda kind_: _dedupe([{"key": e.key, "name": e.name, "text": e.text, "field": e.field, "start": e.start, "end": e.end}  # noqa: E731
+                                      for e in found if e.kind == kind_])
+        return Result(education or nq71, edu_score, nq71, nq71_ev, themes, fmt, why,
+                      pick("agency"), pick("commune"), pick("school"))
+
+
+def _dedupe(entities: list[dict]) -> list[dict]:
+    """Every mention is evidence, but list each entity once with its first mention first."""
+    out: dict[str, dict] = {}
+    for e in entities:
+        if e["key"] in out:
+            out[e["key"]].setdefault("mentions", 1)
+            out[e["key"]]["mentions"] += 1
+        else:
+            out[e["key"]] = dict(e)
+    return list(out.values())

@@ -1,0 +1,84 @@
+"""Agencies, communes and schools mentioned in an item, with offsets.
+
+Communes are matched on accented forms only: folding the accents merges distinct
+units (Sơn Hà / Sơn Hạ, Ba Tô / Ba Tơ). A bare name preceded by an old-unit word
+("huyện Sơn Hà", "tỉnh Kon Tum") refers to the former district or province, not to
+the commune of the same name, and is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.matcher import PhraseMatcher
+
+from mediaplan.nlp.tokenize import char_offsets, get_nlp
+from mediaplan.plans import Plan
+
+_OLD_UNIT_WORDS = {"huyện", "tỉnh", "thành", "thị", "quận", "sông", "núi", "đèo", "hồ", "cầu"}
+_SCHOOL = re.compile(
+    r"\bTrường\s+(?:Mầm non|Tiểu học|THCS|THPT|TH&THCS|TH và THCS|THCS&THPT|Phổ thông|PTDTNT|PTDTBT|"
+    r"Phổ thông dân tộc (?:nội|bán) trú|Đại học|Cao đẳng|Trung cấp)"
+    r"(?:\s+(?:chuyên|số|dân tộc|nội trú|bán trú|liên cấp))*(?:\s+(?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][\w-]*|\d+))+"
+)
+
+
+@dataclass
+class Entity:
+    kind: str  # agency | commune | school
+    key: str
+    name: str
+    text: str
+    field: str
+    start: int
+    end: int
+
+
+class EntityFinder:
+    def __init__(self, plan: Plan):
+        nlp = get_nlp()
+        self.nlp = nlp
+        self.agencies = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for a in plan.agencies.agencies:
+            names = {a.name, a.short, *a.aliases} - {""}
+            self.agencies.add(a.key, [nlp.make_doc(n) for n in names])
+        self.communes = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.bare = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for c in plan.communes:
+            prefix = c.unit_type.lower()
+            forms = {f"{prefix} {c.short}", f"UBND {prefix} {c.short}", *c.aliases}
+            self.communes.add(c.agency_key, [nlp.make_doc(f) for f in forms])
+            if len(c.short.split()) >= 2:
+                self.bare.add(c.agency_key, [nlp.make_doc(c.short)])
+        self.names = {c.agency_key: c.name for c in plan.communes} | {a.key: a.name for a in plan.agencies.agencies}
+
+    def find(self, fields: dict[str, str]) -> list[Entity]:
+        found: list[Entity] = []
+        for field, text in fields.items():
+            if not text:
+                continue
+            doc = self.nlp.make_doc(text)
+            offsets = char_offsets(text)
+            vocab = self.nlp.vocab.strings
+            for match_id, s, e in self.agencies(doc):
+                found.append(Entity("agency", vocab[match_id], self.names[vocab[match_id]], text[offsets[s][0]:offsets[e - 1][1]], field,
+                                    offsets[s][0], offsets[e - 1][1]))
+            taken: list[tuple[int, int]] = []
+            for match_id, s, e in self.communes(doc):
+                taken.append((s, e))
+                found.append(Entity("commune", vocab[match_id], self.names[vocab[match_id]], text[offsets[s][0]:offsets[e - 1][1]], field,
+                                    offsets[s][0], offsets[e - 1][1]))
+            for match_id, s, e in self.bare(doc):
+                if any(ts <= s < te for ts, te in taken):
+                    continue
+                if s > 0 and doc[s - 1].lower_ in _OLD_UNIT_WORDS | {"xã", "phường", "khu"}:
+                    continue
+                if s > 1 and f"{doc[s - 2].lower_} {doc[s - 1].lower_}" in {"thị xã", "thị trấn", "thành phố"}:
+                    continue
+                found.append(Entity("commune", vocab[match_id], self.names[vocab[match_id]], text[offsets[s][0]:offsets[e - 1][1]], field,
+                                    offsets[s][0], offsets[e - 1][1]))
+            for m in _SCHOOL.finditer(text):
+                name = " ".join(m.group(0).split())
+                found.append(Entity("school", name, name, m.group(0), field, m.start(), m.end()))
+        return found

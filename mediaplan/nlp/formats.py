@@ -1,0 +1,47 @@
+"""The format of a piece (tin, bài, phóng sự…), from the markers newsrooms put in titles,
+the section in the URL, the kind of item and, for broadcasts, its duration."""
+
+from __future__ import annotations
+
+import re
+
+# Order matters: the most specific marker wins.
+_TITLE_MARKERS: list[tuple[str, re.Pattern]] = [
+    ("infographic", re.compile(r"\binfographic\b|\[\s*đồ họa\s*\]", re.I)),
+    ("qa", re.compile(r"hỏi\s*[-–—:]?\s*đáp|\bhỏi đáp\b", re.I)),
+    ("online_exchange", re.compile(r"giao lưu trực tuyến", re.I)),
+    ("talk_show", re.compile(r"^\s*\[?\s*tọa đàm|\btọa đàm\s*:", re.I)),
+    ("documentary", re.compile(r"phim tài liệu", re.I)),
+    ("memoir", re.compile(r"^\s*\[?\s*ký sự", re.I)),
+    ("reportage", re.compile(r"^\s*\[?\s*phóng sự", re.I)),
+    ("podcast", re.compile(r"^\s*\[?\s*(podcast|phát thanh)\b", re.I)),
+    ("interview", re.compile(r"^\s*\[?\s*phỏng vấn|\bphỏng vấn\s*:", re.I)),
+    ("short_video", re.compile(r"^\s*\[\s*video\s*\]|^\s*video\s*:|#shorts\b", re.I)),
+]
+_SECTIONS = {
+    "phong-su": "reportage",
+    "phong-van-doi-thoai": "interview",
+    "infographic": "infographic",
+    "podcast": "podcast",
+    "video": "short_video",
+}
+
+
+def detect_format(title: str, body: str, url: str | None = None, kind: str = "article",
+                  duration_seconds: int | None = None) -> tuple[str, str]:
+    """Returns (format code, why)."""
+    for code, pattern in _TITLE_MARKERS:
+        if pattern.search(title):
+            return code, f"tiêu đề: {pattern.search(title).group(0).strip()}"
+    if url:
+        for part in re.split(r"[/?#]", url.lower()):
+            if part in _SECTIONS:
+                return _SECTIONS[part], f"chuyên mục: /{part}/"
+    if kind in ("video", "broadcast"):
+        if duration_seconds is not None and duration_seconds > 600:
+            return "reportage", f"thời lượng {duration_seconds // 60} phút"
+        return "short_video", "video không có dấu hiệu định dạng khác"
+    words = len(body.split())
+    if words < 350:
+        return "news", f"{words} từ (< 350)"
+    return "article", f"{words} từ"

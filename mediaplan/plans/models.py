@@ -1,0 +1,182 @@
+"""What a plan folder must contain, as pydantic models.
+
+Every YAML file of a plan is validated against these models when it loads, so a
+typo in a theme code or a date fails loudly with the file and line, not weeks
+later as a silently empty report row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mediaplan.vocab import CHANNELS
+
+Key = str
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlanMeta(Strict):
+    key: Key
+    name: str
+    province: str
+    province_code: str
+    issuer: str
+    document: str = ""
+    lead_agency: Key
+    starts: date
+    ends: date
+    timezone: str = "Asia/Ho_Chi_Minh"
+    report_title: str = ""
+    report_symbol: str = "BC-SGDĐT"
+
+
+class Phrase(Strict):
+    text: str
+    weight: float = 1.0
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("empty phrase")
+        return v
+
+
+class FlagRules(Strict):
+    definition: str
+    threshold: float = 0.0
+    phrases: list[Phrase] = Field(default_factory=list)
+    negative: list[Phrase] = Field(default_factory=list)
+
+
+class ThemeSpec(Strict):
+    code: Key
+    group: Literal["task", "topic"]
+    name: str
+    definition: str
+    source: str = ""
+    threshold: float = 3.0
+    phrases: list[Phrase]
+    negative: list[Phrase] = Field(default_factory=list)
+    requires_education: bool = True
+
+
+class ThemesFile(Strict):
+    education: FlagRules
+    nq71: FlagRules
+    themes: list[ThemeSpec]
+
+    @model_validator(mode="after")
+    def _unique(self):
+        codes = [t.code for t in self.themes]
+        dupes = {c for c in codes if codes.count(c) > 1}
+        if dupes:
+            raise ValueError(f"duplicate theme codes: {sorted(dupes)}")
+        return self
+
+
+SourceKind = Literal["rss", "sitemap", "page", "youtube", "broadcast", "social_feed", "facebook_graph"]
+
+
+class SourceSpec(Strict):
+    key: Key
+    kind: SourceKind
+    url: str
+    channel: str
+    platform: str | None = None
+    interval_minutes: int = Field(60, ge=5)
+    verified: bool = False
+    enabled: bool = True
+    note: str = ""
+    # Listing pages: which links are articles, and how to find the next page.
+    article_pattern: str | None = None
+    next_page: str | None = None
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, v: str) -> str:
+        if v not in CHANNELS:
+            raise ValueError(f"unknown channel {v!r}; one of {sorted(CHANNELS)}")
+        return v
+
+
+class OutletSpec(Strict):
+    key: Key
+    name: str
+    kind: Literal["press", "department", "province", "commune"]
+    agency: Key | None = None
+    commune: str | None = None  # accented official name, resolved to its UBND agency
+    homepage: str
+    verified: bool = False
+    profile: str | None = None
+    sources: list[SourceSpec] = Field(default_factory=list)
+
+
+class OutletsFile(Strict):
+    outlets: list[OutletSpec]
+
+
+class AgencySpec(Strict):
+    key: Key
+    name: str
+    short: str = ""
+    kind: Literal["department", "outlet", "province"]
+    aliases: list[str] = Field(default_factory=list)
+
+
+class CommuneAliases(Strict):
+    province: str
+    expected_count: int
+    aliases: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class AgenciesFile(Strict):
+    agencies: list[AgencySpec]
+    communes: CommuneAliases
+
+
+class TargetSpec(Strict):
+    key: Key
+    name: str
+    definition: str
+    source: str = ""
+    metric: Literal["outlet_column", "outlet_multiplatform", "theme_items", "portal_posts", "manual"]
+    theme: Key | None = None
+    threshold: float
+    unit: Literal["ratio", "count"]
+    per: Literal["month", "period"] = "month"
+    due: date | None = None
+
+
+class TargetsFile(Strict):
+    targets: list[TargetSpec]
+
+
+class KeyDateSpec(Strict):
+    key: Key
+    name: str
+    date: dt.date | None = None  # a one-off date
+    month: int | None = Field(None, ge=1, le=12)  # or every year on month/day…
+    day: int | None = Field(None, ge=1, le=31)
+    month_end: int | None = Field(None, ge=1, le=12)  # …possibly a window ("late May")
+    day_end: int | None = Field(None, ge=1, le=31)
+    themes: list[Key] = Field(default_factory=list)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _when(self):
+        if (self.date is None) == (self.month is None or self.day is None):
+            raise ValueError("give either `date: YYYY-MM-DD` or both `month` and `day`")
+        return self
+
+
+class KeyDatesFile(Strict):
+    key_dates: list[KeyDateSpec]
+

@@ -1,0 +1,125 @@
+"""Write the month's report: report.html (also the e-mail body) and report.xlsx.
+
+Both read the same figures dict (`metrics.compute`), which is also stored on the
+report row, so the outputs and the database agree by construction.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mediaplan.db.schema import Report, utcnow
+from mediaplan.plans import current_plan
+from mediaplan.reports.metrics import compute
+from mediaplan.vocab import CHANNELS
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def fmt_target(value, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "ratio":
+        return f"{value * 100:.0f}%"
+    return f"{value:g}"
+
+
+def vi_date(d: datetime) -> str:
+    """"ngày 05 tháng 01 năm 2026": a leading zero for days under 10 and months 1–2 (Decree 30)."""
+    day = f"{d.day:02d}" if d.day < 10 else str(d.day)
+    month = f"{d.month:02d}" if d.month <= 2 else str(d.month)
+    return f"ngày {day} tháng {month} năm {d.year}"
+
+
+def env() -> Environment:
+    e = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    e.filters["fmt_target"] = fmt_target
+    e.filters["vi_channel"] = lambda c: CHANNELS.get(c, c)
+    return e
+
+
+def render_html(figures: dict) -> str:
+    plan = current_plan().meta
+    year, month = figures["period"].split("-")
+    strong = [t["name"] for t in sorted(figures["themes"], key=lambda t: -t["items"]) if t["items"] > 0][:4]
+    weak = [t["name"] for t in figures["themes"] if t["items"] == 0]
+    unmet = [t["name"] for t in figures["targets"] if t["met"] is False]
+    return env().get_template("report.html").render(
+        f=figures, plan=plan, month_label=f"{int(month)}/{year}", signed_date=vi_date(datetime.now(TZ)),
+        strong=strong, weak=weak, unmet=unmet,
+    )
+
+
+def write_xlsx(figures: dict, path: Path) -> None:
+    wb = Workbook()
+    head = Font(bold=True)
+    fill = PatternFill("solid", fgColor="E8EEF5")
+
+    def sheet(title: str, header: list[str], rows: list[list], first: bool = False):
+        ws = wb.active if first else wb.create_sheet()
+        ws.title = title
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font, cell.fill = head, fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in rows:
+            ws.append(row)
+        for col, width in zip("ABCDEFGHIJ", [48, 14, 14, 14, 18, 30, 30, 20, 20, 14]):
+            ws.column_dimensions[col].width = width
+        ws.freeze_panes = "A2"
+        return ws
+
+    t = figures["totals"]
+    sheet("Tổng hợp", ["Chỉ số", "Tháng này", "Tháng trước"], [
+        ["Tổng số tin, bài thu thập", t["items"], None],
+        ["Tin, bài về giáo dục (mỗi cụm tin trùng tính một lần cho mỗi cơ quan)", t["education"], t["previous_education"]],
+        ["Tin, bài nêu Nghị quyết số 71-NQ/TW", t["nq71"], t["previous_nq71"]],
+        ["Tin, bài theo kế hoạch đã đăng", figures["calendar"]["delivered"], None],
+        ["Tin, bài đã lên kế hoạch", figures["calendar"]["planned"], None],
+    ], first=True)
+    sheet("Chủ đề", ["Chủ đề", "Mã", "Tin, bài", "Tháng trước", "Kế hoạch", "Đã đăng theo kế hoạch"],
+          [[r["name"], r["code"], r["items"], r["previous"], r["planned"], r["delivered"]] for r in figures["themes"]])
+    sheet("Cơ quan", ["Cơ quan, đơn vị", "Mã", "Tin, bài giáo dục", "Nêu NQ 71", "Kênh"],
+          [[o["name"], o["key"], o["education"], o["nq71"], ", ".join(CHANNELS.get(c, c) for c in o["channels"])]
+           for o in figures["outlets"]])
+    sheet("Kênh", ["Kênh", "Mã", "Tin, bài"], [[c["name"], c["code"], c["items"]] for c in figures["channels"]])
+    sheet("Định dạng", ["Định dạng", "Mã", "Tin, bài"], [[x["name"], x["code"], x["items"]] for x in figures["formats"]])
+    sheet("Chỉ tiêu", ["Chỉ tiêu", "Mã", "Yêu cầu", "Kết quả", "Đánh giá", "Chi tiết"],
+          [[x["name"], x["key"], fmt_target(x["threshold"], x["unit"]), fmt_target(x["value"], x["unit"]),
+            "Chưa có số liệu" if x["met"] is None else ("Đạt" if x["met"] else "Chưa đạt"), x["detail"]]
+           for x in figures["targets"]])
+    ws = sheet("Danh sách tin bài", ["Tiêu đề", "ID", "Cơ quan", "Ngày đăng", "Kênh", "Định dạng", "Chủ đề", "NQ 71", "Cụm", "URL"],
+               [[i["title"], i["id"], i["outlet"],
+                 datetime.fromisoformat(i["published_at"]).astimezone(TZ).strftime("%d/%m/%Y %H:%M") if i["published_at"] else "",
+                 i["channel"], i["format"], ", ".join(i["themes"]), "có" if i["nq71"] else "", i["cluster_id"], i["url"]]
+                for i in figures["items"]])
+    ws.column_dimensions["J"].width = 60
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def build_report(session: Session, period: str, out_dir: Path) -> tuple[Report, dict]:
+    figures = compute(session, period)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.html").write_text(render_html(figures), encoding="utf-8")
+    write_xlsx(figures, out_dir / "report.xlsx")
+    (out_dir / "figures.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
+    report = session.scalar(select(Report).where(Report.period == period))
+    if report is None:
+        report = Report(period=period, out_dir=str(out_dir.resolve()), figures=figures)
+        session.add(report)
+    else:
+        report.out_dir, report.figures, report.built_at = str(out_dir.resolve()), figures, utcnow()
+    session.flush()
+    return report, figures

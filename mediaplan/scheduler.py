@@ -1,0 +1,85 @@
+"""The long-running scheduler: crawl each source on its interval, classify, send the monthly report.
+
+Jobs live in a persistent SQLAlchemy job store under fixed ids, so a restart
+replaces rather than duplicates them, and missed runs are coalesced into one.
+The report job is idempotent on its own (one delivery row per recipient and month).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
+
+from mediaplan.db import migrate, session_scope
+from mediaplan.db.schema import Source
+from mediaplan.settings import get_settings
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+log = logging.getLogger("mediaplan.scheduler")
+
+
+def crawl_and_classify(source_key: str) -> None:
+    from mediaplan.crawler.run import run_crawl_subprocess
+    from mediaplan.nlp.pipeline import classify_items
+
+    code = run_crawl_subprocess([source_key])
+    if code != 0:
+        log.warning("crawl of %s exited with %s", source_key, code)
+    with session_scope() as session:
+        classify_items(session)
+
+
+def send_monthly_report() -> None:
+    """On day 1, report on the month that just ended."""
+    from mediaplan.reports.build import build_report
+    from mediaplan.reports.mail import send_report
+
+    settings = get_settings()
+    first = datetime.now(TZ).replace(day=1)
+    period = (first - timedelta(days=1)).strftime("%Y-%m")
+    with session_scope() as session:
+        build_report(session, period, settings.data_dir / "reports" / period)
+        session.commit()
+        if settings.report_recipients:
+            send_report(session, settings, period, settings.report_recipients)
+
+
+def configure(scheduler) -> list[str]:
+    ids = []
+    with session_scope() as session:
+        sources = session.scalars(select(Source).where(Source.enabled.is_(True), Source.adhoc.is_(False))).all()
+        for s in sources:
+            job_id = f"crawl:{s.key}"
+            scheduler.add_job(crawl_and_classify, IntervalTrigger(minutes=s.interval_minutes, timezone=TZ),
+                              args=[s.key], id=job_id, replace_existing=True, coalesce=True,
+                              max_instances=1, misfire_grace_time=s.interval_minutes * 60)
+            ids.append(job_id)
+    scheduler.add_job(send_monthly_report, CronTrigger(day=1, hour=8, minute=0, timezone=TZ), id="report:monthly",
+                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
+    ids.append("report:monthly")
+    return ids
+
+
+def build_scheduler(blocking: bool = True):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    settings = get_settings()
+    store = SQLAlchemyJobStore(url=settings.db_url, tablename="apscheduler_jobs")
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    return cls(jobstores={"default": store}, timezone=TZ)
+
+
+def run_forever() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    migrate()
+    scheduler = build_scheduler()
+    ids = configure(scheduler)
+    log.info("scheduled %d jobs: %s", len(ids), ", ".join(ids))
+    scheduler.start()

@@ -1,0 +1,74 @@
+"""Runtime settings, read from MEDIAPLAN_* environment variables (or a .env file).
+
+Deployment facts (database, SMTP, recipients, tokens) live here; facts about the
+plan itself (themes, outlets, targets) live in the plan data folder, so that a
+province can swap plans without touching its deployment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEDIAPLAN_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    plan: str = "quang-ngai-nq71"
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    # Crawling. The contact URL is part of the User-Agent so site owners can reach us.
+    contact_url: str = "https://github.com/mediaplan/mediaplan"
+    download_delay: float = 1.0
+    concurrent_per_site: int = 1
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_listing_pages: int = 5
+    # When set, requests for the real outlets are routed to this local snapshot server.
+    snapshot_url: str | None = None
+
+    # Mail.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "mediaplan <bao-cao@mediaplan.local>"
+    report_recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+
+    @field_validator("report_recipients", mode="before")
+    @classmethod
+    def _split_recipients(cls, value):
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'mediaplan.db').resolve()}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def user_agent(self) -> str:
+        from mediaplan import __version__
+
+        return f"mediaplan/{__version__} (+{self.contact_url}; giám sát truyền thông NQ71)"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,122 @@
+"""A small threaded HTTP server for the snapshot (and for test fixtures).
+
+URL /<host>/<path>?<query> maps to the file sites/<host>/<path>[index.html][__<query>].
+A sibling file `<name>.status` makes the server answer with that HTTP status, and
+`<name>.headers` adds headers, so tests can stage 5xx, 429 + Retry-After or slow bodies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from mediaplan.snapshot import SITES_DIR
+
+TYPES = {".rss": "application/rss+xml; charset=utf-8", ".xml": "application/xml; charset=utf-8",
+         ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+
+
+def _content_type(name: str) -> str:
+    base = name.split("__", 1)[0]
+    suffix = Path(base).suffix
+    if suffix in TYPES:
+        return TYPES[suffix]
+    if base.endswith("videos.xml"):
+        return "application/atom+xml; charset=utf-8"
+    return mimetypes.guess_type(base)[0] or "application/octet-stream"
+
+
+class SnapshotHandler(BaseHTTPRequestHandler):
+    root: Path = SITES_DIR
+    server_version = "mediaplan-snapshot/1"
+
+    def log_message(self, fmt, *args):  # keep test and demo output clean
+        self.server.hits.append(self.path)  # type: ignore[attr-defined]
+
+    def _resolve(self) -> Path | None:
+        parts = urlsplit(self.path)
+        rel = unquote(parts.path).lstrip("/")
+        if rel.endswith("/") or rel == "":
+            rel += "index.html"
+        candidate = self.root / (f"{rel}__{parts.query}" if parts.query else rel)
+        if parts.query and not candidate.exists():
+            candidate = self.root / rel
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        try:
+            candidate.resolve().relative_to(self.root.resolve())
+        except ValueError:
+            return None
+        return candidate if candidate.exists() or candidate.with_name(candidate.name + ".status").exists() else None
+
+    def do_GET(self):  # noqa: N802
+        path = self._resolve()
+        if path is None:
+            self.send_error(404, "Not Found")
+            return
+        status_file = path.with_name(path.name + ".status")
+        status = int(status_file.read_text().split()[0]) if status_file.exists() else 200
+        body = path.read_bytes() if path.exists() else b""
+        headers_file = path.with_name(path.name + ".headers")
+        extra = {}
+        if headers_file.exists():
+            for line in headers_file.read_text().splitlines():
+                if ":" in line:
+                    k, v = line.split(":", 1)
+                    extra[k.strip()] = v.strip()
+        delay = float(extra.pop("X-Delay", "0"))
+        if delay:
+            time.sleep(delay)
+        etag = f'"{hashlib.md5(body).hexdigest()[:16]}"'
+        if status == 200 and self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", extra.pop("Content-Type", _content_type(path.name)))
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
+        for k, v in extra.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class SnapshotServer:
+    """Start on a free port in a background thread: `with SnapshotServer() as url: ...`."""
+
+    def __init__(self, root: Path | None = None, host: str = "127.0.0.1", port: int = 0):
+        handler = type("Handler", (SnapshotHandler,), {"root": Path(root or SITES_DIR)})
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.hits = []  # type: ignore[attr-defined]
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def hits(self) -> list[str]:
+        return self.httpd.hits  # type: ignore[attr-defined]
+
+    def start(self) -> str:
+        self.thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

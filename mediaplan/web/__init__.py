@@ -1,0 +1,1 @@
+"""The web app (FastAPI + Jinja2): dashboard, items with evidence, calendar, iCal feed."""
