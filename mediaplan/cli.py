@@ -50,7 +50,7 @@ def _month(value: str) -> str:
 
 @app.command()
 def init():
-    """Migrate the database and load (or refresh) the plan data. Safe to run again."""
+    """Tạo/cập nhật cơ sở dữ liệu và nạp dữ liệu kế hoạch (chạy lại an toàn)."""
     from mediaplan.db import migrate, session_scope
     from mediaplan.plans import PlanError, current_plan
     from mediaplan.plans.sync import sync_plan
@@ -76,7 +76,7 @@ def crawl(
     snapshot: Annotated[Optional[str], typer.Option(help="Route requests to this local snapshot server (offline use).")] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
 ):
-    """Crawl once and print new, updated, unchanged and failed items per source."""
+    """Thu thập một lượt; in số tin mới, cập nhật, không đổi và lỗi theo từng nguồn."""
     from mediaplan.crawler.run import adhoc_source, run_crawl
 
     keys = list(source or [])
@@ -111,7 +111,7 @@ def classify(
     all_: Annotated[bool, typer.Option("--all", help="Re-classify every item (manual labels are kept).")] = False,
     since: Annotated[Optional[str], typer.Option(help="Only items published on or after this date (YYYY-MM-DD).")] = None,
 ):
-    """Classify stored items: themes with evidence, flags, format, entities, near-duplicate clusters."""
+    """Phân loại tin, bài đã lưu: chủ đề kèm bằng chứng, cờ giáo dục/NQ 71, định dạng, cơ quan, địa phương, tin trùng."""
     from mediaplan.db import session_scope
     from mediaplan.nlp.pipeline import classify_items
 
@@ -143,7 +143,7 @@ def classify_text(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help='Batch: one {"id","title","text"} per line.')] = None,
 ):
-    """Classify a text without storing it, through the same pipeline as stored items."""
+    """Phân loại một văn bản (dòng đầu là tiêu đề) mà không lưu, cùng quy trình với tin đã lưu."""
     from mediaplan.nlp.pipeline import get_classifier
 
     clf = get_classifier()
@@ -184,7 +184,7 @@ def items_export(
     theme: Annotated[Optional[str], typer.Option(help="Only items with this theme code.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Output file (default: standard output; required for xlsx).")] = None,
 ):
-    """Export items with their labels."""
+    """Xuất tin, bài kèm nhãn (jsonl, csv, xlsx)."""
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
@@ -243,7 +243,7 @@ def items_export(
 
 @sources_app.command("list")
 def sources_list():
-    """Each source's kind, interval, last success, last error and failures in a row."""
+    """Tình trạng từng nguồn: loại, chu kỳ, lần thành công gần nhất, lỗi, số lần lỗi liên tiếp."""
     from sqlalchemy import func, select
 
     from mediaplan.db import session_scope
@@ -271,7 +271,7 @@ def targets_set(
     as_of: Annotated[Optional[str], typer.Option(help="Date of the figure, YYYY-MM-DD (default today).")] = None,
     by: Annotated[str, typer.Option(help="Who enters it.")] = "sgddt",
 ):
-    """Enter a hand-counted figure for a target, with its evidence."""
+    """Nhập số liệu chỉ tiêu đếm tay, kèm chứng cứ."""
     from sqlalchemy import select
 
     from mediaplan.db import session_scope
@@ -311,7 +311,7 @@ def calendar_add_column(
     lead_days: Annotated[int, typer.Option(help="Due date = slot minus this many days.")] = 2,
     horizon: Annotated[int, typer.Option(help="Create planned pieces for this many days ahead.")] = 120,
 ):
-    """Add (or update) a recurring column and create its planned pieces."""
+    """Thêm (hoặc sửa) chuyên mục định kỳ và tạo các tin, bài kế hoạch."""
     from mediaplan.calendar.series import CalendarError, add_column, ensure_pieces
     from mediaplan.db import session_scope
     from mediaplan.plans import current_plan
@@ -343,7 +343,7 @@ def calendar_add_column(
 
 @calendar_app.command("list")
 def calendar_list(month: Annotated[str, typer.Option(help="Month, YYYY-MM.")]):
-    """Planned pieces and key dates of a month, with what was published."""
+    """Tin, bài kế hoạch và các mốc của một tháng, kèm những gì đã đăng."""
     from mediaplan.calendar.month import month_view
     from mediaplan.db import session_scope
 
@@ -364,7 +364,7 @@ def calendar_list(month: Annotated[str, typer.Option(help="Month, YYYY-MM.")]):
 
 @calendar_app.command("link")
 def calendar_link():
-    """Link published items to the planned pieces they deliver."""
+    """Liên kết tin, bài đã đăng với tin, bài kế hoạch tương ứng."""
     from mediaplan.calendar.linking import link_deliveries
     from mediaplan.db import session_scope
 
@@ -380,7 +380,7 @@ def calendar_ical(
     theme: Annotated[Optional[str], typer.Option(help="Only this theme.")] = None,
     user: Annotated[Optional[str], typer.Option(help="Only this assignee.")] = None,
 ):
-    """Write the calendar as an iCal feed (the same feed the web app serves)."""
+    """Ghi lịch biên tập ra tệp iCal (giống nguồn /calendar.ics của ứng dụng web)."""
     from mediaplan.calendar.ical import build_feed
     from mediaplan.db import session_scope
 
@@ -399,7 +399,7 @@ def report_build(
     month: Annotated[str, typer.Option(help="Month, YYYY-MM.")],
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),
 ):
-    """Write report.html and report.xlsx for a month."""
+    """Tạo báo cáo tháng: report.html và report.xlsx."""
     from mediaplan.db import session_scope
     from mediaplan.reports.build import build_report
 
@@ -415,7 +415,7 @@ def report_send(
     to: Annotated[Optional[list[str]], typer.Option("--to", help="Recipient (repeatable); default MEDIAPLAN_REPORT_RECIPIENTS.")] = None,
     out: Annotated[Path, typer.Option(help="Where to build the report if it was not built yet.")] = Path("out"),
 ):
-    """E-mail the month's report; never twice to the same recipient for the same month."""
+    """Gửi e-mail báo cáo tháng; không bao giờ gửi hai lần cho cùng người nhận trong cùng tháng."""
     from sqlalchemy import select
 
     from mediaplan.db import session_scope
@@ -446,7 +446,7 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help="Bind address.")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port.")] = None,
 ):
-    """Run the web app (dashboard, items, item page, calendar) on 127.0.0.1:8000."""
+    """Chạy ứng dụng web (tổng quan, tin bài, bằng chứng, lịch) tại 127.0.0.1:8000."""
     import uvicorn
 
     from mediaplan.settings import get_settings
@@ -457,7 +457,7 @@ def serve(
 
 @app.command()
 def scheduler():
-    """Crawl each source on its interval, classify, and send the monthly report on day 1 at 08:00."""
+    """Lịch chạy tự động: thu thập theo chu kỳ từng nguồn, phân loại, gửi báo cáo lúc 08:00 ngày 1 hằng tháng."""
     from mediaplan.scheduler import run_forever
 
     run_forever()
@@ -467,7 +467,7 @@ def scheduler():
 def demo(
     out: Annotated[Path, typer.Option(help="Where to write the report.")] = Path("out"),
 ):
-    """Run the whole path offline: snapshot server, crawl, classify, plan, report, e-mail."""
+    """Chạy thử toàn bộ quy trình ngoại tuyến: bản chụp, thu thập, phân loại, lịch, báo cáo, e-mail."""
     from mediaplan.demo import run_demo
 
     run_demo(out)

@@ -98,7 +98,7 @@ def ensure_pieces(session: Session, start: date, end: date) -> int:
             if slot_utc in existing:
                 continue
             session.add(PlannedPiece(
-                column_id=column.id, occurrence_start=slot_utc, title=f"{column.name} — {slot:%d/%m/%Y}",
+                column_id=column.id, occurrence_start=slot_utc, title=column.name,
                 themes=list(column.themes), outlet_id=column.outlet_id, channel=column.channel, format=column.format,
                 assignee=column.assignee, status="assigned" if column.assignee else "idea",
                 publish_at=slot_utc, due_at=slot_utc - timedelta(days=column.lead_days),

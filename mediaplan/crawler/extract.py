@@ -22,7 +22,7 @@ from mediaplan.crawler.profiles import Profile
 _TEMPLATE_BODY = re.compile(r"""\$\(\s*['"]#content['"]\s*\)\s*\.html\(\s*`((?:\\.|[^`\\])*)`\s*\)""", re.S)
 _QUOTED_BODY = re.compile(r"""\$\(\s*['"]#content['"]\s*\)\s*\.html\(\s*("(?:\\.|[^"\\])*")\s*\)""", re.S)
 _OUTPUT_DATA = re.compile(r"""outputData\s*=\s*("(?:\\.|[^"\\])*")""", re.S)
-_BLOCKS = "p, h2, h3, h4, li, blockquote, figcaption, td"
+_BLOCKS = "p, h2, h3, h4, li, blockquote, td"  # not figcaption: a caption is not the story
 
 
 @dataclass

@@ -99,13 +99,23 @@ class SourceSpider(scrapy.Spider):
 
     # --- strategies -------------------------------------------------------------------
 
+    def _feed(self, response, source: dict):
+        """Parse a feed; a malformed one is recorded, and whatever entries it still yields are used."""
+        feed = feedparser.parse(response.body)
+        if feed.bozo:
+            message = f"{response.url}: malformed feed: {feed.get('bozo_exception')}"
+            if not feed.entries:
+                self._error(source["key"], message, root=True)
+                return None
+            self._error(source["key"], message, root=False)
+        self._ok(response)
+        return feed
+
     def parse_feed(self, response):
         source = self.sources[response.meta["source"]]
-        feed = feedparser.parse(response.body)
-        if feed.bozo and not feed.entries:
-            self._error(source["key"], f"{response.url}: malformed feed: {feed.get('bozo_exception')}", root=True)
+        feed = self._feed(response, source)
+        if feed is None:
             return
-        self._ok(response)
         for entry in feed.entries:
             link = entry.get("link")
             if not link:
@@ -121,11 +131,9 @@ class SourceSpider(scrapy.Spider):
     def parse_youtube(self, response):
         """A YouTube channel's Atom feed carries everything we keep about a video."""
         source = self.sources[response.meta["source"]]
-        feed = feedparser.parse(response.body)
-        if feed.bozo and not feed.entries:
-            self._error(source["key"], f"{response.url}: malformed feed: {feed.get('bozo_exception')}", root=True)
+        feed = self._feed(response, source)
+        if feed is None:
             return
-        self._ok(response)
         for entry in feed.entries:
             video_id = entry.get("yt_videoid")
             if not video_id:

@@ -1,0 +1,35 @@
+# mediaplan — common tasks. `make demo` and `make test` are the README's first two commands.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: install demo serve test test-sqlite bench eval snapshot clean
+
+$(BIN)/mediaplan: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+install: $(BIN)/mediaplan
+
+demo: install  ## the whole path offline on SQLite, then the dashboard
+	$(BIN)/mediaplan demo
+	@echo "Bảng điều khiển: http://127.0.0.1:8000  (Ctrl+C để dừng)"
+	$(BIN)/mediaplan serve
+
+test: install  ## the whole suite (SQLite; PostgreSQL tests too when it is reachable, always in CI)
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python -m mediaplan.bench
+
+eval: install
+	$(BIN)/python -m mediaplan.nlp.evaluate
+
+snapshot: install  ## re-render the offline snapshot after editing mediaplan/snapshot/content*.yaml
+	$(BIN)/python -m mediaplan.snapshot.build
+
+clean:
+	rm -rf var out .pytest_cache

@@ -1,0 +1,57 @@
+"""`make eval`: the classifier on real VnExpress 2024 news in ../shared/data (evaluation only, never in tests).
+
+The site's own `giao-duc` section is the ground truth for the education flag:
+positives are giao-duc articles, negatives the other sections.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from mediaplan.nlp.pipeline import get_classifier
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "vnexpress-2024"
+
+
+def main(data: Path = DATA) -> int:
+    if not data.is_dir():
+        print(f"Không có dữ liệu đánh giá ở {data} (thư mục ../shared/data/ không có trên máy này).")
+        return 0
+    clf = get_classifier()
+    rows = []
+    for path in sorted(data.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rows.append((path.stem, json.loads(line)))
+    start = time.perf_counter()
+    results = []
+    for section, doc in rows:
+        body = "\n\n".join(doc.get("content") or [])
+        results.append((section, doc, clf.classify(doc.get("title", ""), doc.get("description", ""), body)))
+    elapsed = time.perf_counter() - start
+    tp = sum(1 for s, _, r in results if s == "giao-duc" and r.education)
+    fp = sum(1 for s, _, r in results if s != "giao-duc" and r.education)
+    fn = sum(1 for s, _, r in results if s == "giao-duc" and not r.education)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    print(f"Bài: {len(results)} ({', '.join(f'{k} {v}' for k, v in Counter(s for s, _, _ in results).items())})")
+    print(f"education: precision {precision:.3f}, recall {recall:.3f} (TP {tp}, FP {fp}, FN {fn}); mục tiêu ≥ 0.95 / ≥ 0.90")
+    print("Sai dương tính theo chuyên mục:", dict(Counter(s for s, _, r in results if s != "giao-duc" and r.education)))
+    themes = Counter(t.code for _, _, r in results for t in r.themes)
+    print("Chủ đề:", ", ".join(f"{k} {v}" for k, v in themes.most_common()))
+    words = sum(len(f"{d.get('title','')} {d.get('description','')} {' '.join(d.get('content') or [])}".split()) for _, d, _ in results)
+    print(f"Tốc độ: {len(results) / elapsed:.0f} bài/s, {words / elapsed:,.0f} từ/s (một lõi, {elapsed:.1f}s)")
+    print("\n20 bài mẫu (chọn ngẫu nhiên, seed 71):")
+    for section, doc, r in random.Random(71).sample(results, min(20, len(results))):
+        labels = ", ".join(f"{t.code}({', '.join(e.text for e in t.evidence[:3])})" for t in r.themes) or "—"
+        print(f"- [{section}] {doc.get('title', '')[:90]}\n    giáo dục={r.education} nq71={r.nq71} định dạng={r.format}; {labels}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Crawling over real HTTP (local servers), into SQLite and PostgreSQL: idempotent, polite, fault-tolerant."""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+
+from conftest import FIXTURES, run_cli
+from mediaplan.db import session_scope
+from mediaplan.db.schema import CrawlRun, Item, Source
+
+
+def _env(db_url: str, tmp_path: Path) -> dict:
+    return {"MEDIAPLAN_DATABASE_URL": db_url, "MEDIAPLAN_DATA_DIR": str(tmp_path / "var")}
+
+
+def _count_items() -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count(Item.id)))
+
+
+def test_snapshot_crawl_is_complete_and_idempotent(db, tmp_path, snapshot_server):
+    env = _env(db, tmp_path)
+    first = run_cli("crawl", "--snapshot", snapshot_server.url, "--no-progress", env=env)
+    assert "baoquangngai-rss" in first.stdout
+    n = _count_items()
+    assert n >= 40
+    with session_scope() as session:
+        kinds = dict(session.execute(select(Item.kind, func.count(Item.id)).group_by(Item.kind)).all())
+        assert kinds.get("video", 0) >= 5 and kinds["article"] >= 35
+        # Every article has a title, a body and a date; canonical URLs are unique by construction.
+        missing = session.scalars(select(Item).where((Item.body == "") | Item.published_at.is_(None))).all()
+        assert missing == [], [i.url for i in missing]
+        script_bodies = session.scalars(select(Item).where(Item.kind == "article")).all()
+        assert sum(1 for i in script_bodies if (i.extra or {}).get("extractor") == "script") >= 6
+        ok_sources = session.scalars(select(Source).where(Source.last_success_at.is_not(None))).all()
+        assert {s.key for s in ok_sources} >= {"baoquangngai-rss", "baoquangngai-youtube", "sgddt-tin-tuc", "xa-son-ha-tin-tuc"}
+
+    snapshot_server.hits.clear()
+    second = run_cli("crawl", "--snapshot", snapshot_server.url, "--no-progress", env=env)
+    assert _count_items() == n, second.stdout
+    # A re-crawl of an unchanged site downloads only feeds, sitemaps and listing pages.
+    with session_scope() as session:
+        stored = {urlsplit(u).netloc + urlsplit(u).path for u in session.scalars(select(Item.url))}
+    requested = {h.split("?")[0].lstrip("/") for h in snapshot_server.hits}
+    assert requested and not (requested & stored), sorted(requested & stored)[:5]
+    with session_scope() as session:
+        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+        assert len(runs) == 2 and runs[-1].status == "done"
+        assert sum(c["new"] for c in runs[-1].summary["sources"].values()) == 0
+
+
+def test_faults_are_recorded_and_the_run_goes_on(db, tmp_path):
+    from mediaplan.snapshot.server import SnapshotServer
+
+    env = _env(db, tmp_path)
+    with SnapshotServer(FIXTURES / "sites") as base:
+        bad = run_cli("crawl", "--url", f"{base}/bad/feed.rss", "--kind", "rss", "--outlet", "baoquangngai", "--no-progress", env=env)
+        down = run_cli("crawl", "--url", f"{base}/down/feed.rss", "--kind", "rss", "--outlet", "sgddt", "--no-progress", env=env)
+        ok = run_cli("crawl", "--url", f"{base}/ok/feed.rss", "--kind", "rss", "--outlet", "xa-son-ha", "--no-progress", env=env)
+    assert "malformed feed" in bad.stdout
+    assert "503" in down.stdout
+    with session_scope() as session:
+        sources = {s.url.rsplit("/", 2)[-2]: s for s in session.scalars(select(Source).where(Source.adhoc.is_(True)))}
+        assert sources["bad"].consecutive_failures == 1 and "malformed feed" in sources["bad"].last_error
+        assert sources["down"].consecutive_failures == 1 and "HTTP 503" in sources["down"].last_error
+        assert sources["ok"].consecutive_failures == 0 and sources["ok"].last_success_at is not None
+        items = session.scalars(select(Item)).all()
+        # a1 stored; a2 (no body) and a3 (HTTP 500) failed; a4 is forbidden by robots.txt and never fetched.
+        assert [i.title for i in items] == ["Học sinh vùng cao đến trường"]
+        assert items[0].published_at.isoformat() == "2026-11-05T00:30:00+00:00"
+        assert "a3.html: HTTP 500" in ok.stdout or "HTTP 500" in sources["ok"].last_error
+        run = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc())).first()
+        counts = next(iter(run.summary["sources"].values()))
+        assert counts["new"] == 1 and counts["failed"] == 2
+
+
+def test_unknown_source_key_is_a_clear_error(sqlite_db, tmp_path):
+    proc = run_cli("crawl", "--source", "khong-co", env=_env(sqlite_db, tmp_path), check=False)
+    assert proc.returncode == 1 and "khong-co" in proc.stderr

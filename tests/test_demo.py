@@ -1,0 +1,89 @@
+"""The whole path, as `mediaplan demo` runs it, checked against the database by independent counts."""
+
+import re
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from conftest import run_cli
+from mediaplan.db import session_scope
+from mediaplan.db.schema import Delivery, Item, ItemTheme, ReportDelivery
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.fixture
+def demo_run(db, tmp_path, snapshot_server):
+    env = {"MEDIAPLAN_DATABASE_URL": db, "MEDIAPLAN_DATA_DIR": str(tmp_path / "var")}
+    proc = run_cli("demo", "--out", str(tmp_path / "out"), env=env)
+    return env, proc, tmp_path
+
+
+def _education_units(period: str) -> tuple[int, int]:
+    """Education items of a local month, one per (near-duplicate cluster, outlet), counted without mediaplan's metrics."""
+    with session_scope() as session:
+        rows = session.execute(select(Item.published_at, Item.cluster_id, Item.id, Item.outlet_id, Item.nq71)
+                               .where(Item.education.is_(True))).all()
+    units = {(c or i, o): nq for p, c, i, o, nq in rows if p and p.astimezone(TZ).strftime("%Y-%m") == period}
+    return len(units), sum(1 for nq in units.values() if nq)
+
+
+def test_demo_end_to_end(demo_run, snapshot_server, mail_sink):
+    env, proc, tmp = demo_run
+    assert "mediaplan demo" in proc.stdout
+
+    # Items are stored, with themes and evidence.
+    with session_scope() as session:
+        n_items = session.scalar(select(func.count(Item.id)))
+        assert n_items >= 40
+        labelled = session.scalars(select(ItemTheme)).all()
+        assert len({t.item_id for t in labelled}) >= 20
+        assert all(t.evidence and t.evidence[0]["text"] for t in labelled)
+        assert len({t.theme_code for t in labelled}) >= 15
+        assert session.scalar(select(func.count(Delivery.item_id))) >= 5
+        latest = session.scalar(select(func.max(Item.published_at))).astimezone(TZ).strftime("%Y-%m")
+
+    # A second crawl adds no duplicates.
+    run_cli("crawl", "--snapshot", snapshot_server.url, "--no-progress", env=env)
+    with session_scope() as session:
+        assert session.scalar(select(func.count(Item.id))) == n_items
+
+    # The report's HTML and XLSX agree with the database.
+    education, nq71 = _education_units(latest)
+    out = tmp / "out" / latest
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert int(re.search(r'id="total-education">(\d+)<', html).group(1)) == education
+    assert int(re.search(r'id="total-nq71">(\d+)<', html).group(1)) == nq71
+    sheet = load_workbook(out / "report.xlsx")["Tổng hợp"]
+    assert sheet["B3"].value == education and sheet["B4"].value == nq71
+    assert education > 0
+
+    # The e-mail arrived at the demo's SMTP sink …
+    mails = sorted((tmp / "var" / "mail").glob("*.eml"))
+    assert len(mails) == 2
+    with session_scope() as session:
+        rows = session.scalars(select(ReportDelivery).where(ReportDelivery.period == latest)).all()
+        assert {r.status for r in rows} == {"sent"} and all(r.attempts == 1 for r in rows)
+        recipients = [r.recipient for r in rows]
+
+    # … and a second `report send` for the same month sends nothing.
+    again = run_cli("report", "send", "--month", latest, *sum((["--to", r] for r in recipients), []),
+                    env={**env, "MEDIAPLAN_SMTP_PORT": str(mail_sink.port)})
+    assert mail_sink.messages == []
+    assert "bỏ qua (đã gửi trước đó): 2" in again.stdout
+
+
+def test_demo_mail_is_a_real_report(demo_run):
+    _, _, tmp = demo_run
+    from email import message_from_bytes, policy
+
+    msg = message_from_bytes(sorted((tmp / "var" / "mail").glob("*.eml"))[0].read_bytes(), policy=policy.default)
+    assert msg["Subject"].startswith("Báo cáo truyền thông Nghị quyết 71-NQ/TW tháng")
+    html = msg.get_body(("html",)).get_content()
+    assert "BÁO CÁO" in html and "Kính gửi: Ủy ban nhân dân tỉnh Quảng Ngãi." in html
+    attachments = [p.get_filename() for p in msg.iter_attachments()]
+    assert attachments and attachments[0].endswith(".xlsx")
