@@ -105,12 +105,15 @@ def create_app(database_url: str | None = None) -> FastAPI:
             query = query.where(Item.education.is_(True))
         rows = list(session.scalars(query))
         if q:
-            # Accented matches first, then accent-insensitive ones (Sơn Hà ≠ Sơn Hạ, but "son ha" finds both).
+            # An accented query means what it says (Sơn Hà ≠ Sơn Hạ); a query typed without accents,
+            # or an accented one with no exact match, falls back to the accent-folded text.
             needle = normalize(q).lower()
             folded = fold(needle)
             exact = [i for i in rows if needle in f"{i.title}\n{i.sapo}\n{i.body}".lower()]
-            loose = [i for i in rows if i not in exact and folded in fold(f"{i.title}\n{i.sapo}\n{i.body}")]
-            rows = exact + loose
+            if exact and folded != needle:
+                rows = exact
+            else:
+                rows = exact + [i for i in rows if i not in exact and folded in fold(f"{i.title}\n{i.sapo}\n{i.body}")]
         total = len(rows)
         rows = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         return templates.TemplateResponse(request, "items.html", {
