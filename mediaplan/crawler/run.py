@@ -136,15 +136,15 @@ def run_crawl(keys: list[str] | None = None, snapshot_url: str | None = None, sh
         crawler = process.create_crawler(SourceSpider)
         ok: set[str] = set()
         failed_roots: dict[str, str] = {}
-        crawler.signals.connect(lambda source: ok.add(source), signal=SOURCE_OK)
+        crawler.signals.connect(lambda source: ok.add(source), signal=SOURCE_OK, weak=False)
         crawler.signals.connect(
             lambda source, message, root: failed_roots.setdefault(source, message) if root else None,
-            signal=SOURCE_ERROR,
+            signal=SOURCE_ERROR, weak=False,
         )
         progress = Progress(SpinnerColumn(), TextColumn("[bold]Thu thập[/]"), BarColumn(), TextColumn("{task.completed} trang"),
                             transient=True, disable=not show_progress)
         task = progress.add_task("crawl", total=None)
-        crawler.signals.connect(lambda **_: progress.advance(task), signal=signals.response_received)
+        crawler.signals.connect(lambda **_: progress.advance(task), signal=signals.response_received, weak=False)
         with progress:
             process.crawl(crawler, sources=sources, known=known, summary=summary,
                           max_listing_pages=get_settings().max_listing_pages)

@@ -16,6 +16,8 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
 from mediaplan.crawler.extract import extract_article
@@ -77,6 +79,11 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         key = request.meta["source"]
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # Forbidden by robots.txt (or filtered on purpose): a policy decision, not a fault.
+            self.summary.setdefault(key, {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "errors": []})
+            self.summary[key].setdefault("skipped", []).append(f"{request.url}: {failure.value}")
+            return
         value = failure.value
         status = getattr(getattr(value, "response", None), "status", None)
         reason = f"HTTP {status}" if status else f"{type(value).__name__}: {value}"
@@ -103,11 +110,9 @@ class SourceSpider(scrapy.Spider):
         """Parse a feed; a malformed one is recorded, and whatever entries it still yields are used."""
         feed = feedparser.parse(response.body)
         if feed.bozo:
-            message = f"{response.url}: malformed feed: {feed.get('bozo_exception')}"
-            if not feed.entries:
-                self._error(source["key"], message, root=True)
-                return None
-            self._error(source["key"], message, root=False)
+            # A broken feed is a failing source even when some entries survive; those are still used.
+            self._error(source["key"], f"{response.url}: malformed feed: {feed.get('bozo_exception')}", root=True)
+            return feed if feed.entries else None
         self._ok(response)
         return feed
 

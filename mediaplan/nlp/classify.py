@@ -21,7 +21,8 @@ from mediaplan.plans import Plan
 
 FIELD_WEIGHT = {"title": 2.0, "sapo": 1.5, "body": 1.0}
 REPEAT_FACTORS = (1.0, 0.5, 0.25)  # first, second, third occurrence of one phrase; later ones add nothing
-EDU_BODY_DENSITY = 0.8  # education matches per 100 body tokens needed when the title/sapo say nothing
+EDU_BODY_DENSITY = 0.8
+BODY_ONLY_FACTOR = 2.0  # a theme the title and sapo never mention needs this multiple of its threshold  # education matches per 100 body tokens needed when the title/sapo say nothing
 
 # "Nghị quyết (số) 71", "NQ 71", "NQ71", optionally "-NQ/TW"; not 71/NQ-CP, 71/2026/NQ-HĐND, 71-NQ/TU.
 _NQ71 = re.compile(
@@ -152,7 +153,9 @@ class Classifier:
         themes: list[ThemeScore] = []
         for theme in self.plan.themes.themes:
             score = scores.get(theme.code, 0.0)
-            if score >= theme.threshold and (education or nq71 or not theme.requires_education):
+            # A main subject, not a passing mention: the headline or lead says it, or the body does at length.
+            main = head.get(theme.code, 0.0) > 0 or score >= BODY_ONLY_FACTOR * theme.threshold
+            if score >= theme.threshold and main and (education or nq71 or not theme.requires_education):
                 themes.append(ThemeScore(theme.code, score, [e for e in evidence[theme.code] if e.weight > 0]))
         themes.sort(key=lambda t: -t.score)
 

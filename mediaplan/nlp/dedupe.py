@@ -13,13 +13,14 @@ from datasketch import MinHash, MinHashLSH
 from mediaplan.nlp.normalize import fold
 
 NUM_PERM = 128
+SCHEME = "affine32"  # datasketch's hashing scheme; stored signatures are only comparable within one scheme
 THRESHOLD = 0.6
 SHINGLE = 3
 
 
 def signature(text: str) -> MinHash:
     words = fold(text).split()
-    m = MinHash(num_perm=NUM_PERM, seed=71)
+    m = MinHash(num_perm=NUM_PERM, seed=71, scheme=SCHEME)
     shingles = {" ".join(words[i:i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
     m.update_batch([s.encode("utf-8") for s in shingles])
     return m
@@ -30,7 +31,7 @@ def to_bytes(m: MinHash) -> bytes:
 
 
 def from_bytes(data: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=71, hashvalues=np.frombuffer(data, dtype=np.uint64))
+    return MinHash(num_perm=NUM_PERM, seed=71, hashvalues=np.frombuffer(data, dtype=np.uint64), scheme=SCHEME)
 
 
 class Clusters:
