@@ -69,12 +69,12 @@ def init():
 
 @app.command()
 def crawl(
-    source: Annotated[Optional[list[str]], typer.Option("--source", help="Source or outlet key (repeatable); default: all enabled sources.")] = None,
-    url: Annotated[Optional[str], typer.Option(help="Ad-hoc source URL.")] = None,
-    kind: Annotated[Optional[str], typer.Option(help="Ad-hoc source kind: rss, sitemap, page or youtube.")] = None,
-    outlet: Annotated[Optional[str], typer.Option(help="Outlet key the ad-hoc source belongs to.")] = None,
-    snapshot: Annotated[Optional[str], typer.Option(help="Route requests to this local snapshot server (offline use).")] = None,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Mã nguồn hoặc mã cơ quan (lặp lại được); mặc định: mọi nguồn đang bật.")] = None,
+    url: Annotated[Optional[str], typer.Option(help="Địa chỉ nguồn tạm thời.")] = None,
+    kind: Annotated[Optional[str], typer.Option(help="Loại nguồn tạm thời: rss, sitemap, page hoặc youtube.")] = None,
+    outlet: Annotated[Optional[str], typer.Option(help="Mã cơ quan của nguồn tạm thời.")] = None,
+    snapshot: Annotated[Optional[str], typer.Option(help="Chuyển mọi yêu cầu tới máy chủ bản chụp cục bộ này (dùng ngoại tuyến).")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Hiện thanh tiến trình.")] = True,
 ):
     """Thu thập một lượt; in số tin mới, cập nhật, không đổi và lỗi theo từng nguồn."""
     from mediaplan.crawler.run import adhoc_source, run_crawl
@@ -108,8 +108,8 @@ def crawl(
 
 @app.command()
 def classify(
-    all_: Annotated[bool, typer.Option("--all", help="Re-classify every item (manual labels are kept).")] = False,
-    since: Annotated[Optional[str], typer.Option(help="Only items published on or after this date (YYYY-MM-DD).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Phân loại lại mọi tin, bài (giữ nhãn do biên tập viên đặt).")] = False,
+    since: Annotated[Optional[str], typer.Option(help="Chỉ tin, bài đăng từ ngày này (YYYY-MM-DD).")] = None,
 ):
     """Phân loại tin, bài đã lưu: chủ đề kèm bằng chứng, cờ giáo dục/NQ 71, định dạng, cơ quan, địa phương, tin trùng."""
     from mediaplan.db import session_scope
@@ -139,9 +139,9 @@ def _read_text(file: str | None) -> str:
 
 @app.command("classify-text")
 def classify_text(
-    file: Annotated[Optional[str], typer.Argument(help="Text file (title on the first line, body below), or - for stdin.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help='Batch: one {"id","title","text"} per line.')] = None,
+    file: Annotated[Optional[str], typer.Argument(help="Tệp văn bản (dòng đầu là tiêu đề), hoặc - để đọc từ đầu vào chuẩn.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+    jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help='Chạy hàng loạt: mỗi dòng một {"id","title","text"}.')] = None,
 ):
     """Phân loại một văn bản (dòng đầu là tiêu đề) mà không lưu, cùng quy trình với tin đã lưu."""
     from mediaplan.nlp.pipeline import get_classifier
@@ -179,10 +179,10 @@ EXPORT_FIELDS = ["id", "url", "outlet", "source", "kind", "channel", "format", "
 
 @items_app.command("export")
 def items_export(
-    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or xlsx.")] = "jsonl",
-    month: Annotated[Optional[str], typer.Option(help="Only items published in this month (YYYY-MM).")] = None,
-    theme: Annotated[Optional[str], typer.Option(help="Only items with this theme code.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Output file (default: standard output; required for xlsx).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv hoặc xlsx.")] = "jsonl",
+    month: Annotated[Optional[str], typer.Option(help="Chỉ tin, bài đăng trong tháng này (YYYY-MM).")] = None,
+    theme: Annotated[Optional[str], typer.Option(help="Chỉ tin, bài có mã chủ đề này.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Tệp kết quả (mặc định: đầu ra chuẩn; bắt buộc với xlsx).")] = None,
 ):
     """Xuất tin, bài kèm nhãn (jsonl, csv, xlsx)."""
     from sqlalchemy import select
@@ -265,11 +265,11 @@ def sources_list():
 
 @targets_app.command("set")
 def targets_set(
-    key: Annotated[str, typer.Argument(help="Target key, e.g. staff_trained_2030.")],
-    value: Annotated[float, typer.Option(help="The figure (a ratio 0–1 for percentages).")],
-    evidence: Annotated[str, typer.Option(help="Where the figure comes from (document number, list).")],
-    as_of: Annotated[Optional[str], typer.Option(help="Date of the figure, YYYY-MM-DD (default today).")] = None,
-    by: Annotated[str, typer.Option(help="Who enters it.")] = "sgddt",
+    key: Annotated[str, typer.Argument(help="Mã chỉ tiêu, ví dụ staff_trained_2030.")],
+    value: Annotated[float, typer.Option(help="Số liệu (tỷ lệ 0–1 cho phần trăm).")],
+    evidence: Annotated[str, typer.Option(help="Nguồn của số liệu (số văn bản, danh sách).")],
+    as_of: Annotated[Optional[str], typer.Option(help="Ngày của số liệu, YYYY-MM-DD (mặc định hôm nay).")] = None,
+    by: Annotated[str, typer.Option(help="Người nhập.")] = "sgddt",
 ):
     """Nhập số liệu chỉ tiêu đếm tay, kèm chứng cứ."""
     from sqlalchemy import select
@@ -298,18 +298,18 @@ WEEKDAYS = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
 
 @calendar_app.command("add-column")
 def calendar_add_column(
-    name: Annotated[str, typer.Argument(help="Column name (chuyên mục).")],
-    outlet: Annotated[str, typer.Option(help="Outlet key.")],
-    platform: Annotated[str, typer.Option(help=f"Channel code: {', '.join(CHANNELS)}.")],
-    fmt: Annotated[str, typer.Option("--format", help=f"Format code: {', '.join(FORMATS)}.")],
-    dtstart: Annotated[str, typer.Option(help="First slot, local time (Asia/Ho_Chi_Minh), e.g. 2026-09-03T07:00.")],
-    rrule: Annotated[Optional[str], typer.Option(help="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TH.")] = None,
-    weekly: Annotated[Optional[str], typer.Option(help="Shortcut: weekly on these days, e.g. TH or MO,TH.")] = None,
-    theme: Annotated[Optional[list[str]], typer.Option("--theme", help="Default theme code (repeatable).")] = None,
-    assignee: Annotated[Optional[str], typer.Option(help="Default assignee.")] = None,
-    duration: Annotated[int, typer.Option(help="Slot length in minutes.")] = 60,
-    lead_days: Annotated[int, typer.Option(help="Due date = slot minus this many days.")] = 2,
-    horizon: Annotated[int, typer.Option(help="Create planned pieces for this many days ahead.")] = 120,
+    name: Annotated[str, typer.Argument(help="Tên chuyên mục.")],
+    outlet: Annotated[str, typer.Option(help="Mã cơ quan.")],
+    platform: Annotated[str, typer.Option(help=f"Mã kênh: {', '.join(CHANNELS)}.")],
+    fmt: Annotated[str, typer.Option("--format", help=f"Mã định dạng: {', '.join(FORMATS)}.")],
+    dtstart: Annotated[str, typer.Option(help="Kỳ đầu tiên, giờ Việt Nam, ví dụ 2026-09-03T07:00.")],
+    rrule: Annotated[Optional[str], typer.Option(help="Quy tắc lặp RRULE (RFC 5545), ví dụ FREQ=WEEKLY;BYDAY=TH.")] = None,
+    weekly: Annotated[Optional[str], typer.Option(help="Viết tắt: hằng tuần vào các thứ này, ví dụ TH hoặc MO,TH.")] = None,
+    theme: Annotated[Optional[list[str]], typer.Option("--theme", help="Mã chủ đề mặc định (lặp lại được).")] = None,
+    assignee: Annotated[Optional[str], typer.Option(help="Người phụ trách mặc định.")] = None,
+    duration: Annotated[int, typer.Option(help="Thời lượng mỗi kỳ (phút).")] = 60,
+    lead_days: Annotated[int, typer.Option(help="Hạn nộp = ngày đăng trừ số ngày này.")] = 2,
+    horizon: Annotated[int, typer.Option(help="Tạo tin, bài kế hoạch cho bấy nhiêu ngày tới.")] = 120,
 ):
     """Thêm (hoặc sửa) chuyên mục định kỳ và tạo các tin, bài kế hoạch."""
     from mediaplan.calendar.series import CalendarError, add_column, ensure_pieces
@@ -342,7 +342,7 @@ def calendar_add_column(
 
 
 @calendar_app.command("list")
-def calendar_list(month: Annotated[str, typer.Option(help="Month, YYYY-MM.")]):
+def calendar_list(month: Annotated[str, typer.Option(help="Tháng, dạng YYYY-MM.")]):
     """Tin, bài kế hoạch và các mốc của một tháng, kèm những gì đã đăng."""
     from mediaplan.calendar.month import month_view
     from mediaplan.db import session_scope
@@ -375,10 +375,10 @@ def calendar_link():
 
 @calendar_app.command("ical")
 def calendar_ical(
-    out: Annotated[Path, typer.Option(help="Output .ics file.")],
-    outlet: Annotated[Optional[str], typer.Option(help="Only this outlet.")] = None,
-    theme: Annotated[Optional[str], typer.Option(help="Only this theme.")] = None,
-    user: Annotated[Optional[str], typer.Option(help="Only this assignee.")] = None,
+    out: Annotated[Path, typer.Option(help="Tệp .ics kết quả.")],
+    outlet: Annotated[Optional[str], typer.Option(help="Chỉ cơ quan này.")] = None,
+    theme: Annotated[Optional[str], typer.Option(help="Chỉ chủ đề này.")] = None,
+    user: Annotated[Optional[str], typer.Option(help="Chỉ người phụ trách này.")] = None,
 ):
     """Ghi lịch biên tập ra tệp iCal (giống nguồn /calendar.ics của ứng dụng web)."""
     from mediaplan.calendar.ical import build_feed
@@ -396,8 +396,8 @@ def calendar_ical(
 
 @report_app.command("build")
 def report_build(
-    month: Annotated[str, typer.Option(help="Month, YYYY-MM.")],
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),
+    month: Annotated[str, typer.Option(help="Tháng, dạng YYYY-MM.")],
+    out: Annotated[Path, typer.Option(help="Thư mục kết quả.")] = Path("out"),
 ):
     """Tạo báo cáo tháng: report.html và report.xlsx."""
     from mediaplan.db import session_scope
@@ -411,9 +411,9 @@ def report_build(
 
 @report_app.command("send")
 def report_send(
-    month: Annotated[str, typer.Option(help="Month, YYYY-MM.")],
-    to: Annotated[Optional[list[str]], typer.Option("--to", help="Recipient (repeatable); default MEDIAPLAN_REPORT_RECIPIENTS.")] = None,
-    out: Annotated[Path, typer.Option(help="Where to build the report if it was not built yet.")] = Path("out"),
+    month: Annotated[str, typer.Option(help="Tháng, dạng YYYY-MM.")],
+    to: Annotated[Optional[list[str]], typer.Option("--to", help="Người nhận (lặp lại được); mặc định MEDIAPLAN_REPORT_RECIPIENTS.")] = None,
+    out: Annotated[Path, typer.Option(help="Nơi tạo báo cáo nếu chưa có.")] = Path("out"),
 ):
     """Gửi e-mail báo cáo tháng; không bao giờ gửi hai lần cho cùng người nhận trong cùng tháng."""
     from sqlalchemy import select
@@ -443,8 +443,8 @@ def report_send(
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Bind address.")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port.")] = None,
+    host: Annotated[Optional[str], typer.Option(help="Địa chỉ lắng nghe.")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Cổng.")] = None,
 ):
     """Chạy ứng dụng web (tổng quan, tin bài, bằng chứng, lịch) tại 127.0.0.1:8000."""
     import uvicorn
@@ -465,7 +465,7 @@ def scheduler():
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Where to write the report.")] = Path("out"),
+    out: Annotated[Path, typer.Option(help="Nơi ghi báo cáo.")] = Path("out"),
 ):
     """Chạy thử toàn bộ quy trình ngoại tuyến: bản chụp, thu thập, phân loại, lịch, báo cáo, e-mail."""
     from mediaplan.demo import run_demo
