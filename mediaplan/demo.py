@@ -67,7 +67,8 @@ def run_demo(out: Path) -> dict:
 
     settings = get_settings()
     timings: dict[str, float] = {}
-    with _step("Khởi tạo cơ sở dữ liệu và kế hoạch", timings):
+    console.print("[bold]mediaplan demo[/]: thu thập bản chụp ngoại tuyến qua HTTP, phân loại, lập lịch, báo cáo, gửi e-mail")
+    with _step("Khởi tạo", timings):
         migrate()
         with session_scope() as session:
             sync_plan(session, current_plan())
@@ -76,7 +77,7 @@ def run_demo(out: Path) -> dict:
     snapshot_url = server.start()
     console.print(f"  Bản chụp ngoại tuyến: {snapshot_url}")
     try:
-        with _step("Thu thập (Scrapy, HTTP thật tới bản chụp)", timings):
+        with _step("Thu thập", timings):
             crawl = run_crawl(None, snapshot_url=snapshot_url)
     finally:
         server.stop()
@@ -87,7 +88,7 @@ def run_demo(out: Path) -> dict:
         with session_scope() as session:
             counts = classify_items(session, show_progress=True)
 
-    with _step("Lịch biên tập: chuyên mục, tin bài kế hoạch, liên kết", timings):
+    with _step("Lịch biên tập", timings):
         with session_scope() as session:
             add_column(session, **COLUMN)
             ensure_pieces(session, date(2026, 8, 25), date(2026, 12, 31))
@@ -100,12 +101,12 @@ def run_demo(out: Path) -> dict:
         total_items = session.scalar(select(func.count(Item.id)))
     period = latest.astimezone(TZ).strftime("%Y-%m") if latest else datetime.now(TZ).strftime("%Y-%m")
     report_dir = out / period
-    with _step(f"Báo cáo tháng {period}", timings):
+    with _step("Báo cáo", timings):
         with session_scope() as session:
             _, figures = build_report(session, period, report_dir)
 
     mail_dir = settings.data_dir / "mail"
-    with _step("Gửi e-mail (máy chủ SMTP cục bộ)", timings):
+    with _step("Gửi e-mail", timings):
         with MailSink(mail_dir) as sink:
             mail_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": sink.port})
             with session_scope() as session:
@@ -122,7 +123,7 @@ def run_demo(out: Path) -> dict:
     table.add_row("Báo cáo", f"{report_dir}/report.html, {report_dir}/report.xlsx")
     table.add_row(f"Tháng {period}", f"{figures['totals']['education']} tin, bài giáo dục; {figures['totals']['nq71']} nêu NQ 71")
     table.add_row("E-mail", f"đã gửi {len(sent['sent'])}, bỏ qua {len(sent['skipped'])}, lỗi {len(sent['failed'])} → {mail_dir}")
-    table.add_row("Thời gian", ", ".join(f"{k.split(' (')[0]} {v:.1f}s" for k, v in timings.items()))
+    table.add_row("Thời gian", ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
     table.add_row("Tiếp theo", "mediaplan serve → http://127.0.0.1:8000")
     console.print(table)
     return {"crawl": crawl, "counts": counts, "period": period, "figures": figures, "sent": sent, "timings": timings,

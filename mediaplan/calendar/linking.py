@@ -33,6 +33,8 @@ def score(piece: PlannedPiece, item: Item) -> float:
             s += 0.5
     if piece.format and piece.format == item.format:
         s += 0.2
+    elif piece.format and piece.column is None:
+        s -= 0.2  # a one-off piece planned as an infographic is not delivered by an article
     if piece.channel and piece.channel == item.channel:
         s += 0.1
     if piece.publish_at and item.published_at:
