@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import sys
@@ -40,6 +41,23 @@ def _fail(message: str, code: int = 1):
     raise typer.Exit(code)
 
 
+def needs_db(command):
+    """Migrate (and load the plan on a new database) before a command that reads or writes it."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from mediaplan.db import ensure_ready
+        from mediaplan.plans import PlanError
+
+        try:
+            ensure_ready()
+        except PlanError as exc:
+            _fail(str(exc))
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
 def _month(value: str) -> str:
     try:
         datetime.strptime(value, "%Y-%m")
@@ -68,6 +86,7 @@ def init():
 
 
 @app.command()
+@needs_db
 def crawl(
     source: Annotated[Optional[list[str]], typer.Option("--source", help="Mã nguồn hoặc mã cơ quan (lặp lại được); mặc định: mọi nguồn đang bật.")] = None,
     url: Annotated[Optional[str], typer.Option(help="Địa chỉ nguồn tạm thời.")] = None,
@@ -107,6 +126,7 @@ def crawl(
 
 
 @app.command()
+@needs_db
 def classify(
     all_: Annotated[bool, typer.Option("--all", help="Phân loại lại mọi tin, bài (giữ nhãn do biên tập viên đặt).")] = False,
     since: Annotated[Optional[str], typer.Option(help="Chỉ tin, bài đăng từ ngày này (YYYY-MM-DD).")] = None,
@@ -178,6 +198,7 @@ EXPORT_FIELDS = ["id", "url", "outlet", "source", "kind", "channel", "format", "
 
 
 @items_app.command("export")
+@needs_db
 def items_export(
     fmt: Annotated[str, typer.Option("--format", help="jsonl, csv hoặc xlsx.")] = "jsonl",
     month: Annotated[Optional[str], typer.Option(help="Chỉ tin, bài đăng trong tháng này (YYYY-MM).")] = None,
@@ -242,6 +263,7 @@ def items_export(
 
 
 @sources_app.command("list")
+@needs_db
 def sources_list():
     """Tình trạng từng nguồn: loại, chu kỳ, lần thành công gần nhất, lỗi, số lần lỗi liên tiếp."""
     from sqlalchemy import func, select
@@ -264,6 +286,7 @@ def sources_list():
 
 
 @targets_app.command("set")
+@needs_db
 def targets_set(
     key: Annotated[str, typer.Argument(help="Mã chỉ tiêu, ví dụ staff_trained_2030.")],
     value: Annotated[float, typer.Option(help="Số liệu (tỷ lệ 0–1 cho phần trăm).")],
@@ -297,6 +320,7 @@ WEEKDAYS = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
 
 
 @calendar_app.command("add-column")
+@needs_db
 def calendar_add_column(
     name: Annotated[str, typer.Argument(help="Tên chuyên mục.")],
     outlet: Annotated[str, typer.Option(help="Mã cơ quan.")],
@@ -342,6 +366,7 @@ def calendar_add_column(
 
 
 @calendar_app.command("list")
+@needs_db
 def calendar_list(month: Annotated[str, typer.Option(help="Tháng, dạng YYYY-MM.")]):
     """Tin, bài kế hoạch và các mốc của một tháng, kèm những gì đã đăng."""
     from mediaplan.calendar.month import month_view
@@ -363,6 +388,7 @@ def calendar_list(month: Annotated[str, typer.Option(help="Tháng, dạng YYYY-M
 
 
 @calendar_app.command("link")
+@needs_db
 def calendar_link():
     """Liên kết tin, bài đã đăng với tin, bài kế hoạch tương ứng."""
     from mediaplan.calendar.linking import link_deliveries
@@ -374,6 +400,7 @@ def calendar_link():
 
 
 @calendar_app.command("ical")
+@needs_db
 def calendar_ical(
     out: Annotated[Path, typer.Option(help="Tệp .ics kết quả.")],
     outlet: Annotated[Optional[str], typer.Option(help="Chỉ cơ quan này.")] = None,
@@ -395,6 +422,7 @@ def calendar_ical(
 
 
 @report_app.command("build")
+@needs_db
 def report_build(
     month: Annotated[str, typer.Option(help="Tháng, dạng YYYY-MM.")],
     out: Annotated[Path, typer.Option(help="Thư mục kết quả.")] = Path("out"),
@@ -410,6 +438,7 @@ def report_build(
 
 
 @report_app.command("send")
+@needs_db
 def report_send(
     month: Annotated[str, typer.Option(help="Tháng, dạng YYYY-MM.")],
     to: Annotated[Optional[list[str]], typer.Option("--to", help="Người nhận (lặp lại được); mặc định MEDIAPLAN_REPORT_RECIPIENTS.")] = None,
@@ -442,6 +471,7 @@ def report_send(
 
 
 @app.command()
+@needs_db
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Địa chỉ lắng nghe.")] = None,
     port: Annotated[Optional[int], typer.Option(help="Cổng.")] = None,
@@ -456,6 +486,7 @@ def serve(
 
 
 @app.command()
+@needs_db
 def scheduler():
     """Lịch chạy tự động: thu thập theo chu kỳ từng nguồn, phân loại, gửi báo cáo lúc 08:00 ngày 1 hằng tháng."""
     from mediaplan.scheduler import run_forever

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,33 @@ def run_cli(*args: str, env: dict | None = None, check: bool = True, stdin: str 
     if check and proc.returncode != 0:
         raise AssertionError(f"mediaplan {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+ITEMS = [
+    ("baoquangngai-rss", "https://baoquangngai.vn/xa-hoi/202611/tuyen-duong-nha-giao-1a2b3c4/",
+     "Tuyên dương 46 nhà giáo tiêu biểu nhân Ngày Nhà giáo Việt Nam",
+     "Ngành giáo dục tỉnh tuyên dương các thầy cô giáo có thành tích xuất sắc, gương điển hình trong dạy học.",
+     "Sáng 20/11, Sở Giáo dục và Đào tạo tổ chức lễ tuyên dương nhà giáo tiêu biểu tại xã Sơn Hà.", 20),
+    ("xa-son-ha-tin-tuc", "https://sonha.quangngai.gov.vn/tin-tuc/hoc-bong-1.html",
+     "Hội Khuyến học xã Sơn Hạ trao học bổng cho học sinh có hoàn cảnh khó khăn",
+     "Hội Khuyến học xã Sơn Hạ trao 50 suất học bổng khuyến học cho học sinh có hoàn cảnh khó khăn.",
+     "Học bổng được trao tại Trường Tiểu học Sơn Hạ, góp phần xây dựng xã hội học tập.", 10),
+    ("baoquangngai-rss", "https://baoquangngai.vn/kinh-te/202611/gia-lua-tang-7d7d7d7/",
+     "Giá lúa tăng, nông dân phấn khởi", "Giá lúa vụ mùa tăng mạnh.", "Thương lái thu mua lúa tại các xã đồng bằng.", 5),
+]
+
+
+@pytest.fixture
+def populated_db(db):
+    """Three stored, classified items of November 2026: two education stories and one off-topic."""
+    from mediaplan.crawler.store import Fetched, upsert_item
+    from mediaplan.db import session_scope
+    from mediaplan.nlp.pipeline import classify_items
+
+    for source, url, title, sapo, body, day in ITEMS:
+        with session_scope() as session:
+            upsert_item(session, Fetched(source_key=source, kind="article", url=url, canonical_url=url, title=title,
+                                         sapo=sapo, body=body, published_at=datetime(2026, 11, day, 2, 0, tzinfo=timezone.utc)))
+    with session_scope() as session:
+        classify_items(session)
+    return db

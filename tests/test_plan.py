@@ -31,7 +31,7 @@ def test_outlet_keys_and_every_crawler_source_kind(plan):
     assert {"baoquangngai", "sgddt", "quangngai-portal"} <= keys
     assert sum(1 for o in plan.outlets.outlets if o.kind == "commune") >= 2
     kinds = {s.kind for o in plan.outlets.outlets for s in o.sources}
-    assert {"rss", "sitemap", "page", "youtube", "broadcast", "facebook_graph"} <= kinds
+    assert {"rss", "sitemap", "page", "youtube", "broadcast", "social_feed", "facebook_graph"} <= kinds
     youtube = [s for o in plan.outlets.outlets for s in o.sources if s.kind == "youtube"]
     assert youtube[0].url.endswith("channel_id=UCEQs1oUkzcxQcEvee_LeFLw")
 

@@ -3,45 +3,16 @@
 import shutil
 import threading
 import time
-from datetime import datetime, timezone
 
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from mediaplan.crawler.store import Fetched, upsert_item
-from mediaplan.db import session_scope
 from mediaplan.mailsink import free_port
-from mediaplan.nlp.pipeline import classify_items
 from mediaplan.web.app import create_app
 
-ITEMS = [
-    ("baoquangngai-rss", "https://baoquangngai.vn/xa-hoi/202611/tuyen-duong-nha-giao-1a2b3c4/",
-     "Tuyên dương 46 nhà giáo tiêu biểu nhân Ngày Nhà giáo Việt Nam",
-     "Ngành giáo dục tỉnh tuyên dương các thầy cô giáo có thành tích xuất sắc, gương điển hình trong dạy học.",
-     "Sáng 20/11, Sở Giáo dục và Đào tạo tổ chức lễ tuyên dương nhà giáo tiêu biểu tại xã Sơn Hà.", 20),
-    ("xa-son-ha-tin-tuc", "https://sonha.quangngai.gov.vn/tin-tuc/hoc-bong-1.html",
-     "Hội Khuyến học xã Sơn Hạ trao học bổng cho học sinh có hoàn cảnh khó khăn",
-     "Hội Khuyến học xã Sơn Hạ trao 50 suất học bổng khuyến học cho học sinh có hoàn cảnh khó khăn.",
-     "Học bổng được trao tại Trường Tiểu học Sơn Hạ, góp phần xây dựng xã hội học tập.", 10),
-    ("baoquangngai-rss", "https://baoquangngai.vn/kinh-te/202611/gia-lua-tang-7d7d7d7/",
-     "Giá lúa tăng, nông dân phấn khởi", "Giá lúa vụ mùa tăng mạnh.", "Thương lái thu mua lúa tại các xã đồng bằng.", 5),
-]
-
-
-@pytest.fixture
-def app_db(db):
-    for source, url, title, sapo, body, day in ITEMS:
-        with session_scope() as session:
-            upsert_item(session, Fetched(source_key=source, kind="article", url=url, canonical_url=url, title=title,
-                                         sapo=sapo, body=body, published_at=datetime(2026, 11, day, 2, 0, tzinfo=timezone.utc)))
-    with session_scope() as session:
-        classify_items(session)
-    return db
-
-
-def test_pages_in_vietnamese(app_db):
-    client = TestClient(create_app(app_db))
+def test_pages_in_vietnamese(populated_db):
+    client = TestClient(create_app(populated_db))
     home = client.get("/?month=2026-11")
     assert home.status_code == 200 and "Tổng quan truyền thông Nghị quyết 71" in home.text
     assert 'id="card-education">2<' in home.text
@@ -50,24 +21,24 @@ def test_pages_in_vietnamese(app_db):
     assert client.get("/items?month=2026-13").status_code == 400  # a bad date in a form is a clear error
 
 
-def test_accented_search_first_then_folded(app_db):
-    client = TestClient(create_app(app_db))
+def test_accented_search_first_then_folded(populated_db):
+    client = TestClient(create_app(populated_db))
     exact = client.get("/items", params={"q": "Sơn Hạ"}).text
     assert exact.count("<tr data-id=") == 1 and "Sơn Hạ" in exact
     loose = client.get("/items", params={"q": "son ha"}).text
     assert loose.count("<tr data-id=") == 2
 
 
-def test_item_page_shows_evidence(app_db):
-    client = TestClient(create_app(app_db))
+def test_item_page_shows_evidence(populated_db):
+    client = TestClient(create_app(populated_db))
     page = client.get("/items/1")
     assert page.status_code == 200
     assert "<mark" in page.text and 'data-theme="exemplary"' in page.text and "gương điển hình" in page.text
     assert client.get("/items/999").status_code == 404
 
 
-def test_calendar_and_ics(app_db):
-    client = TestClient(create_app(app_db))
+def test_calendar_and_ics(populated_db):
+    client = TestClient(create_app(populated_db))
     page = client.get("/calendar?month=2026-11")
     assert page.status_code == 200 and "Ngày Nhà giáo Việt Nam" in page.text and "Thứ Hai" in page.text
     ics = client.get("/calendar.ics")
@@ -78,13 +49,13 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.browser
-def test_dashboard_in_headless_chromium(app_db, tmp_path):
+def test_dashboard_in_headless_chromium(populated_db, tmp_path):
     if not CHROMIUM:
         pytest.fail("Debian chromium is required for the browser tests (.ci/run installs it)")
     from playwright.sync_api import sync_playwright
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(app_db), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(populated_db), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

@@ -62,6 +62,11 @@ def upsert_item(session: Session, fetched: Fetched, data_dir: Path | None = None
     digest = content_hash(title, sapo, body)
     raw_ref = save_raw(data_dir, fetched.canonical_url, fetched.raw) if (data_dir and fetched.raw) else None
     existing = session.scalar(select(Item).where(Item.canonical_url == fetched.canonical_url))
+    if existing is None:
+        # The same text under another URL of the same outlet (a URL variant courlan cannot fold) is not a new item.
+        twin = session.scalar(select(Item.id).where(Item.outlet_id == source.outlet_id, Item.content_hash == digest))
+        if twin is not None:
+            return "unchanged"
     if existing is not None:
         if existing.content_hash == digest:
             return "unchanged"

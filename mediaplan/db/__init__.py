@@ -57,3 +57,17 @@ def migrate(url: str | None = None) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = get_engine(url)
     command.upgrade(cfg, "head")
+
+
+def ensure_ready(url: str | None = None) -> None:
+    """Migrate, and load the plan if the database has none yet, so any command works on a fresh machine."""
+    from sqlalchemy import func, select
+
+    from mediaplan.db.schema import Theme
+    from mediaplan.plans import current_plan
+    from mediaplan.plans.sync import sync_plan
+
+    migrate(url)
+    with session_scope(url) as session:
+        if not session.scalar(select(func.count()).select_from(Theme)):
+            sync_plan(session, current_plan())

@@ -1,0 +1,57 @@
+"""The CLI contract beyond crawling: exports, source health, hand-entered targets."""
+
+import csv
+import io
+import json
+
+from openpyxl import load_workbook
+
+from conftest import run_cli
+
+FIELDS = {"id", "url", "outlet", "source", "kind", "channel", "format", "title", "sapo", "body", "author",
+          "published_at", "themes", "education", "nq71", "cluster_id"}
+
+
+def _env(url, tmp_path):
+    return {"MEDIAPLAN_DATABASE_URL": url, "MEDIAPLAN_DATA_DIR": str(tmp_path / "var")}
+
+
+def test_items_export_in_three_formats(populated_db, tmp_path):
+    env = _env(populated_db, tmp_path)
+    rows = [json.loads(line) for line in run_cli("items", "export", "--format", "jsonl", "--month", "2026-11", env=env).stdout.splitlines()]
+    assert len(rows) == 3 and FIELDS <= set(rows[0])
+    assert rows[0]["published_at"].endswith("+07:00")  # shown in Asia/Ho_Chi_Minh, with its offset
+    teachers = run_cli("items", "export", "--format", "jsonl", "--theme", "teachers", env=env).stdout.splitlines()
+    assert [json.loads(line)["title"] for line in teachers] == ["Tuyên dương 46 nhà giáo tiêu biểu nhân Ngày Nhà giáo Việt Nam"]
+    assert run_cli("items", "export", "--format", "jsonl", "--month", "2026-10", env=env).stdout == ""
+    table = list(csv.DictReader(io.StringIO(run_cli("items", "export", "--format", "csv", env=env).stdout)))
+    assert len(table) == 3 and set(table[0]) == FIELDS
+    run_cli("items", "export", "--format", "xlsx", "--out", str(tmp_path / "items.xlsx"), env=env)
+    sheet = load_workbook(tmp_path / "items.xlsx")["items"]
+    assert sheet.max_row == 4 and {c.value for c in sheet[1]} == FIELDS
+    bad = run_cli("items", "export", "--format", "pdf", env=env, check=False)
+    assert bad.returncode == 1 and "jsonl" in bad.stderr
+
+
+def test_sources_list_shows_health(populated_db, tmp_path):
+    out = run_cli("sources", "list", env=_env(populated_db, tmp_path)).stdout
+    assert "baoquangngai-rss" in out and "sgddt-tin-tuc" in out and "(tắt)" in out
+
+
+def test_manual_target_with_evidence_reaches_the_report(populated_db, tmp_path):
+    env = _env(populated_db, tmp_path)
+    run_cli("targets", "set", "staff_trained_2030", "--value", "0.45", "--evidence", "Báo cáo số 12/BC-SGDĐT", "--as-of", "2026-11-20", env=env)
+    bad = run_cli("targets", "set", "staff_trained_2030", "--value", "45", "--evidence", "x", env=env, check=False)
+    assert bad.returncode == 1 and "0–1" in bad.stderr
+    run_cli("report", "build", "--month", "2026-11", "--out", str(tmp_path / "out"), env=env)
+    figures = json.loads((tmp_path / "out" / "figures.json").read_text(encoding="utf-8"))
+    target = next(t for t in figures["targets"] if t["key"] == "staff_trained_2030")
+    assert target["value"] == 0.45 and target["met"] is False and "12/BC-SGDĐT" in target["detail"]
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'data-target="staff_trained_2030"' in html and "45%" in html
+
+
+def test_commands_work_on_a_fresh_database(tmp_path):
+    env = _env(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path)
+    out = run_cli("calendar", "list", "--month", "2026-11", env=env).stdout
+    assert "Ngày Nhà giáo Việt Nam" in out
