@@ -82,18 +82,22 @@ def _configure(monkeypatch, tmp_path: Path, url: str) -> dict:
     return env
 
 
-@pytest.fixture
-def db(monkeypatch, tmp_path, database_url):
-    """Configured, migrated, plan loaded; yields the URL. Runs once per backend."""
+def _prepared(monkeypatch, tmp_path: Path, url: str) -> str:
     from mediaplan.db import migrate, session_scope
     from mediaplan.plans import current_plan
     from mediaplan.plans.sync import sync_plan
 
-    _configure(monkeypatch, tmp_path, database_url)
+    _configure(monkeypatch, tmp_path, url)
     migrate()
     with session_scope() as session:
         sync_plan(session, current_plan())
-    yield database_url
+    return url
+
+
+@pytest.fixture
+def db(monkeypatch, tmp_path, database_url):
+    """Configured, migrated, plan loaded; yields the URL. Runs once per backend."""
+    yield _prepared(monkeypatch, tmp_path, database_url)
     from mediaplan.db import get_engine
 
     get_engine().dispose()
@@ -103,15 +107,7 @@ def db(monkeypatch, tmp_path, database_url):
 @pytest.fixture
 def sqlite_db(monkeypatch, tmp_path, sqlite_url):
     """The same as `db`, on SQLite only, for tests about logic rather than storage."""
-    from mediaplan.db import migrate, session_scope
-    from mediaplan.plans import current_plan
-    from mediaplan.plans.sync import sync_plan
-
-    _configure(monkeypatch, tmp_path, sqlite_url)
-    migrate()
-    with session_scope() as session:
-        sync_plan(session, current_plan())
-    yield sqlite_url
+    yield _prepared(monkeypatch, tmp_path, sqlite_url)
     _reset_caches()
 
 
