@@ -26,6 +26,7 @@ bench: install
 	$(BIN)/python -m mediaplan.bench
 
 eval: install
+	$(BIN)/python -m mediaplan.crawler.evaluate
 	$(BIN)/python -m mediaplan.nlp.evaluate
 
 snapshot: install  ## re-render the offline snapshot after editing mediaplan/snapshot/content*.yaml

@@ -37,6 +37,7 @@ def test_snapshot_crawl_is_complete_and_idempotent(db, tmp_path, snapshot_server
         assert {s.key for s in ok_sources} >= {"baoquangngai-rss", "baoquangngai-youtube", "sgddt-tin-tuc", "xa-son-ha-tin-tuc"}
 
     snapshot_server.hits.clear()
+    snapshot_server.statuses.clear()
     second = run_cli("crawl", "--snapshot", snapshot_server.url, "--no-progress", env=env)
     assert _count_items() == n, second.stdout
     # A re-crawl of an unchanged site downloads only feeds, sitemaps and listing pages.
@@ -44,6 +45,9 @@ def test_snapshot_crawl_is_complete_and_idempotent(db, tmp_path, snapshot_server
         stored = {urlsplit(u).netloc + urlsplit(u).path for u in session.scalars(select(Item.url))}
     requested = {h.split("?")[0].lstrip("/") for h in snapshot_server.hits}
     assert requested and not (requested & stored), sorted(requested & stored)[:5]
+    # Feeds, sitemaps and listing pages are asked for conditionally and answer 304 Not Modified.
+    bodies = [path for path, status in snapshot_server.statuses if status == 200 and not path.endswith("robots.txt")]
+    assert bodies == [], bodies
     with session_scope() as session:
         runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
         assert len(runs) == 2 and runs[-1].status == "done"

@@ -45,7 +45,7 @@ class StorePipeline:
         return item
 
 
-def scrapy_settings(snapshot_url: str | None = None) -> dict:
+def scrapy_settings(snapshot_url: str | None = None, validators: dict | None = None) -> dict:
     s = get_settings()
     delay = s.download_delay
     snapshot = snapshot_url if snapshot_url is not None else s.snapshot_url
@@ -67,8 +67,10 @@ def scrapy_settings(snapshot_url: str | None = None) -> dict:
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "ERROR",
         "ITEM_PIPELINES": {StorePipeline: 300},
-        "DOWNLOADER_MIDDLEWARES": {"mediaplan.crawler.middlewares.SnapshotRoute": 950},
+        "DOWNLOADER_MIDDLEWARES": {"mediaplan.crawler.middlewares.ConditionalGet": 900,
+                                   "mediaplan.crawler.middlewares.SnapshotRoute": 950},
         "MEDIAPLAN_SNAPSHOT_URL": snapshot,
+        "MEDIAPLAN_VALIDATORS": validators or {},
     }
     if snapshot:  # the snapshot server is our own process on loopback: no need to pace requests to it
         settings.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_START_DELAY=0.01, AUTOTHROTTLE_MAX_DELAY=0.5)
@@ -131,8 +133,9 @@ def run_crawl(keys: list[str] | None = None, snapshot_url: str | None = None, sh
     with session_scope() as session:
         run_id = store.start_run(session)
         known = store.known_urls(session)
+        validators = store.load_validators(session)
     if sources:
-        process = CrawlerProcess({**scrapy_settings(snapshot_url), "LOG_INSTALL_ROOT_HANDLER": False})
+        process = CrawlerProcess({**scrapy_settings(snapshot_url, validators), "LOG_INSTALL_ROOT_HANDLER": False})
         crawler = process.create_crawler(SourceSpider)
         ok: set[str] = set()
         failed_roots: dict[str, str] = {}
@@ -150,6 +153,8 @@ def run_crawl(keys: list[str] | None = None, snapshot_url: str | None = None, sh
                           max_listing_pages=get_settings().max_listing_pages)
             process.start()
         with session_scope() as session:
+            conditional = getattr(crawler, "conditional_get", None)
+            store.save_validators(session, conditional.seen if conditional else {})
             for key in summary:
                 if key in failed_roots and key not in ok:
                     store.record_failure(session, key, failed_roots[key])

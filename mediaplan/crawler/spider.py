@@ -106,8 +106,17 @@ class SourceSpider(scrapy.Spider):
 
     # --- strategies -------------------------------------------------------------------
 
+    def _not_modified(self, response) -> bool:
+        """A 304 to a conditional GET: the feed or listing has nothing new, and the source is healthy."""
+        if response.status != 304:
+            return False
+        self._ok(response)
+        return True
+
     def _feed(self, response, source: dict):
         """Parse a feed; a malformed one is recorded, and whatever entries it still yields are used."""
+        if self._not_modified(response):
+            return None
         feed = feedparser.parse(response.body)
         if feed.bozo:
             # A broken feed is a failing source even when some entries survive; those are still used.
@@ -158,6 +167,8 @@ class SourceSpider(scrapy.Spider):
 
     def parse_sitemap(self, response):
         source = self.sources[response.meta["source"]]
+        if self._not_modified(response):
+            return
         body = response.body
         if body[:2] == b"\x1f\x8b":
             body = gzip.decompress(body)
@@ -185,6 +196,8 @@ class SourceSpider(scrapy.Spider):
         source = self.sources[response.meta["source"]]
         profile = get_profile(source.get("profile"))
         pattern = re.compile(source["article_pattern"]) if source.get("article_pattern") else None
+        if self._not_modified(response):
+            return
         self._ok(response)
         host = site_host(response.url)
         for href in response.css("a::attr(href)").getall():

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mediaplan.db.schema import CrawlRun, Item, ItemRevision, Source, utcnow
+from mediaplan.db.schema import CrawlRun, FetchState, Item, ItemRevision, Source, utcnow
 from mediaplan.nlp.normalize import normalize
 
 
@@ -140,3 +140,17 @@ def known_urls(session: Session) -> dict[str, datetime | None]:
     """Canonical URL → the latest date we know for it, to skip what is already stored."""
     rows = session.execute(select(Item.canonical_url, Item.updated_at, Item.published_at))
     return {url: (upd or pub) for url, upd, pub in rows}
+
+
+def load_validators(session: Session) -> dict[str, tuple[str | None, str | None]]:
+    return {url: (etag, modified) for url, etag, modified in
+            session.execute(select(FetchState.url, FetchState.etag, FetchState.last_modified))}
+
+
+def save_validators(session: Session, seen: dict[str, tuple[str | None, str | None, int]]) -> None:
+    for url, (etag, modified, status) in seen.items():
+        row = session.get(FetchState, url)
+        if row is None:
+            session.add(FetchState(url=url, etag=etag, last_modified=modified, status=status))
+        else:
+            row.etag, row.last_modified, row.status, row.fetched_at = etag, modified, status, utcnow()

@@ -172,6 +172,17 @@ class CrawlRun(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)  # per source: new/updated/unchanged/failed
 
 
+class FetchState(Base):
+    """HTTP validators per URL (ETag, Last-Modified) for conditional GETs of feeds and listings."""
+
+    __tablename__ = "fetch_state"
+    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[int | None] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Item(Base):
     __tablename__ = "items"
     __table_args__ = (Index("ix_items_published_at", "published_at"), Index("ix_items_content_hash", "content_hash"))

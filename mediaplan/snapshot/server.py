@@ -35,8 +35,12 @@ class SnapshotHandler(BaseHTTPRequestHandler):
     root: Path = SITES_DIR
     server_version = "mediaplan-snapshot/1"
 
-    def log_message(self, fmt, *args):  # keep test and demo output clean
+    def log_request(self, code="-", size="-"):  # keep test and demo output clean; remember what was asked
         self.server.hits.append(self.path)  # type: ignore[attr-defined]
+        self.server.statuses.append((self.path, int(getattr(code, "value", code))))  # type: ignore[attr-defined]
+
+    def log_message(self, fmt, *args):
+        pass
 
     def _resolve(self) -> Path | None:
         parts = urlsplit(self.path)
@@ -95,6 +99,7 @@ class SnapshotServer:
         handler = type("Handler", (SnapshotHandler,), {"root": Path(root or SITES_DIR)})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.hits = []  # type: ignore[attr-defined]
+        self.httpd.statuses = []  # type: ignore[attr-defined]
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -106,6 +111,10 @@ class SnapshotServer:
     @property
     def hits(self) -> list[str]:
         return self.httpd.hits  # type: ignore[attr-defined]
+
+    @property
+    def statuses(self) -> list[tuple[str, int]]:
+        return self.httpd.statuses  # type: ignore[attr-defined]
 
     def start(self) -> str:
         self.thread.start()
