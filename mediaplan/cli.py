@@ -265,24 +265,99 @@ def items_export(
 @sources_app.command("list")
 @needs_db
 def sources_list():
-    """Tình trạng từng nguồn: loại, chu kỳ, lần thành công gần nhất, lỗi, số lần lỗi liên tiếp."""
-    from sqlalchemy import func, select
-
+    """Tình trạng từng nguồn: loại, chu kỳ, lần thành công gần nhất, lỗi, số lần lỗi liên tiếp, số tin 7/30 ngày."""
+    from mediaplan.crawler.health import source_health
     from mediaplan.db import session_scope
-    from mediaplan.db.schema import Item, Source, utcnow
 
     table = Table(title="Nguồn thu thập")
     for col in ("nguồn", "loại", "chu kỳ", "thành công gần nhất", "lỗi liên tiếp", "7 ngày", "30 ngày", "lỗi gần nhất"):
         table.add_column(col)
-    now = utcnow()
     with session_scope() as session:
-        for s in session.scalars(select(Source).order_by(Source.key)):
-            n7 = session.scalar(select(func.count(Item.id)).where(Item.source_id == s.id, Item.fetched_at >= now - timedelta(days=7)))
-            n30 = session.scalar(select(func.count(Item.id)).where(Item.source_id == s.id, Item.fetched_at >= now - timedelta(days=30)))
-            table.add_row(s.key + ("" if s.enabled else " (tắt)"), s.kind, f"{s.interval_minutes} phút",
+        rows = source_health(session)
+        for h in rows:
+            s = h.source
+            table.add_row(s.key + ("" if s.enabled else " (tắt)"), label("source_kind", s.kind), f"{s.interval_minutes} phút",
                           s.last_success_at.astimezone(TZ).strftime("%d/%m %H:%M") if s.last_success_at else "—",
-                          str(s.consecutive_failures), str(n7), str(n30), (s.last_error or "")[:60])
-    console.print(table)
+                          str(s.consecutive_failures), str(h.last_7), str(h.last_30), (s.last_error or "")[:60])
+        console.print(table)
+        for h in rows:
+            if h.silent:
+                console.print(f"[yellow]Cảnh báo:[/] {h.source.key} không có tin, bài nào trong 7 ngày, "
+                              f"trong khi thường có {h.usual_per_week:.1f} tin, bài mỗi tuần")
+
+
+@sources_app.command("add")
+@needs_db
+def sources_add(
+    key: Annotated[str, typer.Argument(help="Mã nguồn mới.")],
+    outlet: Annotated[str, typer.Option(help="Mã cơ quan.")],
+    kind: Annotated[str, typer.Option(help="Loại nguồn: rss, sitemap, page, youtube, social_feed.")],
+    url: Annotated[str, typer.Option(help="Địa chỉ nguồn.")],
+    channel: Annotated[str, typer.Option(help=f"Mã kênh: {', '.join(CHANNELS)}.")],
+    interval: Annotated[int, typer.Option(help="Chu kỳ thu thập (phút).")] = 60,
+    article_pattern: Annotated[Optional[str], typer.Option(help="Biểu thức chính quy nhận diện đường dẫn bài (trang chuyên mục).")] = None,
+    next_page: Annotated[Optional[str], typer.Option(help="Bộ chọn CSS của liên kết trang sau.")] = None,
+):
+    """Thêm nguồn mà không sửa YAML (giữ nguyên khi nạp lại kế hoạch)."""
+    import re
+
+    from sqlalchemy import select
+
+    from mediaplan.crawler.spider import SUPPORTED_KINDS
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Outlet, Source
+
+    if kind not in SUPPORTED_KINDS:
+        _fail(f"--kind {kind!r}: chọn một trong {', '.join(SUPPORTED_KINDS)}")
+    if channel not in CHANNELS:
+        _fail(f"--channel {channel!r}: chọn một trong {', '.join(CHANNELS)}")
+    if not url.startswith(("http://", "https://")):
+        _fail(f"--url {url!r}: cần địa chỉ http(s)")
+    if article_pattern:
+        try:
+            re.compile(article_pattern)
+        except re.error as exc:
+            _fail(f"--article-pattern không hợp lệ: {exc}")
+    with session_scope() as session:
+        owner = session.scalar(select(Outlet).where(Outlet.key == outlet))
+        if owner is None:
+            _fail(f"không có cơ quan {outlet!r}")
+        if session.scalar(select(Source).where(Source.key == key)):
+            _fail(f"đã có nguồn {key!r}")
+        config = {k: v for k, v in {"article_pattern": article_pattern, "next_page": next_page, "added_by": "cli"}.items() if v}
+        session.add(Source(key=key, outlet_id=owner.id, kind=kind, url=url, channel=channel,
+                           interval_minutes=interval, config=config))
+    console.print(f"Đã thêm nguồn {key}")
+
+
+def _set_enabled(key: str, enabled: bool) -> None:
+    from sqlalchemy import select
+
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Source
+
+    with session_scope() as session:
+        source = session.scalar(select(Source).where(Source.key == key))
+        if source is None:
+            _fail(f"không có nguồn {key!r}")
+        source.enabled = enabled
+        # Remembered across plan refreshes: `init` does not turn back on what an admin turned off.
+        source.config = {**(source.config or {}), "disabled_manually": not enabled}
+    console.print(f"Nguồn {key}: {'bật' if enabled else 'tắt'}")
+
+
+@sources_app.command("disable")
+@needs_db
+def sources_disable(key: Annotated[str, typer.Argument(help="Mã nguồn.")]):
+    """Tắt một nguồn (không thu thập nữa, giữ lại tin đã có)."""
+    _set_enabled(key, False)
+
+
+@sources_app.command("enable")
+@needs_db
+def sources_enable(key: Annotated[str, typer.Argument(help="Mã nguồn.")]):
+    """Bật lại một nguồn."""
+    _set_enabled(key, True)
 
 
 @targets_app.command("set")

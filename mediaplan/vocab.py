@@ -43,6 +43,9 @@ SOURCE_KINDS: dict[str, str] = {
     "sitemap": "sitemap",
     "page": "trang chuyên mục",
     "youtube": "kênh YouTube",
+    "social_feed": "mạng xã hội (RSS)",
+    "broadcast": "chương trình phát sóng",
+    "facebook_graph": "Facebook Graph API",
 }
 
 # Editorial workflow of a planned piece (Superdesk-style states declared up front).

@@ -55,3 +55,39 @@ def test_commands_work_on_a_fresh_database(tmp_path):
     env = _env(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path)
     out = run_cli("calendar", "list", "--month", "2026-11", env=env).stdout
     assert "Ngày Nhà giáo Việt Nam" in out
+
+
+def test_sources_add_disable_survive_a_plan_refresh(sqlite_db, tmp_path):
+    env = _env(sqlite_db, tmp_path)
+    run_cli("sources", "add", "xa-ba-to-tin-tuc", "--outlet", "xa-son-ha", "--kind", "page",
+            "--url", "https://bato.quangngai.gov.vn/tin-tuc/", "--channel", "portal", "--article-pattern", r"/tin-tuc/.+\.html$", env=env)
+    dup = run_cli("sources", "add", "xa-ba-to-tin-tuc", "--outlet", "xa-son-ha", "--kind", "page",
+                  "--url", "https://bato.quangngai.gov.vn/", "--channel", "portal", env=env, check=False)
+    assert dup.returncode == 1 and "đã có nguồn" in dup.stderr
+    bad = run_cli("sources", "add", "x", "--outlet", "xa-son-ha", "--kind", "page", "--url", "https://x.vn/",
+                  "--channel", "portal", "--article-pattern", "([", env=env, check=False)
+    assert bad.returncode == 1 and "article-pattern" in bad.stderr
+    run_cli("sources", "disable", "baoquangngai-sitemap", env=env)
+    run_cli("init", env=env)  # refreshing the plan keeps both admin decisions
+    out = run_cli("sources", "list", env=env).stdout
+    assert "xa-ba-to-tin-tuc" in out and "baoquangngai-sitemap (tắt)" in out
+    run_cli("sources", "enable", "baoquangngai-sitemap", env=env)
+    assert "baoquangngai-sitemap (tắt)" not in run_cli("sources", "list", env=env).stdout
+
+
+def test_silent_source_is_flagged(db, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from mediaplan.crawler.store import Fetched, upsert_item
+    from mediaplan.db import session_scope
+
+    now = datetime.now(timezone.utc)
+    for n in range(12):  # two stories a week for six weeks, then nothing for 9 days
+        when = now - timedelta(days=9 + 3.5 * n)
+        url = f"https://sgddt.quangngai.gov.vn/tin-tuc/tin-{n}.html"
+        with session_scope() as session:
+            upsert_item(session, Fetched(source_key="sgddt-tin-tuc", kind="article", url=url, canonical_url=url,
+                                         title=f"Tin số {n}", body=f"Nội dung {n}", published_at=when))
+    out = run_cli("sources", "list", env=_env(db, tmp_path)).stdout
+    assert "Cảnh báo: sgddt-tin-tuc không có tin, bài nào trong 7 ngày" in " ".join(out.split())
+    assert "quangngai-portal-tin-tuc không có" not in out  # never had volume: not "silent"

@@ -46,7 +46,7 @@ def test_snapshot_crawl_is_complete_and_idempotent(db, tmp_path, snapshot_server
     requested = {h.split("?")[0].lstrip("/") for h in snapshot_server.hits}
     assert requested and not (requested & stored), sorted(requested & stored)[:5]
     # Feeds, sitemaps and listing pages are asked for conditionally and answer 304 Not Modified.
-    bodies = [path for path, status in snapshot_server.statuses if status == 200 and not path.endswith("robots.txt")]
+    bodies = [path for path, status, _ in snapshot_server.statuses if status == 200 and not path.endswith("robots.txt")]
     assert bodies == [], bodies
     with session_scope() as session:
         runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
@@ -82,3 +82,20 @@ def test_faults_are_recorded_and_the_run_goes_on(db, tmp_path):
 def test_unknown_source_key_is_a_clear_error(sqlite_db, tmp_path):
     proc = run_cli("crawl", "--source", "khong-co", env=_env(sqlite_db, tmp_path), check=False)
     assert proc.returncode == 1 and "khong-co" in proc.stderr
+
+
+def test_retry_after_is_honoured(sqlite_db, tmp_path):
+    from mediaplan.snapshot.server import SnapshotServer
+
+    env = _env(sqlite_db, tmp_path)
+    server = SnapshotServer(FIXTURES / "sites")
+    base = server.start()
+    try:
+        run_cli("crawl", "--url", f"{base}/busy/feed.rss", "--kind", "rss", "--outlet", "baoquangngai", "--no-progress", env=env)
+    finally:
+        server.stop()
+    feed = [(status, t) for path, status, t in server.statuses if path == "/busy/feed.rss"]
+    assert [s for s, _ in feed] == [429, 200]
+    assert feed[1][1] - feed[0][1] >= 1.0  # waited what Retry-After asked
+    with session_scope() as session:
+        assert [i.title for i in session.scalars(select(Item))] == ["Học sinh vùng cao đến trường"]

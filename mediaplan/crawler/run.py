@@ -67,7 +67,9 @@ def scrapy_settings(snapshot_url: str | None = None, validators: dict | None = N
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "ERROR",
         "ITEM_PIPELINES": {StorePipeline: 300},
-        "DOWNLOADER_MIDDLEWARES": {"mediaplan.crawler.middlewares.ConditionalGet": 900,
+        # RetryAfter sits before Scrapy's RetryMiddleware (550) on the way back, so it sees 429/503 first.
+        "DOWNLOADER_MIDDLEWARES": {"mediaplan.crawler.middlewares.RetryAfter": 560,
+                                   "mediaplan.crawler.middlewares.ConditionalGet": 900,
                                    "mediaplan.crawler.middlewares.SnapshotRoute": 950},
         "MEDIAPLAN_SNAPSHOT_URL": snapshot,
         "MEDIAPLAN_VALIDATORS": validators or {},

@@ -43,9 +43,13 @@ def sync_plan(session: Session, plan: Plan) -> dict[str, int]:
         for s in o.sources:
             config = {k: v for k, v in {"article_pattern": s.article_pattern, "next_page": s.next_page,
                                         "note": s.note}.items() if v}
+            existing = session.scalar(select(Source).where(Source.key == s.key))
+            manual_off = bool(existing and (existing.config or {}).get("disabled_manually"))
+            if manual_off:
+                config["disabled_manually"] = True
             _upsert(session, Source, "key", s.key, outlet_id=outlet.id, kind=s.kind, url=s.url, channel=s.channel,
                     platform=s.platform, interval_minutes=s.interval_minutes, verified=s.verified,
-                    enabled=s.enabled, config=config, adhoc=False)
+                    enabled=s.enabled and not manual_off, config=config, adhoc=False)
             n_sources += 1
     for pos, t in enumerate(plan.targets.targets):
         _upsert(session, Target, "key", t.key, name=t.name, definition=t.definition, source=t.source,

@@ -1,7 +1,8 @@
 """A small threaded HTTP server for the snapshot (and for test fixtures).
 
 URL /<host>/<path>?<query> maps to the file sites/<host>/<path>[index.html][__<query>].
-A sibling file `<name>.status` makes the server answer with that HTTP status, and
+A sibling file `<name>.status` makes the server answer with that HTTP status (always, or
+for the first N requests: "429 1"), and
 `<name>.headers` adds headers, so tests can stage 5xx, 429 + Retry-After or slow bodies.
 """
 
@@ -37,7 +38,7 @@ class SnapshotHandler(BaseHTTPRequestHandler):
 
     def log_request(self, code="-", size="-"):  # keep test and demo output clean; remember what was asked
         self.server.hits.append(self.path)  # type: ignore[attr-defined]
-        self.server.statuses.append((self.path, int(getattr(code, "value", code))))  # type: ignore[attr-defined]
+        self.server.statuses.append((self.path, int(getattr(code, "value", code)), time.monotonic()))  # type: ignore[attr-defined]
 
     def log_message(self, fmt, *args):
         pass
@@ -64,7 +65,13 @@ class SnapshotHandler(BaseHTTPRequestHandler):
             self.send_error(404, "Not Found")
             return
         status_file = path.with_name(path.name + ".status")
-        status = int(status_file.read_text().split()[0]) if status_file.exists() else 200
+        status = 200
+        if status_file.exists():  # "503" always, or "429 2": the first two requests only
+            parts = status_file.read_text().split()
+            with self.server.lock:  # type: ignore[attr-defined]
+                n = self.server.counts[self.path] = self.server.counts.get(self.path, 0) + 1  # type: ignore[attr-defined]
+            if len(parts) == 1 or n <= int(parts[1]):
+                status = int(parts[0])
         body = path.read_bytes() if path.exists() else b""
         headers_file = path.with_name(path.name + ".headers")
         extra = {}
@@ -100,6 +107,8 @@ class SnapshotServer:
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.hits = []  # type: ignore[attr-defined]
         self.httpd.statuses = []  # type: ignore[attr-defined]
+        self.httpd.counts = {}  # type: ignore[attr-defined]
+        self.httpd.lock = threading.Lock()  # type: ignore[attr-defined]
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -113,7 +122,7 @@ class SnapshotServer:
         return self.httpd.hits  # type: ignore[attr-defined]
 
     @property
-    def statuses(self) -> list[tuple[str, int]]:
+    def statuses(self) -> list[tuple[str, int, float]]:
         return self.httpd.statuses  # type: ignore[attr-defined]
 
     def start(self) -> str:
