@@ -99,3 +99,20 @@ def test_retry_after_is_honoured(sqlite_db, tmp_path):
     assert feed[1][1] - feed[0][1] >= 1.0  # waited what Retry-After asked
     with session_scope() as session:
         assert [i.title for i in session.scalars(select(Item))] == ["Học sinh vùng cao đến trường"]
+
+
+def test_legacy_and_mislabelled_encodings(sqlite_db, tmp_path):
+    from mediaplan.snapshot.server import SnapshotServer
+
+    with SnapshotServer(FIXTURES / "sites") as base:
+        run_cli("crawl", "--url", f"{base}/enc/feed.rss", "--kind", "rss", "--outlet", "xa-son-ha", "--no-progress",
+                env=_env(sqlite_db, tmp_path))
+    with session_scope() as session:
+        items = {i.url.rsplit("/", 1)[-1]: i for i in session.scalars(select(Item))}
+    assert set(items) == {"cp1258-declared.html", "utf8-mislabelled.html", "cp1258-undeclared.html"}
+    for item in items.values():
+        assert item.title == "Trường Phổ thông dân tộc nội trú Sơn Hạ đón học sinh khóa mới"
+        assert "người Hrê, Cor và Ca Dong" in item.body
+    assert items["cp1258-declared.html"].extra["encoding"] == "cp1258"
+    assert items["cp1258-undeclared.html"].extra["encoding"] == "cp1258"
+    assert "encoding" not in items["utf8-mislabelled.html"].extra  # read as the UTF-8 it really is

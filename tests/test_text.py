@@ -68,3 +68,14 @@ def test_canonical_link_from_same_site_wins_other_site_ignored():
     page = "https://m.baoquangngai.vn/a-1.htm?utm_medium=x"
     assert canonical_url(page, "/xa-hoi/202611/a-1a2b3c4/") == "https://baoquangngai.vn/xa-hoi/202611/a-1a2b3c4/"
     assert canonical_url(page, "https://othersite.vn/copy") == "https://baoquangngai.vn/a-1.htm"
+
+
+def test_decode_html_trusts_bytes_over_labels():
+    from mediaplan.crawler.encoding import decode_html
+
+    text = "<p>Giáo dục</p>"
+    assert decode_html(text.encode("utf-8"), "text/html; charset=iso-8859-1") == (text, "utf-8")
+    assert decode_html("\ufeff<p>x</p>".encode("utf-8"), None)[0] == "<p>x</p>"
+    legacy = "<p>Gia\u0301o du\u0323c</p>".encode("cp1258")  # windows-1258 keeps tones as combining marks
+    decoded, encoding = decode_html(legacy, "text/html")
+    assert encoding == "cp1258" and normalize(decoded) == "<p>Giáo dục</p>"

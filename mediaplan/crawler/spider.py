@@ -20,6 +20,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
+from mediaplan.crawler.encoding import decode_html
 from mediaplan.crawler.extract import extract_article
 from mediaplan.crawler.profiles import get_profile
 from mediaplan.crawler.store import Fetched
@@ -218,15 +219,19 @@ class SourceSpider(scrapy.Spider):
 
     def parse_article(self, response):
         source = self.sources[response.meta["source"]]
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         if not hasattr(response, "text"):
-            self._error(source["key"], f"{response.url}: not an HTML page ({response.headers.get('Content-Type', b'').decode()})", root=False)
+            self._error(source["key"], f"{response.url}: not an HTML page ({content_type})", root=False)
             return
         fetched_at = datetime.now(timezone.utc)
-        art = extract_article(response.text, response.url, get_profile(source.get("profile")), fetched_at)
+        html, encoding = decode_html(response.body, content_type)
+        art = extract_article(html, response.url, get_profile(source.get("profile")), fetched_at)
         if not art.title or not (art.body or art.sapo):
             self._error(source["key"], f"{response.url}: no article title or body found", root=False)
             return
         extra = {"extractor": art.extractor}
+        if encoding not in ("utf-8", "ascii"):
+            extra["encoding"] = encoding
         if art.image:
             extra["image"] = art.image
         if art.media:
