@@ -330,6 +330,33 @@ def sources_add(
     console.print(f"Đã thêm nguồn {key}")
 
 
+@sources_app.command("check")
+@needs_db
+def sources_check(
+    key: Annotated[str, typer.Argument(help="Mã nguồn.")],
+    limit: Annotated[int, typer.Option(help="Số tin, bài xem trước tối đa.")] = 5,
+    snapshot: Annotated[Optional[str], typer.Option(help="Chuyển yêu cầu tới máy chủ bản chụp cục bộ này.")] = None,
+):
+    """Lấy thử một nguồn và in những gì sẽ trích xuất, không lưu gì (để chỉnh bộ chọn)."""
+    from mediaplan.crawler.run import preview_source
+
+    try:
+        items, counts = preview_source(key, snapshot_url=snapshot, limit=limit)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    for item in items:
+        when = item.published_at.astimezone(TZ).strftime("%d/%m/%Y %H:%M") if item.published_at else "không rõ ngày"
+        console.print(f"[bold]{item.title}[/]\n  {item.url}\n  {when} · {item.author or 'không rõ tác giả'} · "
+                      f"{len(item.body.split())} từ · trích xuất: {(item.extra or {}).get('extractor', '—')}")
+        if item.sapo:
+            console.print(f"  sapo: {item.sapo[:160]}")
+    for error in counts["errors"]:
+        console.print(f"  [yellow]lỗi:[/] {error}")
+    console.print(f"{len(items)} tin, bài xem trước; không có gì được lưu.")
+    if not items and counts["errors"]:
+        raise typer.Exit(2)
+
+
 def _set_enabled(key: str, enabled: bool) -> None:
     from sqlalchemy import select
 

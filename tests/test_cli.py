@@ -91,3 +91,34 @@ def test_silent_source_is_flagged(db, tmp_path):
     out = run_cli("sources", "list", env=_env(db, tmp_path)).stdout
     assert "Cảnh báo: sgddt-tin-tuc không có tin, bài nào trong 7 ngày" in " ".join(out.split())
     assert "quangngai-portal-tin-tuc không có" not in out  # never had volume: not "silent"
+
+
+def test_sources_check_previews_without_storing(sqlite_db, tmp_path, snapshot_server):
+    from sqlalchemy import func, select
+
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Item
+
+    out = run_cli("sources", "check", "sgddt-tin-tuc", "--limit", "2", "--snapshot", snapshot_server.url,
+                  env=_env(sqlite_db, tmp_path)).stdout
+    assert "2 tin, bài xem trước; không có gì được lưu." in out
+    assert "https://sgddt.quangngai.gov.vn/tin-tuc/" in out and "trích xuất: profile" in out
+    with session_scope() as session:
+        assert session.scalar(select(func.count(Item.id))) == 0
+
+
+def test_youtube_feed_items_carry_video_metadata(sqlite_db, tmp_path, snapshot_server):
+    from sqlalchemy import select
+
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Item
+
+    run_cli("crawl", "--source", "baoquangngai-youtube", "--snapshot", snapshot_server.url, "--no-progress",
+            env=_env(sqlite_db, tmp_path))
+    with session_scope() as session:
+        videos = session.scalars(select(Item).where(Item.kind == "video")).all()
+    assert len(videos) >= 5
+    for v in videos:
+        assert v.url == f"https://www.youtube.com/watch?v={v.extra['video_id']}" and len(v.extra["video_id"]) == 11
+        assert v.extra["thumbnail"].startswith("https://i2.ytimg.com/vi/") and v.extra["views"] > 0
+        assert v.channel == "tv" and v.published_at is not None and v.body

@@ -116,3 +116,43 @@ def test_legacy_and_mislabelled_encodings(sqlite_db, tmp_path):
     assert items["cp1258-declared.html"].extra["encoding"] == "cp1258"
     assert items["cp1258-undeclared.html"].extra["encoding"] == "cp1258"
     assert "encoding" not in items["utf8-mislabelled.html"].extra  # read as the UTF-8 it really is
+
+
+def test_kill_9_mid_crawl_loses_and_duplicates_nothing(sqlite_db, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from mediaplan.snapshot.server import SnapshotServer
+
+    site = tmp_path / "site"
+    (site / "slow").mkdir(parents=True)
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    entries = []
+    for n in range(15):
+        (site / "slow" / f"a{n}.html").write_text(
+            f'<html><head><meta charset="utf-8"><meta property="article:published_time" content="2026-11-0{1 + n % 9}T08:00:00+07:00">'
+            f"</head><body><article class='detail'><h1>Tin số {n}: học sinh đến trường</h1>"
+            f"<p>Nội dung riêng của tin số {n} về năm học mới ở xã Sơn Hà.</p></article></body></html>", encoding="utf-8")
+        (site / "slow" / f"a{n}.html.headers").write_text("X-Delay: 0.3\n")
+        entries.append(f"<item><title>Tin {n}</title><link>/slow/a{n}.html</link></item>")
+    (site / "slow" / "feed.rss").write_text('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+                                            f'<link>http://x/</link><description>x</description>{"".join(entries)}</channel></rss>')
+    env = {**os.environ, **_env(sqlite_db, tmp_path), "MEDIAPLAN_DOWNLOAD_DELAY": "0"}
+    with SnapshotServer(site) as base:
+        args = [sys.executable, "-m", "mediaplan", "crawl", "--url", f"{base}/slow/feed.rss", "--kind", "rss",
+                "--outlet", "baoquangngai", "--no-progress"]
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while _count_items() < 3 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        stored_before = _count_items()
+        assert 3 <= stored_before < 15, stored_before  # killed mid-way
+        subprocess.run(args, env=env, check=True, capture_output=True, timeout=120)
+    with session_scope() as session:
+        titles = sorted(session.scalars(select(Item.title)))
+    assert titles == sorted(f"Tin số {n}: học sinh đến trường" for n in range(15))

@@ -93,7 +93,7 @@ def adhoc_source(url: str, kind: str, outlet_key: str) -> str:
         return key
 
 
-def select_sources(keys: list[str] | None) -> tuple[list[dict], list[str]]:
+def select_sources(keys: list[str] | None, include_disabled: bool = False) -> tuple[list[dict], list[str]]:
     """Sources to crawl (by source or outlet key), and notes about those skipped."""
     notes: list[str] = []
     now = utcnow()
@@ -109,7 +109,7 @@ def select_sources(keys: list[str] | None) -> tuple[list[dict], list[str]]:
         else:
             sources = [s for s in sources if not s.adhoc]
         for s in sources:
-            if not s.enabled and not (keys and s.key in keys):
+            if not s.enabled and not include_disabled and not (keys and s.key in keys):
                 notes.append(f"{s.key}: tắt (disabled)")
                 continue
             if s.kind not in SUPPORTED_KINDS:
@@ -128,6 +128,28 @@ def select_sources(keys: list[str] | None) -> tuple[list[dict], list[str]]:
     return chosen, notes
 
 
+def _crawl(sources: list[dict], known: dict, summary: dict, settings: dict, show_progress: bool):
+    """Run the spider once over `sources`; returns the crawler and which sources' roots succeeded or failed."""
+    process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
+    crawler = process.create_crawler(SourceSpider)
+    ok: set[str] = set()
+    failed_roots: dict[str, str] = {}
+    crawler.signals.connect(lambda source: ok.add(source), signal=SOURCE_OK, weak=False)
+    crawler.signals.connect(
+        lambda source, message, root: failed_roots.setdefault(source, message) if root else None,
+        signal=SOURCE_ERROR, weak=False,
+    )
+    progress = Progress(SpinnerColumn(), TextColumn("[bold]Thu thập[/]"), BarColumn(), TextColumn("{task.completed} trang"),
+                        transient=True, disable=not show_progress)
+    task = progress.add_task("crawl", total=None)
+    crawler.signals.connect(lambda **_: progress.advance(task), signal=signals.response_received, weak=False)
+    with progress:
+        process.crawl(crawler, sources=sources, known=known, summary=summary,
+                      max_listing_pages=get_settings().max_listing_pages)
+        process.start()
+    return crawler, ok, failed_roots
+
+
 def run_crawl(keys: list[str] | None = None, snapshot_url: str | None = None, show_progress: bool = True) -> dict:
     """Crawl once in this process; returns {"run_id", "sources": {key: counts}, "notes"}."""
     sources, notes = select_sources(keys)
@@ -137,23 +159,7 @@ def run_crawl(keys: list[str] | None = None, snapshot_url: str | None = None, sh
         known = store.known_urls(session)
         validators = store.load_validators(session)
     if sources:
-        process = CrawlerProcess({**scrapy_settings(snapshot_url, validators), "LOG_INSTALL_ROOT_HANDLER": False})
-        crawler = process.create_crawler(SourceSpider)
-        ok: set[str] = set()
-        failed_roots: dict[str, str] = {}
-        crawler.signals.connect(lambda source: ok.add(source), signal=SOURCE_OK, weak=False)
-        crawler.signals.connect(
-            lambda source, message, root: failed_roots.setdefault(source, message) if root else None,
-            signal=SOURCE_ERROR, weak=False,
-        )
-        progress = Progress(SpinnerColumn(), TextColumn("[bold]Thu thập[/]"), BarColumn(), TextColumn("{task.completed} trang"),
-                            transient=True, disable=not show_progress)
-        task = progress.add_task("crawl", total=None)
-        crawler.signals.connect(lambda **_: progress.advance(task), signal=signals.response_received, weak=False)
-        with progress:
-            process.crawl(crawler, sources=sources, known=known, summary=summary,
-                          max_listing_pages=get_settings().max_listing_pages)
-            process.start()
+        crawler, ok, failed_roots = _crawl(sources, known, summary, scrapy_settings(snapshot_url, validators), show_progress)
         with session_scope() as session:
             conditional = getattr(crawler, "conditional_get", None)
             store.save_validators(session, conditional.seen if conditional else {})
@@ -168,6 +174,33 @@ def run_crawl(keys: list[str] | None = None, snapshot_url: str | None = None, sh
     with session_scope() as session:
         store.finish_run(session, run_id, {"sources": summary, "notes": notes})
     return {"run_id": run_id, "sources": summary, "notes": notes}
+
+
+class PreviewPipeline:
+    """Keeps what the spider found instead of storing it (`sources check`)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        crawler.preview = []
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        self.crawler.preview.append(item)
+        return item
+
+
+def preview_source(key: str, snapshot_url: str | None = None, limit: int = 5) -> tuple[list[store.Fetched], dict]:
+    """Fetch one source once, as a crawl would, and return what it would store: nothing is written."""
+    sources, notes = select_sources([key], include_disabled=True)
+    if not sources:
+        raise KeyError(notes[0] if notes else f"unknown source {key!r}")
+    summary: dict = {key: {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "errors": []}}
+    settings = {**scrapy_settings(snapshot_url), "ITEM_PIPELINES": {PreviewPipeline: 300}, "CLOSESPIDER_ITEMCOUNT": limit}
+    crawler, _, _ = _crawl(sources, {}, summary, settings, show_progress=False)
+    return crawler.preview[:limit], summary[key]
 
 
 def run_crawl_subprocess(keys: list[str] | None = None, snapshot_url: str | None = None, env: dict | None = None) -> int:
