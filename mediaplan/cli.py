@@ -294,6 +294,7 @@ def sources_add(
     kind: Annotated[str, typer.Option(help="Loại nguồn: rss, sitemap, page, youtube, social_feed.")],
     url: Annotated[str, typer.Option(help="Địa chỉ nguồn.")],
     channel: Annotated[str, typer.Option(help=f"Mã kênh: {', '.join(CHANNELS)}.")],
+    platform: Annotated[Optional[str], typer.Option(help="Nền tảng (facebook, tiktok, zalo, youtube…) cho nguồn mạng xã hội.")] = None,
     interval: Annotated[int, typer.Option(help="Chu kỳ thu thập (phút).")] = 60,
     article_pattern: Annotated[Optional[str], typer.Option(help="Biểu thức chính quy nhận diện đường dẫn bài (trang chuyên mục).")] = None,
     next_page: Annotated[Optional[str], typer.Option(help="Bộ chọn CSS của liên kết trang sau.")] = None,
@@ -325,7 +326,7 @@ def sources_add(
         if session.scalar(select(Source).where(Source.key == key)):
             _fail(f"đã có nguồn {key!r}")
         config = {k: v for k, v in {"article_pattern": article_pattern, "next_page": next_page, "added_by": "cli"}.items() if v}
-        session.add(Source(key=key, outlet_id=owner.id, kind=kind, url=url, channel=channel,
+        session.add(Source(key=key, outlet_id=owner.id, kind=kind, url=url, channel=channel, platform=platform,
                            interval_minutes=interval, config=config))
     console.print(f"Đã thêm nguồn {key}")
 

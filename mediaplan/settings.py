@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     concurrent_per_site: int = 1
     max_body_bytes: int = 10 * 1024 * 1024
     max_listing_pages: int = 5
+    # Facebook Graph API: page posts for facebook_graph sources; without a token they are skipped.
+    facebook_token: str | None = None
+    graph_max_pages: int = 3
+    backoff_after: int = 5  # failures in a row before a source is backed off
     # When set, requests for the real outlets are routed to this local snapshot server.
     snapshot_url: str | None = None
 

@@ -156,3 +156,42 @@ def test_kill_9_mid_crawl_loses_and_duplicates_nothing(sqlite_db, tmp_path):
     with session_scope() as session:
         titles = sorted(session.scalars(select(Item.title)))
     assert titles == sorted(f"Tin số {n}: học sinh đến trường" for n in range(15))
+
+
+def test_facebook_graph_posts_with_token_and_skipped_without(sqlite_db, tmp_path):
+    from mediaplan.snapshot.server import SnapshotServer
+
+    env = _env(sqlite_db, tmp_path)
+    with SnapshotServer(FIXTURES / "outlets" / "facebook-graph") as base:
+        skipped = run_cli("crawl", "--source", "baoquangngai-facebook", "--snapshot", base, "--no-progress", env=env)
+        assert "MEDIAPLAN_FACEBOOK_TOKEN" in skipped.stdout and _count_items() == 0
+        run_cli("crawl", "--source", "baoquangngai-facebook", "--snapshot", base, "--no-progress",
+                env={**env, "MEDIAPLAN_FACEBOOK_TOKEN": "test-token-123"})
+    with session_scope() as session:
+        posts = {i.extra["post_id"]: i for i in session.scalars(select(Item))}
+        source = session.scalar(select(Source).where(Source.key == "baoquangngai-facebook"))
+    # Two pages of posts; the photo post without a message is not an item.
+    assert set(posts) == {"104879431234567_1123581321345589", "104879431234567_1123570011223344"}
+    talk = posts["104879431234567_1123581321345589"]
+    assert talk.kind == "social_post" and talk.channel == "social"
+    assert talk.title.startswith("[TRỰC TIẾP] Tọa đàm") and "Phạm Văn Đồng" in talk.body
+    assert talk.extra["shares"] == 41 and talk.extra["reactions"] == 512 and talk.extra["comments"] == 37
+    assert talk.published_at.isoformat() == "2026-11-19T05:30:12+00:00"
+    assert talk.url == "https://www.facebook.com/baoquangngai/posts/pfbid02xKq7Yh3mN5sTzR1uVw8aBc9dEf"
+    assert source.consecutive_failures == 0 and "test-token-123" not in (source.last_error or "")
+
+
+def test_rsshub_social_feed_posts(sqlite_db, tmp_path):
+    from mediaplan.snapshot.server import SnapshotServer
+
+    env = _env(sqlite_db, tmp_path)
+    with SnapshotServer(FIXTURES / "outlets" / "rsshub-facebook") as base:
+        run_cli("sources", "add", "baoquangngai-fb-rsshub", "--outlet", "baoquangngai", "--kind", "social_feed",
+                "--url", f"{base}/feed.xml", "--channel", "social", "--platform", "facebook", env=env)
+        run_cli("crawl", "--source", "baoquangngai-fb-rsshub", "--no-progress", env=env)
+    with session_scope() as session:
+        posts = session.scalars(select(Item).order_by(Item.published_at)).all()
+    assert [p.kind for p in posts] == ["social_post", "social_post"]
+    assert posts[0].body.startswith("Học sinh xã Sơn Hà hào hứng với Ngày hội STEM")
+    assert "<img" not in posts[0].body and posts[0].extra["platform"] == "facebook"
+    assert posts[0].url.startswith("https://www.facebook.com/baoquangngai/posts/")

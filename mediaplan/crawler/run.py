@@ -22,8 +22,6 @@ from mediaplan.db import session_scope
 from mediaplan.db.schema import Outlet, Source, utcnow
 from mediaplan.settings import get_settings
 
-BACKOFF_AFTER = 5  # failures in a row before a source is backed off
-
 
 class StorePipeline:
     """Writes each item in its own transaction: a killed crawl loses at most the item in flight."""
@@ -115,15 +113,19 @@ def select_sources(keys: list[str] | None, include_disabled: bool = False) -> tu
             if s.kind not in SUPPORTED_KINDS:
                 notes.append(f"{s.key}: loại nguồn {s.kind!r} chưa được hỗ trợ")
                 continue
-            if s.consecutive_failures >= BACKOFF_AFTER and s.last_error_at:
-                wait = timedelta(minutes=s.interval_minutes * 2 ** min(s.consecutive_failures - BACKOFF_AFTER, 5))
+            if s.kind == "facebook_graph" and not get_settings().facebook_token:
+                notes.append(f"{s.key}: cần MEDIAPLAN_FACEBOOK_TOKEN để đọc Graph API; bỏ qua")
+                continue
+            after = get_settings().backoff_after
+            if s.consecutive_failures >= after and s.last_error_at:
+                wait = timedelta(minutes=s.interval_minutes * 2 ** min(s.consecutive_failures - after, 5))
                 if now - s.last_error_at < min(wait, timedelta(days=1)):
                     notes.append(f"{s.key}: tạm dừng sau {s.consecutive_failures} lần lỗi liên tiếp")
                     continue
             chosen.append({
                 "key": s.key, "kind": s.kind, "url": s.url, "channel": s.channel,
                 "profile": s.outlet.profile, "article_pattern": (s.config or {}).get("article_pattern"),
-                "next_page": (s.config or {}).get("next_page"),
+                "next_page": (s.config or {}).get("next_page"), "platform": s.platform,
             })
     return chosen, notes
 

@@ -9,24 +9,33 @@ its feeds, sitemaps and listing pages.
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import feedparser
 import scrapy
+from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
 from mediaplan.crawler.encoding import decode_html
+from mediaplan.crawler.dates import parse_iso
 from mediaplan.crawler.extract import extract_article
 from mediaplan.crawler.profiles import get_profile
 from mediaplan.crawler.store import Fetched
 from mediaplan.crawler.urls import canonical_url, site_host
 
-SUPPORTED_KINDS = ("rss", "sitemap", "page", "youtube", "social_feed")
+SUPPORTED_KINDS = ("rss", "sitemap", "page", "youtube", "social_feed", "facebook_graph")
+GRAPH_FIELDS = "id,message,created_time,permalink_url,shares,reactions.summary(total_count),comments.summary(total_count)"
+
+
+def _redact(url: str) -> str:
+    """Never write an access token into health records or logs."""
+    return re.sub(r"(access_token=)[^&]+", r"\1…", url)
 
 
 def _struct_time(value) -> datetime | None:
@@ -52,12 +61,19 @@ class SourceSpider(scrapy.Spider):
         for source in self.sources.values():
             callback = {
                 "rss": self.parse_feed,
-                "social_feed": self.parse_feed,
+                "social_feed": self.parse_social,
+                "facebook_graph": self.parse_graph,
                 "youtube": self.parse_youtube,
                 "sitemap": self.parse_sitemap,
                 "page": self.parse_listing,
             }[source["kind"]]
-            yield self._request(source["url"], callback, source, role="root", page=1)
+            url = source["url"]
+            if source["kind"] == "facebook_graph":
+                from mediaplan.settings import get_settings
+
+                token = get_settings().facebook_token
+                url = f"{url}?{urlencode({'fields': GRAPH_FIELDS, 'limit': 25, 'access_token': token})}"
+            yield self._request(url, callback, source, role="root", page=1)
 
     def _request(self, url: str, callback, source: dict, role: str, **meta: Any) -> scrapy.Request:
         return scrapy.Request(
@@ -88,7 +104,7 @@ class SourceSpider(scrapy.Spider):
         value = failure.value
         status = getattr(getattr(value, "response", None), "status", None)
         reason = f"HTTP {status}" if status else f"{type(value).__name__}: {value}"
-        self._error(key, f"{request.url}: {reason}", root=request.meta.get("role") == "root")
+        self._error(key, f"{_redact(request.url)}: {reason}", root=request.meta.get("role") == "root")
 
     # --- article links ----------------------------------------------------------------
 
@@ -166,6 +182,60 @@ class SourceSpider(scrapy.Spider):
                        "platform": "youtube"},
             )
 
+    def parse_social(self, response):
+        """RSSHub / RSS-Bridge feeds of Facebook, TikTok or Zalo pages: each entry is the post itself."""
+        source = self.sources[response.meta["source"]]
+        feed = self._feed(response, source)
+        if feed is None:
+            return
+        for entry in feed.entries:
+            link = entry.get("link") or entry.get("id")
+            if not link:
+                continue
+            html = entry.get("summary") or entry.get("description") or ""
+            text = "\n".join(t.strip() for t in Selector(text=f"<div>{html}</div>").css("::text").getall() if t.strip())
+            title = entry.get("title") or text[:120]
+            yield Fetched(
+                source_key=source["key"], kind="social_post", url=link, canonical_url=canonical_url(link),
+                title=title, body=text, author=entry.get("author"),
+                published_at=_struct_time(entry.get("published_parsed") or entry.get("updated_parsed")),
+                channel=source["channel"], extra={"platform": source.get("platform") or "social"},
+            )
+
+    def parse_graph(self, response):
+        """Facebook Graph API page posts: message, created_time, permalink, shares and reactions."""
+        source = self.sources[response.meta["source"]]
+        try:
+            data = json.loads(response.text)
+        except (ValueError, AttributeError) as exc:
+            self._error(source["key"], f"Graph API: phản hồi không phải JSON ({exc})", root=True)
+            return
+        if "error" in data:
+            self._error(source["key"], f"Graph API: {data['error'].get('message', data['error'])}", root=True)
+            return
+        self._ok(response)
+        for post in data.get("data", []):
+            message = post.get("message") or ""
+            link = post.get("permalink_url") or f"https://www.facebook.com/{post.get('id', '')}"
+            if not message:
+                continue
+            first_line = message.strip().splitlines()[0]
+            yield Fetched(
+                source_key=source["key"], kind="social_post", url=link, canonical_url=canonical_url(link),
+                title=first_line[:200], body=message, published_at=parse_iso(post.get("created_time")),
+                channel=source["channel"],
+                extra={"platform": "facebook", "post_id": post.get("id"),
+                       "shares": (post.get("shares") or {}).get("count"),
+                       "reactions": ((post.get("reactions") or {}).get("summary") or {}).get("total_count"),
+                       "comments": ((post.get("comments") or {}).get("summary") or {}).get("total_count")},
+            )
+        page = response.meta.get("page", 1)
+        nxt = (data.get("paging") or {}).get("next")
+        from mediaplan.settings import get_settings
+
+        if nxt and page < get_settings().graph_max_pages:
+            yield self._request(nxt, self.parse_graph, source, role="root", page=page + 1)
+
     def parse_sitemap(self, response):
         source = self.sources[response.meta["source"]]
         if self._not_modified(response):
@@ -187,8 +257,6 @@ class SourceSpider(scrapy.Spider):
                 yield self._request(loc, self.parse_sitemap, source, role="index")
                 continue
             lastmod = entry.get("lastmod") or (entry.get("news") or {}).get("publication_date")
-            from mediaplan.crawler.dates import parse_iso
-
             req = self._follow_article(loc, source, updated=parse_iso(lastmod) if lastmod else None)
             if req:
                 yield req

@@ -14,7 +14,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from mediaplan.snapshot import SITES_DIR
 
@@ -50,7 +50,7 @@ class SnapshotHandler(BaseHTTPRequestHandler):
             rel += "index.html"
         candidate = self.root / (f"{rel}__{parts.query}" if parts.query else rel)
         if parts.query and not candidate.exists():
-            candidate = self.root / rel
+            candidate = self._by_query_subset(rel, parts.query) or self.root / rel
         if candidate.is_dir():
             candidate = candidate / "index.html"
         try:
@@ -58,6 +58,20 @@ class SnapshotHandler(BaseHTTPRequestHandler):
         except ValueError:
             return None
         return candidate if candidate.exists() or candidate.with_name(candidate.name + ".status").exists() else None
+
+    def _by_query_subset(self, rel: str, query: str) -> Path | None:
+        """`name__after=X` answers any query that contains after=X (API pagination cursors)."""
+        asked = set(parse_qsl(query))
+        folder = (self.root / rel).parent
+        if not folder.is_dir():
+            return None
+        for option in sorted(folder.glob(f"{Path(rel).name}__*")):
+            if option.suffix in (".status", ".headers"):
+                continue
+            wanted = set(parse_qsl(option.name.split("__", 1)[1]))
+            if wanted and wanted <= asked:
+                return option
+        return None
 
     def do_GET(self):  # noqa: N802
         path = self._resolve()
