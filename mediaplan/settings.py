@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     facebook_token: str | None = None
     graph_max_pages: int = 3
     backoff_after: int = 5  # failures in a row before a source is backed off
+    # Several crawler machines: share one request queue and dupefilter in Redis (scrapy-redis).
+    redis_url: str | None = None
+    crawl_group: str = "default"  # crawlers with the same group share a queue and a dupefilter
     # When set, requests for the real outlets are routed to this local snapshot server.
     snapshot_url: str | None = None
 

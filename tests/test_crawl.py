@@ -195,3 +195,57 @@ def test_rsshub_social_feed_posts(sqlite_db, tmp_path):
     assert posts[0].body.startswith("Học sinh xã Sơn Hà hào hứng với Ngày hội STEM")
     assert "<img" not in posts[0].body and posts[0].extra["platform"] == "facebook"
     assert posts[0].url.startswith("https://www.facebook.com/baoquangngai/posts/")
+
+
+def test_two_crawlers_share_one_redis_queue_and_fetch_each_url_once(sqlite_db, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import uuid
+    from collections import Counter
+
+    import redis
+
+    from mediaplan.snapshot.server import SnapshotServer
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/0").ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        import pytest
+
+        pytest.skip("Redis not reachable at 127.0.0.1:6379 (CI starts it)")
+    site = tmp_path / "site"
+    (site / "news").mkdir(parents=True)
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    entries = []
+    for n in range(12):
+        (site / "news" / f"b{n}.html").write_text(
+            f"<html><head><meta charset='utf-8'></head><body><article class='detail'><h1>Bản tin số {n}</h1>"
+            f"<p>Nội dung bản tin giáo dục số {n}.</p></article></body></html>", encoding="utf-8")
+        (site / "news" / f"b{n}.html.headers").write_text("X-Delay: 0.2\n")
+        entries.append(f"<item><title>Bản tin {n}</title><link>/news/b{n}.html</link></item>")
+    (site / "news" / "feed.rss").write_text('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+                                            f'<link>http://x/</link><description>x</description>{"".join(entries)}</channel></rss>')
+    group = f"test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, **_env(sqlite_db, tmp_path), "MEDIAPLAN_DOWNLOAD_DELAY": "0",
+           "MEDIAPLAN_REDIS_URL": "redis://127.0.0.1:6379/0", "MEDIAPLAN_CRAWL_GROUP": group}
+    server = SnapshotServer(site)
+    base = server.start()
+    try:
+        run_cli("sources", "add", "shared-feed", "--outlet", "baoquangngai", "--kind", "rss",
+                "--url", f"{base}/news/feed.rss", "--channel", "online", env=env)
+        args = [sys.executable, "-m", "mediaplan", "crawl", "--source", "shared-feed", "--no-progress"]
+        procs = [subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        outputs = [p.communicate(timeout=180) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outputs
+        fetched = Counter(path for path, _, _ in server.statuses if path.endswith(".html"))
+    finally:
+        server.stop()
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        for key in client.scan_iter(f"mediaplan:{group}:*"):
+            client.delete(key)
+    assert set(fetched) == {f"/news/b{n}.html" for n in range(12)}
+    assert max(fetched.values()) == 1, fetched  # no page fetched by both crawlers
+    assert _count_items() == 12

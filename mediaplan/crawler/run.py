@@ -72,6 +72,16 @@ def scrapy_settings(snapshot_url: str | None = None, validators: dict | None = N
         "MEDIAPLAN_SNAPSHOT_URL": snapshot,
         "MEDIAPLAN_VALIDATORS": validators or {},
     }
+    if s.redis_url:
+        # One queue and one dupefilter for every crawler of the group, on any machine: each URL is fetched once.
+        settings.update(
+            SCHEDULER="scrapy_redis.scheduler.Scheduler",
+            DUPEFILTER_CLASS="scrapy_redis.dupefilter.RFPDupeFilter",
+            SCHEDULER_PERSIST=True,
+            SCHEDULER_QUEUE_KEY=f"mediaplan:{s.crawl_group}:requests",
+            SCHEDULER_DUPEFILTER_KEY=f"mediaplan:{s.crawl_group}:dupefilter",
+            REDIS_URL=s.redis_url,
+        )
     if snapshot:  # the snapshot server is our own process on loopback: no need to pace requests to it
         settings.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_START_DELAY=0.01, AUTOTHROTTLE_MAX_DELAY=0.5)
     return settings

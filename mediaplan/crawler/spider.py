@@ -114,12 +114,15 @@ class SourceSpider(scrapy.Spider):
         if canon in self.queued:
             return None
         self.queued.add(canon)
+        refetch = False
         if canon in self.known:
             stored = self.known[canon]
             if updated is None or (stored is not None and updated <= stored):
                 self._count(source["key"], "unchanged")
                 return None
-        return self._request(url, self.parse_article, source, role="article", **meta)
+            refetch = True  # the feed says it changed: a shared dupefilter must not hide it
+        request = self._request(url, self.parse_article, source, role="article", **meta)
+        return request.replace(dont_filter=True) if refetch else request
 
     # --- strategies -------------------------------------------------------------------
 
