@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     download_delay: float = 1.0
     concurrent_per_site: int = 1
     max_body_bytes: int = 10 * 1024 * 1024
+    download_timeout: float = 30.0
     max_listing_pages: int = 5
     # Facebook Graph API: page posts for facebook_graph sources; without a token they are skipped.
     facebook_token: str | None = None

@@ -249,3 +249,31 @@ def test_two_crawlers_share_one_redis_queue_and_fetch_each_url_once(sqlite_db, t
     assert set(fetched) == {f"/news/b{n}.html" for n in range(12)}
     assert max(fetched.values()) == 1, fetched  # no page fetched by both crawlers
     assert _count_items() == 12
+
+
+def test_fault_matrix_on_article_pages(sqlite_db, tmp_path):
+    """Timeout, redirect loop, oversized body, dropped connection, non-HTML, unknown host: each is
+    recorded with a clear reason, the good article is stored, and a re-run adds nothing twice."""
+    from mediaplan.snapshot.server import SnapshotServer
+
+    env = {**_env(sqlite_db, tmp_path), "MEDIAPLAN_DOWNLOAD_TIMEOUT": "1", "MEDIAPLAN_MAX_BODY_BYTES": "100000",
+           "MEDIAPLAN_DOWNLOAD_DELAY": "0"}
+    with SnapshotServer(FIXTURES / "sites") as base:
+        args = ("crawl", "--url", f"{base}/faults/feed.rss", "--kind", "rss", "--outlet", "baoquangngai", "--no-progress")
+        run_cli(*args, env=env)
+        run_cli(*args, env=env)
+    with session_scope() as session:
+        assert [i.title for i in session.scalars(select(Item))] == ["Học sinh vùng cao đến trường"]
+        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+        source = session.scalar(select(Source).where(Source.adhoc.is_(True)))
+    first = next(iter(runs[0].summary["sources"].values()))
+    assert first["new"] == 1 and first["failed"] == 6
+    errors = "\n".join(first["errors"])
+    for page, reason in [("slow.html", "took longer than 1.0 seconds"), ("loop.html", "redirect"), ("huge.html", "max size"),
+                         ("reset.html", "Connection"), ("report.pdf", "not an HTML page"),
+                         ("khong-ton-tai.invalid", "DNS lookup failed")]:
+        line = next((e for e in first["errors"] if page in e), "")
+        assert reason.lower() in line.lower(), (page, errors)
+    assert source.consecutive_failures == 0 and source.last_error  # the feed works; article faults stay visible
+    second = next(iter(runs[1].summary["sources"].values()))
+    assert second["new"] == 0

@@ -57,7 +57,7 @@ def scrapy_settings(snapshot_url: str | None = None, validators: dict | None = N
         "CONCURRENT_REQUESTS_PER_DOMAIN": s.concurrent_per_site,
         "DOWNLOAD_MAXSIZE": s.max_body_bytes,
         "DOWNLOAD_WARNSIZE": 0,
-        "DOWNLOAD_TIMEOUT": 30,
+        "DOWNLOAD_TIMEOUT": s.download_timeout,
         "RETRY_TIMES": 2,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
         "REDIRECT_MAX_TIMES": 5,

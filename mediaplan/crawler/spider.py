@@ -30,6 +30,7 @@ from mediaplan.crawler.store import Fetched
 from mediaplan.crawler.urls import canonical_url, site_host
 
 SUPPORTED_KINDS = ("rss", "sitemap", "page", "youtube", "social_feed", "facebook_graph")
+HTML_TYPES = ("html", "xml")  # an article must be a page; PDFs, images and videos are not extracted
 GRAPH_FIELDS = "id,message,created_time,permalink_url,shares,reactions.summary(total_count),comments.summary(total_count)"
 
 
@@ -54,6 +55,19 @@ class SourceSpider(scrapy.Spider):
         self.summary = summary
         self.max_listing_pages = int(kwargs.get("max_listing_pages", 5))
         self.queued: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_dropped, signal=scrapy.signals.request_dropped)
+        return spider
+
+    def on_dropped(self, request, spider=None):
+        """A redirect back to a URL already asked for is a loop; without this it would vanish silently."""
+        if request.meta.get("redirect_times") and "source" in request.meta:
+            first = (request.meta.get("redirect_urls") or [request.url])[0]
+            self._error(request.meta["source"], f"{_redact(first)}: redirect loop ({request.meta['redirect_times']} redirects)",
+                        root=request.meta.get("role") == "root")
 
     # --- entry ------------------------------------------------------------------------
 
@@ -96,8 +110,8 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         key = request.meta["source"]
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            # Forbidden by robots.txt (or filtered on purpose): a policy decision, not a fault.
+        if failure.check(IgnoreRequest) and not failure.check(HttpError) and "robots.txt" in str(failure.value):
+            # Forbidden by robots.txt: a policy decision, not a fault.
             self.summary.setdefault(key, {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "errors": []})
             self.summary[key].setdefault("skipped", []).append(f"{request.url}: {failure.value}")
             return
@@ -291,7 +305,7 @@ class SourceSpider(scrapy.Spider):
     def parse_article(self, response):
         source = self.sources[response.meta["source"]]
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-        if not hasattr(response, "text"):
+        if not hasattr(response, "text") or (content_type and not any(t in content_type.lower() for t in HTML_TYPES)):
             self._error(source["key"], f"{response.url}: not an HTML page ({content_type})", root=False)
             return
         fetched_at = datetime.now(timezone.utc)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -80,8 +82,13 @@ class SnapshotHandler(BaseHTTPRequestHandler):
             return
         status_file = path.with_name(path.name + ".status")
         status = 200
-        if status_file.exists():  # "503" always, or "429 2": the first two requests only
+        if status_file.exists():  # "503" always, or "429 2": the first two requests only; "RESET" drops the connection
             parts = status_file.read_text().split()
+            if parts[0] == "RESET":
+                self.close_connection = True
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+                return
             with self.server.lock:  # type: ignore[attr-defined]
                 n = self.server.counts[self.path] = self.server.counts.get(self.path, 0) + 1  # type: ignore[attr-defined]
             if len(parts) == 1 or n <= int(parts[1]):
@@ -113,12 +120,22 @@ class SnapshotHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A client that gave up (timeout, cancelled download) is expected here, not an error to print."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class SnapshotServer:
     """Start on a free port in a background thread: `with SnapshotServer() as url: ...`."""
 
     def __init__(self, root: Path | None = None, host: str = "127.0.0.1", port: int = 0):
         handler = type("Handler", (SnapshotHandler,), {"root": Path(root or SITES_DIR)})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd = _QuietServer((host, port), handler)
         self.httpd.hits = []  # type: ignore[attr-defined]
         self.httpd.statuses = []  # type: ignore[attr-defined]
         self.httpd.counts = {}  # type: ignore[attr-defined]
