@@ -37,5 +37,46 @@ def main() -> None:
     print(f"MinHash signature: {per_sig * 1000:.2f} ms/item")
 
 
+
+
+def crawl_memory(pages: int = 1000) -> None:
+    """Peak memory and rate of a crawl of `pages` generated article pages from a local server."""
+    import os
+    import resource
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from mediaplan.snapshot.server import SnapshotServer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        (site / "bai").mkdir(parents=True)
+        (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+        template = (SITES_DIR / "baoquangngai.vn" / "index.html").read_text(encoding="utf-8")
+        items = []
+        for n in range(pages):
+            body = "".join(f"<p>Đoạn {k} của bài {n}: học sinh, giáo viên và phụ huynh xã Sơn Hà cùng chuẩn bị năm học mới.</p>" for k in range(8))
+            page = template.replace('<div id="main" class="container">',
+                                    f'<div id="main" class="container"><div id="body" class="detail"><h1 class="title">Bài số {n}</h1>'
+                                    f'<p class="sapo">Tóm tắt bài {n}.</p><div id="content">{body}</div></div>', 1)
+            (site / "bai" / f"bai-{n}.htm").write_text(page, encoding="utf-8")
+            items.append(f"<item><title>Bài {n}</title><link>/bai/bai-{n}.htm</link></item>")
+        (site / "feed.rss").write_text('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>b</title>'
+                                       f'<link>http://x/</link><description>b</description>{"".join(items)}</channel></rss>', encoding="utf-8")
+        env = {**os.environ, "MEDIAPLAN_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "MEDIAPLAN_DATA_DIR": f"{tmp}/var",
+               "MEDIAPLAN_DOWNLOAD_DELAY": "0"}
+        with SnapshotServer(site) as base:
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "mediaplan", "crawl", "--url", f"{base}/feed.rss", "--kind", "rss",
+                            "--outlet", "baoquangngai", "--no-progress"], env=env, check=True, capture_output=True)
+            elapsed = time.perf_counter() - start
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"crawl of {pages} pages (local server, SQLite, one process): {elapsed:.1f} s, "
+          f"{pages / elapsed:.0f} pages/s, peak RSS {peak_mb:.0f} MB")
+
+
 if __name__ == "__main__":
     main()
+    crawl_memory()
