@@ -277,3 +277,27 @@ def test_fault_matrix_on_article_pages(sqlite_db, tmp_path):
     assert source.consecutive_failures == 0 and source.last_error  # the feed works; article faults stay visible
     second = next(iter(runs[1].summary["sources"].values()))
     assert second["new"] == 0
+
+
+def test_moved_feed_is_rediscovered_from_the_home_page(sqlite_db, tmp_path):
+    import shutil
+
+    from mediaplan.snapshot import SITES_DIR
+    from mediaplan.snapshot.server import SnapshotServer
+
+    site = tmp_path / "sites"
+    shutil.copytree(SITES_DIR / "baoquangngai.vn", site / "baoquangngai.vn")
+    rss = site / "baoquangngai.vn" / "rss"
+    (rss / "home.rss").rename(rss / "tin-moi.rss")  # the outlet moved its feed
+    home = site / "baoquangngai.vn" / "index.html"
+    home.write_text(home.read_text(encoding="utf-8").replace("/rss/home.rss", "/rss/tin-moi.rss"), encoding="utf-8")
+    with SnapshotServer(site) as base:
+        out = run_cli("crawl", "--source", "baoquangngai-rss", "--snapshot", base, "--no-progress",
+                      env=_env(sqlite_db, tmp_path)).stdout
+    assert "home.rss: HTTP 404" in out
+    with session_scope() as session:
+        assert session.scalar(select(func.count(Item.id))) == 20  # the 20 newest, from the feed it found
+        source = session.scalar(select(Source).where(Source.key == "baoquangngai-rss"))
+        run = session.scalars(select(CrawlRun)).one()
+    assert run.summary["sources"]["baoquangngai-rss"]["discovered"] == ["https://baoquangngai.vn/rss/tin-moi.rss"]
+    assert "HTTP 404" in source.last_error and source.consecutive_failures == 1  # still flagged: fix the plan

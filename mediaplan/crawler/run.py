@@ -136,6 +136,7 @@ def select_sources(keys: list[str] | None, include_disabled: bool = False) -> tu
                 "key": s.key, "kind": s.kind, "url": s.url, "channel": s.channel,
                 "profile": s.outlet.profile, "article_pattern": (s.config or {}).get("article_pattern"),
                 "next_page": (s.config or {}).get("next_page"), "platform": s.platform,
+                "homepage": s.outlet.homepage,
             })
     return chosen, notes
 

@@ -119,6 +119,11 @@ class SourceSpider(scrapy.Spider):
         status = getattr(getattr(value, "response", None), "status", None)
         reason = f"HTTP {status}" if status else f"{type(value).__name__}: {value}"
         self._error(key, f"{_redact(request.url)}: {reason}", root=request.meta.get("role") == "root")
+        source = self.sources.get(key, {})
+        if (status in (404, 410) and request.meta.get("role") == "root" and source.get("kind") == "rss"
+                and source.get("homepage") and not request.meta.get("discovering")):
+            # The configured feed is gone: look for the site's current feeds on its home page.
+            yield self._request(source["homepage"], self.parse_discover, source, role="discover", discovering=True)
 
     # --- article links ----------------------------------------------------------------
 
@@ -175,6 +180,23 @@ class SourceSpider(scrapy.Spider):
                                        feed_published=published, feed_title=entry.get("title"))
             if req:
                 yield req
+
+    def _alternate_feeds(self, response) -> list[str]:
+        """Feeds a page announces, other than those already configured as sources of this crawl."""
+        hrefs = response.xpath('//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href').getall()
+        configured = {canonical_url(s["url"]) for s in self.sources.values()}
+        urls = [urljoin(response.url, h.strip()) for h in hrefs if h.strip()]
+        return [u for u in urls if canonical_url(u) not in configured]
+
+    def parse_discover(self, response):
+        """Feeds announced by link[rel=alternate] on a home or section page, crawled as the source's feeds."""
+        source = self.sources[response.meta["source"]]
+        feeds = self._alternate_feeds(response)
+        if not feeds:
+            self._error(source["key"], f"{response.url}: không tìm thấy RSS/Atom (link rel=alternate)", root=False)
+        for url in feeds:
+            self.summary[source["key"]].setdefault("discovered", []).append(url)
+            yield self._request(url, self.parse_feed, source, role="index", discovering=True)
 
     def parse_youtube(self, response):
         """A YouTube channel's Atom feed carries everything we keep about a video."""
@@ -286,6 +308,9 @@ class SourceSpider(scrapy.Spider):
             return
         self._ok(response)
         host = site_host(response.url)
+        if response.meta.get("page", 1) == 1:
+            for url in self._alternate_feeds(response):
+                yield self._request(url, self.parse_feed, source, role="index", discovering=True)
         for href in response.css("a::attr(href)").getall():
             url = urljoin(response.url, href.strip())
             parts = urlsplit(url)
