@@ -301,3 +301,24 @@ def test_moved_feed_is_rediscovered_from_the_home_page(sqlite_db, tmp_path):
         run = session.scalars(select(CrawlRun)).one()
     assert run.summary["sources"]["baoquangngai-rss"]["discovered"] == ["https://baoquangngai.vn/rss/tin-moi.rss"]
     assert "HTTP 404" in source.last_error and source.consecutive_failures == 1  # still flagged: fix the plan
+
+
+def test_broadcast_episodes_with_captions_and_transcripts(sqlite_db, tmp_path):
+    from mediaplan.snapshot.server import SnapshotServer
+
+    env = _env(sqlite_db, tmp_path)
+    with SnapshotServer(FIXTURES / "outlets" / "broadcast") as base:
+        run_cli("sources", "add", "qngtv-giao-duc", "--outlet", "baoquangngai", "--kind", "broadcast",
+                "--url", f"{base}/multimedia/truyen-hinh/", "--channel", "tv",
+                "--article-pattern", r"/multimedia/[a-z-]+/\d{6}/[a-z0-9-]+/$", env=env)
+        run_cli("crawl", "--source", "qngtv-giao-duc", "--no-progress", env=env)
+    with session_scope() as session:
+        episodes = {i.channel: i for i in session.scalars(select(Item))}
+    tv, radio = episodes["tv"], episodes["radio"]
+    assert tv.kind == radio.kind == "broadcast"
+    assert tv.extra["program"] == "Giáo dục và Cuộc sống" and tv.extra["duration_seconds"] == 18 * 60 + 40
+    assert tv.extra["media"][0].endswith("/media/gdcs-2026-11-12.mp4")
+    assert tv.published_at.isoformat() == "2026-11-12T13:15:00+00:00"
+    assert "một nghìn học sinh dân tộc thiểu số" in tv.body and "-->" not in tv.body  # captions, without timings
+    assert radio.extra["duration_seconds"] == 12 * 60 + 5 and radio.extra["media"][0].endswith(".mp3")
+    assert "xếp cao nhất trong hệ thống thang bậc lương" in radio.body  # the linked transcript

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urljoin
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -41,6 +42,7 @@ class Article:
     extractor: str = ""  # which step produced the body: profile | script | jsonld | trafilatura
     media: list[str] = field(default_factory=list)  # audio/video URLs found in the article
     transcript_url: str | None = None
+    duration_seconds: int | None = None  # broadcasts: from JSON-LD or the printed "Thời lượng"
 
 
 def script_body(html: str) -> str | None:
@@ -104,6 +106,7 @@ def _jsonld(html: str, url: str) -> dict:
                     author = author.get("name")
                 found.setdefault("author", author)
                 found.setdefault("articleBody", node.get("articleBody"))
+                found.setdefault("duration", node.get("duration"))
     for og in data.get("opengraph", []):
         found.setdefault("og", og)
     return found
@@ -154,8 +157,13 @@ def extract_article(html: str, url: str, profile: Profile, fetched_at: datetime 
         or _htmldate(article_node, sel)
     )
     art.modified_at = parse_iso(meta("article:modified_time")) or parse_iso(ld.get("dateModified"))
-    art.media = [u for u in article_node.css("audio source::attr(src), audio::attr(src), video source::attr(src), video::attr(src)").getall()]
-    art.transcript_url = article_node.css('a[rel="transcript"]::attr(href), track[kind="captions"]::attr(src)').get()
+    art.media = [urljoin(url, u) for u in article_node.css(
+        "video source::attr(src), video::attr(src), audio source::attr(src), audio::attr(src)").getall()]
+    art.media += [u for u in (meta("og:video"), meta("og:audio")) if u and u not in art.media]
+    transcript = article_node.css('track[kind="captions"]::attr(src), track[kind="subtitles"]::attr(src), a[rel="transcript"]::attr(href)').get()
+    art.transcript_url = urljoin(url, transcript) if transcript else None
+    art.duration_seconds = parse_duration(ld.get("duration")) or parse_duration(
+        (re.search(r"[Tt]hời lượng:?\s*([\d:]+)", " ".join(article_node.css("::text").getall())) or [None, None])[1])
     return art
 
 
@@ -164,3 +172,30 @@ def _htmldate(node: Selector, page: Selector) -> datetime | None:
         return None
     found = htmldate.find_date(node.get(), original_date=True, extensive_search=False, outputformat="%Y-%m-%dT%H:%M:%S")
     return parse_iso(found) if found else None
+
+
+def parse_duration(value: str | None) -> int | None:
+    """ISO 8601 ("PT18M40S") or clock form ("18:40", "1:02:30") into seconds."""
+    if not value:
+        return None
+    value = value.strip()
+    if m := re.fullmatch(r"P(?:T)?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?", value, re.I):
+        h, mnt, sec = (int(x or 0) for x in m.groups())
+        return h * 3600 + mnt * 60 + sec or None
+    if re.fullmatch(r"\d{1,2}(:\d{2}){1,2}", value):
+        seconds = 0
+        for part in value.split(":"):
+            seconds = seconds * 60 + int(part)
+        return seconds or None
+    return None
+
+
+def transcript_text(raw: str) -> str:
+    """Plain text of a WebVTT/SRT caption file or a transcript: cues joined, timings and numbers dropped."""
+    lines = []
+    for line in raw.splitlines():
+        line = line.strip()
+        if not line or line == "WEBVTT" or line.isdigit() or "-->" in line or line.startswith(("NOTE", "STYLE")):
+            continue
+        lines.append(re.sub(r"<[^>]+>", "", line))
+    return "\n".join(lines)

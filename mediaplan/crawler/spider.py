@@ -24,12 +24,12 @@ from scrapy.utils.sitemap import Sitemap
 
 from mediaplan.crawler.encoding import decode_html
 from mediaplan.crawler.dates import parse_iso
-from mediaplan.crawler.extract import extract_article
+from mediaplan.crawler.extract import extract_article, transcript_text
 from mediaplan.crawler.profiles import get_profile
 from mediaplan.crawler.store import Fetched
 from mediaplan.crawler.urls import canonical_url, site_host
 
-SUPPORTED_KINDS = ("rss", "sitemap", "page", "youtube", "social_feed", "facebook_graph")
+SUPPORTED_KINDS = ("rss", "sitemap", "page", "youtube", "social_feed", "facebook_graph", "broadcast")
 HTML_TYPES = ("html", "xml")  # an article must be a page; PDFs, images and videos are not extracted
 GRAPH_FIELDS = "id,message,created_time,permalink_url,shares,reactions.summary(total_count),comments.summary(total_count)"
 
@@ -80,6 +80,7 @@ class SourceSpider(scrapy.Spider):
                 "youtube": self.parse_youtube,
                 "sitemap": self.parse_sitemap,
                 "page": self.parse_listing,
+                "broadcast": self.parse_listing,
             }[source["kind"]]
             url = source["url"]
             if source["kind"] == "facebook_graph":
@@ -119,6 +120,9 @@ class SourceSpider(scrapy.Spider):
         status = getattr(getattr(value, "response", None), "status", None)
         reason = f"HTTP {status}" if status else f"{type(value).__name__}: {value}"
         self._error(key, f"{_redact(request.url)}: {reason}", root=request.meta.get("role") == "root")
+        if request.meta.get("item") is not None:  # a transcript that failed: keep the episode without it
+            yield request.meta["item"]
+            return
         source = self.sources.get(key, {})
         if (status in (404, 410) and request.meta.get("role") == "root" and source.get("kind") == "rss"
                 and source.get("homepage") and not request.meta.get("discovering")):
@@ -127,7 +131,7 @@ class SourceSpider(scrapy.Spider):
 
     # --- article links ----------------------------------------------------------------
 
-    def _follow_article(self, url: str, source: dict, updated: datetime | None = None, **meta: Any):
+    def _follow_article(self, url: str, source: dict, updated: datetime | None = None, callback=None, **meta: Any):
         """Queue an article unless it is stored and not reported as changed since."""
         canon = canonical_url(url)
         if canon in self.queued:
@@ -140,7 +144,7 @@ class SourceSpider(scrapy.Spider):
                 self._count(source["key"], "unchanged")
                 return None
             refetch = True  # the feed says it changed: a shared dupefilter must not hide it
-        request = self._request(url, self.parse_article, source, role="article", **meta)
+        request = self._request(url, callback or self.parse_article, source, role="article", **meta)
         return request.replace(dont_filter=True) if refetch else request
 
     # --- strategies -------------------------------------------------------------------
@@ -317,7 +321,8 @@ class SourceSpider(scrapy.Spider):
             if parts.scheme not in ("http", "https") or site_host(url) != host:
                 continue
             if (pattern and pattern.search(parts.path)) or (not pattern and profile.is_article_url(parts.path)):
-                req = self._follow_article(url, source)
+                episode = source["kind"] == "broadcast"
+                req = self._follow_article(url, source, callback=self.parse_episode if episode else None)
                 if req:
                     yield req
         page = response.meta.get("page", 1)
@@ -326,6 +331,38 @@ class SourceSpider(scrapy.Spider):
             nxt = response.css(f"{next_css}").xpath("@href").get()
             if nxt:
                 yield self._request(urljoin(response.url, nxt), self.parse_listing, source, role="root", page=page + 1)
+
+    def parse_episode(self, response):
+        """A programme episode (TV or radio): air time, duration, media URL, and its transcript when linked."""
+        source = self.sources[response.meta["source"]]
+        html, _ = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+        art = extract_article(html, response.url, get_profile(source.get("profile")), datetime.now(timezone.utc))
+        if not art.title:
+            self._error(source["key"], f"{response.url}: no episode title found", root=False)
+            return
+        audio_only = bool(art.media) and all(m.lower().endswith((".mp3", ".m4a", ".aac", ".ogg")) for m in art.media)
+        item = Fetched(
+            source_key=source["key"], kind="broadcast", url=response.url,
+            canonical_url=canonical_url(response.url, art.canonical), title=art.title, sapo=art.sapo, body=art.body,
+            author=art.author, category=art.category, published_at=art.published_at,
+            channel="radio" if audio_only else ("tv" if art.media else source["channel"]),
+            extra={"program": art.category, "duration_seconds": art.duration_seconds, "media": art.media,
+                   "air_time": art.published_at.isoformat() if art.published_at else None, "extractor": art.extractor},
+            raw=response.body,
+        )
+        if art.transcript_url:
+            yield self._request(art.transcript_url, self.parse_transcript, source, role="transcript", item=item)
+        else:
+            yield item
+
+    def parse_transcript(self, response):
+        """Captions or a transcript file: its text joins the episode's body so the words can be classified."""
+        item: Fetched = response.meta["item"]
+        text = transcript_text(response.body.decode(response.encoding if hasattr(response, "encoding") else "utf-8", errors="replace"))
+        if text:
+            item.body = f"{item.body}\n\n{text}".strip()
+            item.extra = {**(item.extra or {}), "transcript": response.url}
+        yield item
 
     def parse_article(self, response):
         source = self.sources[response.meta["source"]]
