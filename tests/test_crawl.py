@@ -322,3 +322,33 @@ def test_broadcast_episodes_with_captions_and_transcripts(sqlite_db, tmp_path):
     assert "một nghìn học sinh dân tộc thiểu số" in tv.body and "-->" not in tv.body  # captions, without timings
     assert radio.extra["duration_seconds"] == 12 * 60 + 5 and radio.extra["media"][0].endswith(".mp3")
     assert "xếp cao nhất trong hệ thống thang bậc lương" in radio.body  # the linked transcript
+
+
+def test_google_news_sitemap_gives_the_publication_date(sqlite_db, tmp_path):
+    from mediaplan.snapshot.server import SnapshotServer
+
+    with SnapshotServer(FIXTURES / "news-sitemap") as base:
+        run_cli("crawl", "--url", "https://baoquangngai.vn/news-sitemap.xml", "--kind", "sitemap", "--outlet", "baoquangngai",
+                "--snapshot", base, "--no-progress", env=_env(sqlite_db, tmp_path))
+    with session_scope() as session:
+        item = session.scalars(select(Item)).one()
+    # The page itself has no date (only the header's "today"); the news sitemap's date is used.
+    assert item.published_at.isoformat() == "2026-11-20T01:00:00+00:00"
+    assert item.canonical_url == "https://baoquangngai.vn/tin-1.html"
+
+
+def test_a_failing_source_is_backed_off_not_hammered(sqlite_db, monkeypatch):
+    from mediaplan.crawler.run import select_sources
+    from mediaplan.db.schema import utcnow
+
+    with session_scope() as session:
+        source = session.scalar(select(Source).where(Source.key == "sgddt-tin-tuc"))
+        source.consecutive_failures, source.last_error_at, source.last_error = 5, utcnow(), "HTTP 503"
+    chosen, notes = select_sources(None)
+    assert "sgddt-tin-tuc" not in {s["key"] for s in chosen}
+    assert any("sgddt-tin-tuc" in n and "5 lần lỗi" in n for n in notes)
+    monkeypatch.setenv("MEDIAPLAN_BACKOFF_AFTER", "10")
+    from mediaplan.settings import get_settings
+
+    get_settings.cache_clear()
+    assert "sgddt-tin-tuc" in {s["key"] for s in select_sources(None)[0]}

@@ -39,6 +39,18 @@ def _redact(url: str) -> str:
     return re.sub(r"(access_token=)[^&]+", r"\1…", url)
 
 
+def _news_publication_dates(body: bytes) -> dict[str, str]:
+    """Google News sitemaps nest the date in <news:news>, which Scrapy's sitemap parser flattens away."""
+    sel = Selector(body=body, type="xml")
+    dates = {}
+    for url in sel.xpath('//*[local-name()="url"]'):
+        loc = url.xpath('./*[local-name()="loc"]/text()').get()
+        date = url.xpath('.//*[local-name()="publication_date"]/text()').get()
+        if loc and date:
+            dates[loc.strip()] = date.strip()
+    return dates
+
+
 def _struct_time(value) -> datetime | None:
     if not value:
         return None
@@ -292,6 +304,7 @@ class SourceSpider(scrapy.Spider):
             self._error(source["key"], f"{response.url}: malformed sitemap: {exc}", root=True)
             return
         self._ok(response)
+        news_dates = _news_publication_dates(body) if b"publication_date" in body else {}
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc:
@@ -299,8 +312,9 @@ class SourceSpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 yield self._request(loc, self.parse_sitemap, source, role="index")
                 continue
-            lastmod = entry.get("lastmod") or (entry.get("news") or {}).get("publication_date")
-            req = self._follow_article(loc, source, updated=parse_iso(lastmod) if lastmod else None)
+            lastmod = entry.get("lastmod")
+            req = self._follow_article(loc, source, updated=parse_iso(lastmod) if lastmod else None,
+                                       feed_published=parse_iso(news_dates.get(loc)))
             if req:
                 yield req
 
