@@ -17,7 +17,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from mediaplan.db import migrate, session_scope
-from mediaplan.db.schema import Item
+from mediaplan.db.schema import Item, ItemTheme
 from mediaplan.plans import current_plan
 from mediaplan.plans.sync import sync_plan
 from mediaplan.settings import get_settings
@@ -96,9 +96,13 @@ def run_demo(out: Path) -> dict:
                 add_piece(session, **piece)
             linked = link_deliveries(session)
 
-    with session_scope() as session:
+    with session_scope() as session:  # totals from the database, so a second demo run reports the same
         latest = session.scalar(select(func.max(Item.published_at)))
         total_items = session.scalar(select(func.count(Item.id)))
+        education = session.scalar(select(func.count(Item.id)).where(Item.education.is_(True)))
+        nq71 = session.scalar(select(func.count(Item.id)).where(Item.nq71.is_(True)))
+        themes = dict(session.execute(select(ItemTheme.theme_code, func.count(ItemTheme.item_id))
+                                      .where(ItemTheme.removed.is_(False)).group_by(ItemTheme.theme_code)).all())
     period = latest.astimezone(TZ).strftime("%Y-%m") if latest else datetime.now(TZ).strftime("%Y-%m")
     report_dir = out / period
     with _step("Báo cáo", timings):
@@ -117,8 +121,8 @@ def run_demo(out: Path) -> dict:
     table.add_column("")
     table.add_row("Cơ sở dữ liệu", settings.db_url)
     table.add_row("Tin, bài đã lưu", str(total_items))
-    table.add_row("Giáo dục / NQ 71 (lần phân loại này)", f"{counts['education']} / {counts['nq71']}")
-    table.add_row("Chủ đề", ", ".join(f"{k} {v}" for k, v in sorted(counts["themes"].items(), key=lambda x: -x[1])))
+    table.add_row("Giáo dục / NQ 71", f"{education} / {nq71} (lần này phân loại {counts['items']} tin, bài)")
+    table.add_row("Chủ đề", ", ".join(f"{k} {v}" for k, v in sorted(themes.items(), key=lambda x: -x[1])))
     table.add_row("Tin, bài kế hoạch đã liên kết", str(linked))
     table.add_row("Báo cáo", f"{report_dir}/report.html, {report_dir}/report.xlsx")
     table.add_row(f"Tháng {period}", f"{figures['totals']['education']} tin, bài giáo dục; {figures['totals']['nq71']} nêu NQ 71")

@@ -17,7 +17,7 @@ from scrapy.crawler import CrawlerProcess
 from sqlalchemy import select
 
 from mediaplan.crawler import store
-from mediaplan.crawler.spider import SOURCE_ERROR, SOURCE_OK, SUPPORTED_KINDS, SourceSpider
+from mediaplan.crawler.spider import SOURCE_ERROR, SOURCE_OK, SUPPORTED_KINDS, SourceSpider, empty_counts
 from mediaplan.db import session_scope
 from mediaplan.db.schema import Outlet, Source, utcnow
 from mediaplan.settings import get_settings
@@ -166,7 +166,7 @@ def _crawl(sources: list[dict], known: dict, summary: dict, settings: dict, show
 def run_crawl(keys: list[str] | None = None, snapshot_url: str | None = None, show_progress: bool = True) -> dict:
     """Crawl once in this process; returns {"run_id", "sources": {key: counts}, "notes"}."""
     sources, notes = select_sources(keys)
-    summary: dict = {s["key"]: {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "errors": []} for s in sources}
+    summary: dict = {s["key"]: empty_counts() for s in sources}
     with session_scope() as session:
         run_id = store.start_run(session)
         known = store.known_urls(session)
@@ -210,7 +210,7 @@ def preview_source(key: str, snapshot_url: str | None = None, limit: int = 5) ->
     sources, notes = select_sources([key], include_disabled=True)
     if not sources:
         raise KeyError(notes[0] if notes else f"unknown source {key!r}")
-    summary: dict = {key: {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "errors": []}}
+    summary: dict = {key: empty_counts()}
     settings = {**scrapy_settings(snapshot_url), "ITEM_PIPELINES": {PreviewPipeline: 300}, "CLOSESPIDER_ITEMCOUNT": limit}
     crawler, _, _ = _crawl(sources, {}, summary, settings, show_progress=False)
     return crawler.preview[:limit], summary[key]

@@ -1,4 +1,5 @@
-"""One spider, one strategy per source kind (feed, sitemap, listing page, YouTube).
+"""One spider, one strategy per source kind: feeds, sitemaps, listing pages, broadcast programmes,
+YouTube channels, social feeds (RSSHub/RSS-Bridge) and the Facebook Graph API.
 
 Each source's first request is its "root": if that fails, the source's health
 records it. Articles already stored are not fetched again unless the feed or
@@ -28,10 +29,18 @@ from mediaplan.crawler.extract import extract_article, transcript_text
 from mediaplan.crawler.profiles import get_profile
 from mediaplan.crawler.store import Fetched
 from mediaplan.crawler.urls import canonical_url, site_host
+from mediaplan.settings import get_settings
 
+SOURCE_OK = object()  # signal: a source's root (feed, sitemap, first listing page) answered
+SOURCE_ERROR = object()  # signal: a fetch or parse failed; root=True marks the source as failing
 SUPPORTED_KINDS = ("rss", "sitemap", "page", "youtube", "social_feed", "facebook_graph", "broadcast")
 HTML_TYPES = ("html", "xml")  # an article must be a page; PDFs, images and videos are not extracted
 GRAPH_FIELDS = "id,message,created_time,permalink_url,shares,reactions.summary(total_count),comments.summary(total_count)"
+
+
+def empty_counts() -> dict:
+    """What a crawl reports per source."""
+    return {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "errors": []}
 
 
 def _redact(url: str) -> str:
@@ -96,8 +105,6 @@ class SourceSpider(scrapy.Spider):
             }[source["kind"]]
             url = source["url"]
             if source["kind"] == "facebook_graph":
-                from mediaplan.settings import get_settings
-
                 token = get_settings().facebook_token
                 url = f"{url}?{urlencode({'fields': GRAPH_FIELDS, 'limit': 25, 'access_token': token})}"
             yield self._request(url, callback, source, role="root", page=1)
@@ -108,12 +115,16 @@ class SourceSpider(scrapy.Spider):
             meta={"source": source["key"], "role": role, **meta},
         )
 
+    def _counts(self, key: str) -> dict:
+        return self.summary.setdefault(key, empty_counts())
+
     def _count(self, key: str, field: str, n: int = 1) -> None:
-        self.summary.setdefault(key, {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "errors": []})[field] += n
+        self._counts(key)[field] += n
 
     def _error(self, key: str, message: str, root: bool) -> None:
-        self._count(key, "failed")
-        self.summary[key]["errors"].append(message)
+        counts = self._counts(key)
+        counts["failed"] += 1
+        counts["errors"].append(message)
         self.crawler.signals.send_catch_log(signal=SOURCE_ERROR, source=key, message=message, root=root)
 
     def _ok(self, response) -> None:
@@ -125,8 +136,7 @@ class SourceSpider(scrapy.Spider):
         key = request.meta["source"]
         if failure.check(IgnoreRequest) and not failure.check(HttpError) and "robots.txt" in str(failure.value):
             # Forbidden by robots.txt: a policy decision, not a fault.
-            self.summary.setdefault(key, {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "errors": []})
-            self.summary[key].setdefault("skipped", []).append(f"{request.url}: {failure.value}")
+            self._counts(key).setdefault("skipped", []).append(f"{request.url}: {failure.value}")
             return
         value = failure.value
         status = getattr(getattr(value, "response", None), "status", None)
@@ -211,7 +221,7 @@ class SourceSpider(scrapy.Spider):
         if not feeds:
             self._error(source["key"], f"{response.url}: không tìm thấy RSS/Atom (link rel=alternate)", root=False)
         for url in feeds:
-            self.summary[source["key"]].setdefault("discovered", []).append(url)
+            self._counts(source["key"]).setdefault("discovered", []).append(url)
             yield self._request(url, self.parse_feed, source, role="index", discovering=True)
 
     def parse_youtube(self, response):
@@ -286,8 +296,6 @@ class SourceSpider(scrapy.Spider):
             )
         page = response.meta.get("page", 1)
         nxt = (data.get("paging") or {}).get("next")
-        from mediaplan.settings import get_settings
-
         if nxt and page < get_settings().graph_max_pages:
             yield self._request(nxt, self.parse_graph, source, role="root", page=page + 1)
 
@@ -407,6 +415,3 @@ class SourceSpider(scrapy.Spider):
             channel=source["channel"], extra=extra, raw=response.body,
         )
 
-
-SOURCE_OK = object()
-SOURCE_ERROR = object()
