@@ -14,6 +14,25 @@ def _env(db_url: str, tmp_path: Path) -> dict:
     return {"MEDIAPLAN_DATABASE_URL": db_url, "MEDIAPLAN_DATA_DIR": str(tmp_path / "var")}
 
 
+def _article_site(tmp_path: Path, folder: str, n: int, delay: float) -> Path:
+    """A local site with a feed of `n` distinct slow article pages under /<folder>/."""
+    site = tmp_path / "site"
+    (site / folder).mkdir(parents=True)
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    entries = []
+    for k in range(n):
+        (site / folder / f"a{k}.html").write_text(
+            f'<html><head><meta charset="utf-8"><meta property="article:published_time" content="2026-11-0{1 + k % 9}T08:00:00+07:00">'
+            f"</head><body><article class='detail'><h1>Tin số {k}: học sinh đến trường</h1>"
+            f"<p>Nội dung riêng của tin số {k} về năm học mới ở xã Sơn Hà.</p></article></body></html>", encoding="utf-8")
+        (site / folder / f"a{k}.html.headers").write_text(f"X-Delay: {delay}\n")
+        entries.append(f"<item><title>Tin {k}</title><link>/{folder}/a{k}.html</link></item>")
+    (site / folder / "feed.rss").write_text('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+                                            f'<link>http://x/</link><description>x</description>{"".join(entries)}</channel></rss>',
+                                            encoding="utf-8")
+    return site
+
+
 def _count_items() -> int:
     with session_scope() as session:
         return session.scalar(select(func.count(Item.id)))
@@ -127,19 +146,7 @@ def test_kill_9_mid_crawl_loses_and_duplicates_nothing(sqlite_db, tmp_path):
 
     from mediaplan.snapshot.server import SnapshotServer
 
-    site = tmp_path / "site"
-    (site / "slow").mkdir(parents=True)
-    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
-    entries = []
-    for n in range(15):
-        (site / "slow" / f"a{n}.html").write_text(
-            f'<html><head><meta charset="utf-8"><meta property="article:published_time" content="2026-11-0{1 + n % 9}T08:00:00+07:00">'
-            f"</head><body><article class='detail'><h1>Tin số {n}: học sinh đến trường</h1>"
-            f"<p>Nội dung riêng của tin số {n} về năm học mới ở xã Sơn Hà.</p></article></body></html>", encoding="utf-8")
-        (site / "slow" / f"a{n}.html.headers").write_text("X-Delay: 0.3\n")
-        entries.append(f"<item><title>Tin {n}</title><link>/slow/a{n}.html</link></item>")
-    (site / "slow" / "feed.rss").write_text('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
-                                            f'<link>http://x/</link><description>x</description>{"".join(entries)}</channel></rss>')
+    site = _article_site(tmp_path, "slow", 15, delay=0.3)
     env = {**os.environ, **_env(sqlite_db, tmp_path), "MEDIAPLAN_DOWNLOAD_DELAY": "0"}
     with SnapshotServer(site) as base:
         args = [sys.executable, "-m", "mediaplan", "crawl", "--url", f"{base}/slow/feed.rss", "--kind", "rss",
@@ -216,18 +223,7 @@ def test_two_crawlers_share_one_redis_queue_and_fetch_each_url_once(sqlite_db, t
         import pytest
 
         pytest.skip("Redis not reachable at 127.0.0.1:6379 (CI starts it)")
-    site = tmp_path / "site"
-    (site / "news").mkdir(parents=True)
-    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
-    entries = []
-    for n in range(12):
-        (site / "news" / f"b{n}.html").write_text(
-            f"<html><head><meta charset='utf-8'></head><body><article class='detail'><h1>Bản tin số {n}</h1>"
-            f"<p>Nội dung bản tin giáo dục số {n}.</p></article></body></html>", encoding="utf-8")
-        (site / "news" / f"b{n}.html.headers").write_text("X-Delay: 0.2\n")
-        entries.append(f"<item><title>Bản tin {n}</title><link>/news/b{n}.html</link></item>")
-    (site / "news" / "feed.rss").write_text('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
-                                            f'<link>http://x/</link><description>x</description>{"".join(entries)}</channel></rss>')
+    site = _article_site(tmp_path, "news", 12, delay=0.2)
     group = f"test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, **_env(sqlite_db, tmp_path), "MEDIAPLAN_DOWNLOAD_DELAY": "0",
            "MEDIAPLAN_REDIS_URL": "redis://127.0.0.1:6379/0", "MEDIAPLAN_CRAWL_GROUP": group}
@@ -246,7 +242,7 @@ def test_two_crawlers_share_one_redis_queue_and_fetch_each_url_once(sqlite_db, t
         client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
         for key in client.scan_iter(f"mediaplan:{group}:*"):
             client.delete(key)
-    assert set(fetched) == {f"/news/b{n}.html" for n in range(12)}
+    assert set(fetched) == {f"/news/a{n}.html" for n in range(12)}
     assert max(fetched.values()) == 1, fetched  # no page fetched by both crawlers
     assert _count_items() == 12
 
