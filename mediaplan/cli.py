@@ -161,7 +161,8 @@ def _read_text(file: str | None) -> str:
 def classify_text(
     file: Annotated[Optional[str], typer.Argument(help="Tệp văn bản (dòng đầu là tiêu đề), hoặc - để đọc từ đầu vào chuẩn.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
-    jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help='Chạy hàng loạt: mỗi dòng một {"id","title","text"}.')] = None,
+    jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help='Chạy hàng loạt: mỗi dòng một {"id","title","text"} (thêm "url" nếu có).')] = None,
+    url: Annotated[Optional[str], typer.Option(help="Địa chỉ của văn bản, nếu có (giúp nhận định dạng và kênh).")] = None,
 ):
     """Phân loại một văn bản (dòng đầu là tiêu đề) mà không lưu, cùng quy trình với tin đã lưu."""
     from mediaplan.nlp.pipeline import get_classifier
@@ -176,7 +177,7 @@ def classify_text(
                     continue
                 try:
                     row = json.loads(line)
-                    result = clf.classify(row.get("title", ""), "", row.get("text", "")).to_json()
+                    result = clf.classify(row.get("title", ""), "", row.get("text", ""), url=row.get("url")).to_json()
                     out = {"id": row.get("id"), **result}
                 except (json.JSONDecodeError, AttributeError) as exc:
                     out = {"id": None, "error": f"dòng {n}: {exc}"}
@@ -184,7 +185,7 @@ def classify_text(
         return
     text = _read_text(file)
     title, _, body = text.strip("\ufeff").partition("\n")
-    result = clf.classify(title.strip(), "", body.strip()).to_json()
+    result = clf.classify(title.strip(), "", body.strip(), url=url).to_json()
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
         return
@@ -260,6 +261,31 @@ def items_export(
         err.print(f"{len(rows)} tin, bài → {out}")
     else:
         sys.stdout.write(text)
+
+
+@items_app.command("label")
+@needs_db
+def items_label(
+    item_id: Annotated[int, typer.Argument(help="Số hiệu tin, bài.")],
+    by: Annotated[str, typer.Option(help="Người sửa nhãn (được ghi lại).")],
+    add: Annotated[Optional[list[str]], typer.Option("--add", help="Thêm chủ đề (lặp lại được).")] = None,
+    remove: Annotated[Optional[list[str]], typer.Option("--remove", help="Bỏ chủ đề (lặp lại được).")] = None,
+    confirm: Annotated[Optional[list[str]], typer.Option("--confirm", help="Xác nhận chủ đề (lặp lại được).")] = None,
+):
+    """Biên tập viên xác nhận, thêm hoặc bỏ chủ đề; nhãn thủ công không bị phân loại lại ghi đè."""
+    from mediaplan.db import session_scope
+    from mediaplan.nlp.labels import LabelError, set_label
+
+    changes = [("add", t) for t in add or []] + [("remove", t) for t in remove or []] + [("confirm", t) for t in confirm or []]
+    if not changes:
+        _fail("cần ít nhất một --add, --remove hoặc --confirm")
+    try:
+        with session_scope() as session:
+            for action, theme in changes:
+                set_label(session, item_id, theme, action, by)
+    except LabelError as exc:
+        _fail(str(exc))
+    console.print(f"Tin, bài #{item_id}: " + ", ".join(f"{a} {t}" for a, t in changes) + f" (bởi {by})")
 
 
 @sources_app.command("list")

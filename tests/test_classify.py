@@ -81,7 +81,11 @@ def test_classify_text_cli_json_and_jsonl(tmp_path):
                   stdin="Sở GD&ĐT quán triệt Nghị quyết 71 cho giáo viên\nHội nghị có 500 giáo viên tham dự.")
     data = json.loads(one.stdout)
     assert data["nq71"] is True and data["education"] is True
-    assert set(data) >= {"education", "nq71", "themes", "format", "agencies", "communes"}
+    assert set(data) >= {"education", "nq71", "themes", "format", "channel", "agencies", "communes"}
+    assert data["channel"] is None  # a loose text: the channel cannot be told
+    portal = json.loads(run_cli("classify-text", "-", "--json", "--url", "https://sonha.quangngai.gov.vn/tin-tuc/a-1.html",
+                                stdin="Xã Sơn Hà khai giảng năm học mới\nHọc sinh toàn xã dự lễ.").stdout)
+    assert portal["channel"] == "portal" and portal["communes"][0]["name"] == "Xã Sơn Hà"
     assert all({"code", "score", "evidence"} <= set(t) for t in data["themes"])
     batch = tmp_path / "in.jsonl"
     batch.write_text('{"id": "a", "title": "Giá lúa tăng", "text": "Nông dân phấn khởi."}\n'

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from spacy.matcher import PhraseMatcher
 
 from mediaplan.nlp.entities import EntityFinder
-from mediaplan.nlp.formats import detect_format
+from mediaplan.nlp.formats import detect_channel, detect_format
 from mediaplan.nlp.normalize import normalize
 from mediaplan.nlp.tokenize import char_offsets, get_nlp
 from mediaplan.plans import Plan
@@ -58,6 +58,7 @@ class Result:
     themes: list[ThemeScore]
     format: str
     format_reason: str
+    channel: str | None
     agencies: list[dict]
     communes: list[dict]
     schools: list[dict]
@@ -69,6 +70,7 @@ class Result:
             "themes": [{"code": t.code, "score": round(t.score, 2), "evidence": [asdict(e) for e in t.evidence]}
                        for t in self.themes],
             "format": self.format,
+            "channel": self.channel,
             "agencies": self.agencies,
             "communes": self.communes,
             "schools": self.schools,
@@ -164,7 +166,7 @@ class Classifier:
         pick = lambda kind_: _dedupe([{"key": e.key, "name": e.name, "text": e.text, "field": e.field, "start": e.start, "end": e.end}  # noqa: E731
                                       for e in found if e.kind == kind_])
         return Result(education or nq71, edu_score, nq71, nq71_ev, themes, fmt, why,
-                      pick("agency"), pick("commune"), pick("school"))
+                      detect_channel(url, kind, duration_seconds), pick("agency"), pick("commune"), pick("school"))
 
 
 def _dedupe(entities: list[dict]) -> list[dict]:

@@ -45,3 +45,26 @@ def detect_format(title: str, body: str, url: str | None = None, kind: str = "ar
     if words < 350:
         return "news", f"{words} từ (< 350)"
     return "article", f"{words} từ"
+
+
+_SOCIAL_HOSTS = ("facebook.com", "fb.watch", "tiktok.com", "zalo.me", "youtube.com", "youtu.be")
+
+
+def detect_channel(url: str | None, kind: str = "article", duration_seconds: int | None = None) -> str | None:
+    """The channel an item reached people by, when it can be told from the item alone.
+
+    Stored items take the channel of their source; this is for loose texts and URLs
+    (`classify-text`), where the answer may honestly be unknown (None).
+    """
+    if kind == "social_post":
+        return "social"
+    if kind == "broadcast":
+        return "tv" if duration_seconds is None else None
+    if not url:
+        return None
+    host = url.split("/")[2].lower() if "://" in url else ""
+    if any(host.endswith(h) for h in _SOCIAL_HOSTS):
+        return "social"
+    if host.endswith(".gov.vn"):
+        return "portal"
+    return "online"

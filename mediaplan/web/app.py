@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
@@ -142,6 +142,19 @@ def create_app(database_url: str | None = None) -> FastAPI:
             "body_marked": highlight(item.body, spans["body"]) if spans["body"] else None,
             "siblings": siblings,
         })
+
+    @app.post("/items/{item_id}/labels")
+    def item_label(item_id: int, theme: str = Form(...), action: str = Form(...), by: str = Form(...),
+                   session: Session = Depends(db)):
+        """An editor's correction from the item page; the page is shown again with it applied."""
+        from mediaplan.nlp.labels import LabelError, set_label
+
+        try:
+            set_label(session, item_id, theme, action, by)
+        except LabelError as exc:
+            raise HTTPException(400, str(exc))
+        session.commit()
+        return RedirectResponse(f"/items/{item_id}#themes", status_code=303)
 
     @app.get("/calendar", response_class=HTMLResponse)
     def calendar_page(request: Request, month: str | None = None, session: Session = Depends(db)):

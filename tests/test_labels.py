@@ -1,0 +1,47 @@
+"""Editors' labels: set from the CLI or the item page, kept through re-classification, and counted."""
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from conftest import run_cli
+from mediaplan.db import session_scope
+from mediaplan.db.schema import Item, ItemTheme
+from mediaplan.nlp.pipeline import classify_items
+from mediaplan.reports.metrics import compute
+from mediaplan.web.app import create_app
+
+
+def _themes(item_id: int) -> dict[str, tuple[str, bool]]:
+    with session_scope() as session:
+        return {t.theme_code: (t.method, t.removed) for t in session.scalars(select(ItemTheme).where(ItemTheme.item_id == item_id))}
+
+
+def test_manual_labels_survive_reclassification(populated_db, tmp_path):
+    env = {"MEDIAPLAN_DATABASE_URL": populated_db, "MEDIAPLAN_DATA_DIR": str(tmp_path / "var")}
+    with session_scope() as session:
+        item = session.scalar(select(Item).where(Item.title.like("Tuyên dương%")))
+    before = _themes(item.id)
+    assert "exemplary" in before and "teachers" in before
+    run_cli("items", "label", str(item.id), "--remove", "exemplary", "--add", "awareness", "--confirm", "teachers",
+            "--by", "Minh Châu", env=env)
+    bad = run_cli("items", "label", str(item.id), "--add", "khong-co", "--by", "x", env=env, check=False)
+    assert bad.returncode == 1 and "khong-co" in bad.stderr
+    with session_scope() as session:
+        classify_items(session, everything=True)
+    after = _themes(item.id)
+    assert after["exemplary"] == ("manual", True)
+    assert after["awareness"] == ("manual", False) and after["teachers"] == ("manual", False)
+    with session_scope() as session:
+        themes = {t["code"]: t["items"] for t in compute(session, "2026-11")["themes"]}
+    assert themes["exemplary"] == 0 and themes["awareness"] == 1
+
+
+def test_label_from_the_item_page(populated_db):
+    client = TestClient(create_app(populated_db))
+    with session_scope() as session:
+        item_id = session.scalar(select(Item.id).where(Item.title.like("Tuyên dương%")))
+    page = client.post(f"/items/{item_id}/labels", data={"theme": "exemplary", "action": "remove", "by": "Thanh Hải"})
+    assert page.status_code == 200 and 'id="removed-themes"' in page.text and "Thanh Hải" in page.text
+    assert 'data-theme="exemplary"' not in page.text.split('id="removed-themes"')[0]
+    assert client.post(f"/items/{item_id}/labels", data={"theme": "x", "action": "add", "by": "a"}).status_code == 400
+    assert _themes(item_id)["exemplary"] == ("manual", True)
