@@ -33,10 +33,28 @@ def main() -> None:
     words = sum(len(f"{a.title} {a.sapo} {a.body}".split()) for a in texts)
     per = _time(lambda: [clf.classify(a.title, a.sapo, a.body) for a in texts], 5)
     print(f"classification: {len(texts) / per:.0f} items/s, {words / per:,.0f} words/s")
+    kb = sum(len(f"{a.title} {a.sapo} {a.body}".encode()) for a in texts) / max(1, len(texts)) / 1024
+    print(f"  (articles of {kb:.1f} KB on average)")
+    tokenizers(texts)
     per_sig = _time(lambda: [signature(a.body) for a in texts], 5) / max(1, len(texts))
     print(f"MinHash signature: {per_sig * 1000:.2f} ms/item")
 
 
+
+
+def tokenizers(texts) -> None:
+    """Tokenization, the step that dominates classification: the syllable tokenizer against pyvi."""
+    import spacy
+
+    from mediaplan.nlp.tokenize import get_nlp
+
+    bodies = [f"{a.title}\n{a.sapo}\n{a.body}" for a in texts]
+    syllable = get_nlp()
+    pyvi = spacy.blank("vi")  # spaCy's default for Vietnamese: pyvi word segmentation
+    for name, nlp in (("syllable", syllable), ("pyvi", pyvi)):
+        tokens = sum(len(nlp.make_doc(b)) for b in bodies)
+        per = _time(lambda: [nlp.make_doc(b) for b in bodies], 3)
+        print(f"tokenizer {name}: {len(bodies) / per:.0f} articles/s, {tokens / per:,.0f} tokens/s")
 
 
 def crawl_memory(pages: int = 1000) -> None:
