@@ -16,7 +16,7 @@ from spacy.matcher import PhraseMatcher
 from mediaplan.nlp.entities import EntityFinder
 from mediaplan.nlp.formats import detect_channel, detect_format
 from mediaplan.nlp.normalize import normalize
-from mediaplan.nlp.tokenize import char_offsets, get_nlp
+from mediaplan.nlp.tokenize import get_nlp, offsets_of
 from mediaplan.plans import Plan
 
 FIELD_WEIGHT = {"title": 2.0, "sapo": 1.5, "body": 1.0}
@@ -101,7 +101,7 @@ class Classifier:
             self.negative.add(code, [self.nlp.make_doc(phrase.text)])
             self.weights.setdefault(f"-{code}", {})[phrase.text.lower()] = phrase.weight
 
-    def _score(self, fields: dict[str, str]) -> tuple[dict[str, float], dict[str, list[Evidence]], dict[str, float], int]:
+    def _score(self, fields: dict[str, str], docs: dict) -> tuple[dict[str, float], dict[str, list[Evidence]], dict[str, float], int]:
         scores: dict[str, float] = {}
         evidence: dict[str, list[Evidence]] = {}
         head: dict[str, float] = {}  # score from title + sapo only
@@ -111,8 +111,8 @@ class Classifier:
         for name, text in fields.items():
             if not text:
                 continue
-            doc = self.nlp.make_doc(text)
-            offsets = char_offsets(text)
+            doc = docs[name]
+            offsets = offsets_of(doc, text)
             if name == "body":
                 body_tokens = len(doc)
             for matcher, sign in ((self.positive, 1), (self.negative, -1)):
@@ -137,7 +137,8 @@ class Classifier:
     def classify(self, title: str, sapo: str = "", body: str = "", url: str | None = None, kind: str = "article",
                  duration_seconds: int | None = None) -> Result:
         fields = {"title": normalize(title), "sapo": normalize(sapo), "body": normalize(body)}
-        scores, evidence, head, body_tokens = self._score(fields)
+        docs = {name: self.nlp.make_doc(text) for name, text in fields.items() if text}  # tokenized once, used twice
+        scores, evidence, head, body_tokens = self._score(fields, docs)
 
         edu_rules = self.plan.themes.education
         edu_score = scores.get("education", 0.0)
@@ -162,7 +163,7 @@ class Classifier:
         themes.sort(key=lambda t: -t.score)
 
         fmt, why = detect_format(fields["title"], fields["body"], url, kind, duration_seconds)
-        found = self.entities.find(fields)
+        found = self.entities.find(fields, docs)
         pick = lambda kind_: _dedupe([{"key": e.key, "name": e.name, "text": e.text, "field": e.field, "start": e.start, "end": e.end}  # noqa: E731
                                       for e in found if e.kind == kind_])
         return Result(education or nq71, edu_score, nq71, nq71_ev, themes, fmt, why,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from spacy.matcher import PhraseMatcher
 
-from mediaplan.nlp.tokenize import char_offsets, get_nlp
+from mediaplan.nlp.tokenize import get_nlp, offsets_of
 from mediaplan.plans import Plan
 
 _OLD_UNIT_WORDS = {"huyện", "tỉnh", "thành", "thị", "quận", "sông", "núi", "đèo", "hồ", "cầu"}
@@ -53,13 +53,13 @@ class EntityFinder:
                 self.bare.add(c.agency_key, [nlp.make_doc(c.short)])
         self.names = {c.agency_key: c.name for c in plan.communes} | {a.key: a.name for a in plan.agencies.agencies}
 
-    def find(self, fields: dict[str, str]) -> list[Entity]:
+    def find(self, fields: dict[str, str], docs: dict | None = None) -> list[Entity]:
         found: list[Entity] = []
         for field, text in fields.items():
             if not text:
                 continue
-            doc = self.nlp.make_doc(text)
-            offsets = char_offsets(text)
+            doc = docs[field] if docs and field in docs else self.nlp.make_doc(text)
+            offsets = offsets_of(doc, text)
             vocab = self.nlp.vocab.strings
             for match_id, s, e in self.agencies(doc):
                 found.append(Entity("agency", vocab[match_id], self.names[vocab[match_id]], text[offsets[s][0]:offsets[e - 1][1]], field,

@@ -26,12 +26,16 @@ class SyllableTokenizer:
     def __call__(self, text: str) -> Doc:
         words: list[str] = []
         spaces: list[bool] = []
+        offsets: list[tuple[int, int]] = []
         for m in _TOKEN.finditer(text):
             words.append(m.group())
             end = m.end()
             spaces.append(end < len(text) and text[end].isspace())
-        # Doc needs the exact text back: fold runs of whitespace into the token's trailing space.
+            offsets.append((m.start(), end))
+        # Runs of whitespace become one space in doc.text, so the exact character offsets of each
+        # token in the original text are kept beside the Doc for evidence.
         doc = Doc(self.vocab, words=words, spaces=spaces)
+        doc.user_data["offsets"] = offsets
         return doc
 
     def to_bytes(self, **_):
@@ -48,6 +52,6 @@ def get_nlp():
     return nlp
 
 
-def char_offsets(text: str) -> list[tuple[int, int]]:
+def offsets_of(doc: Doc, text: str) -> list[tuple[int, int]]:
     """Start/end of each token in the original text (Doc text may differ in whitespace)."""
-    return [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    return doc.user_data.get("offsets") or [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
