@@ -37,9 +37,9 @@ def _active_themes(item: Item) -> set[str]:
     return {t.theme_code for t in item.themes if not t.removed}
 
 
-def count_month(session: Session, period: str) -> dict:
-    """Counts only (used for the previous-month comparison)."""
-    items = _items(session, period)
+def count_month(session: Session, period: str, items: list[Item] | None = None) -> dict:
+    """Counts only (also used for the previous-month comparison)."""
+    items = _items(session, period) if items is None else items
     edu = [i for i in items if i.education]
     units = {(i.cluster_id or i.id, i.outlet_id) for i in edu}
     by_theme: Counter = Counter()
@@ -57,7 +57,7 @@ def count_month(session: Session, period: str) -> dict:
 def compute(session: Session, period: str) -> dict:
     items = _items(session, period)
     edu = [i for i in items if i.education]
-    now = count_month(session, period)
+    now = count_month(session, period, items)
     before = count_month(session, previous_period(period))
     themes = session.scalars(select(Theme).order_by(Theme.position)).all()
     outlets = session.scalars(select(Outlet).order_by(Outlet.id)).all()
