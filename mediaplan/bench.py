@@ -64,7 +64,6 @@ def crawl_memory(pages: int = 1000) -> None:
     import subprocess
     import sys
     import tempfile
-    from pathlib import Path
 
     from mediaplan.snapshot.server import SnapshotServer
 

@@ -1,8 +1,6 @@
 """The whole path, as `mediaplan demo` runs it, checked against the database by independent counts."""
 
 import re
-from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -75,9 +75,9 @@ def build_feed(session: Session, outlet_key: str | None = None, assignee: str | 
         return True
 
     for column in session.scalars(select(Column).where(Column.active.is_(True)).order_by(Column.id)):
-        pieces = [p for p in session.scalars(select(PlannedPiece).where(PlannedPiece.column_id == column.id))]
         if not wanted(column):
             continue
+        pieces = session.scalars(select(PlannedPiece).where(PlannedPiece.column_id == column.id)).all()
         series = column_event(column)
         for piece in pieces:
             if piece.status == "cancelled":

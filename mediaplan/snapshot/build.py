@@ -12,7 +12,6 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -83,7 +82,7 @@ def _write(rel: str, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _pages(entries: list[Story], base: str, page_href) -> list[tuple[int, list[Story], str | None]]:
+def _pages(entries: list[Story], page_href) -> list[tuple[int, list[Story], str | None]]:
     chunks = [entries[i:i + PER_PAGE] for i in range(0, len(entries), PER_PAGE)] or [[]]
     out = []
     for n, chunk in enumerate(chunks, 1):
@@ -144,7 +143,7 @@ def build_bqn(env: Environment, stories: list[Story]) -> None:
             sections.setdefault(s.extra["section_path"], []).append(s)
     for section, entries in sections.items():
         href = lambda n, section=section: f"/{section}/" if n == 1 else f"/{section}/p{n}/"  # noqa: E731
-        chunks = _pages(entries, section, href)
+        chunks = _pages(entries, href)
         subs = [(k, dict(BQN_MENU).get(k.split("/")[-1], "Giáo dục")) for k in sections if k.startswith(section + "/")]
         for n, chunk, nxt in chunks:
             html = listing.render(heading=dict(BQN_MENU).get(section, "Giáo dục"), entries=chunk, page=n,
@@ -215,7 +214,7 @@ def build_portal(env: Environment, key: str, stories: list[Story]) -> None:
         _write(host + s.path, tpl.render(a=s, site=site, related=related, today=TODAY))
     listing = env.get_template("portal_listing.html")
     href = lambda n: "/tin-tuc/" if n == 1 else f"/tin-tuc/?page={n}"  # noqa: E731
-    chunks = _pages(newest, "tin-tuc", href)
+    chunks = _pages(newest, href)
     for n, chunk, nxt in chunks:
         html = listing.render(site=site, entries=chunk, page=n, pages=[(i, href(i)) for i in range(1, len(chunks) + 1)],
                               next_page=nxt, today=TODAY)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar as stdcal
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
