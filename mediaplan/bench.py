@@ -36,6 +36,7 @@ def main() -> None:
     kb = sum(len(f"{a.title} {a.sapo} {a.body}".encode()) for a in texts) / max(1, len(texts)) / 1024
     print(f"  (articles of {kb:.1f} KB on average)")
     tokenizers(texts)
+    stored_items(texts)
     per_sig = _time(lambda: [signature(a.body) for a in texts], 5) / max(1, len(texts))
     print(f"MinHash signature: {per_sig * 1000:.2f} ms/item")
 
@@ -55,6 +56,33 @@ def tokenizers(texts) -> None:
         tokens = sum(len(nlp.make_doc(b)) for b in bodies)
         per = _time(lambda: [nlp.make_doc(b) for b in bodies], 3)
         print(f"tokenizer {name}: {len(bodies) / per:.0f} articles/s, {tokens / per:,.0f} tokens/s")
+
+
+def stored_items(texts, target=(3 * 1024, 5 * 1024)) -> None:
+    """Classification of stored items of 3–5 KB, per core (CPU time), with each tokenizer.
+
+    Snapshot articles are ~2 KB; consecutive ones are joined into one body until it is
+    3–5 KB, which is the size of a typical provincial news article with its full text.
+    """
+    from mediaplan.nlp.classify import Classifier
+    from mediaplan.plans import current_plan
+
+    items, body = [], ""
+    for a in texts * 3:
+        body = f"{body}\n\n{a.body}" if body else a.body
+        if len(body.encode()) >= target[0]:
+            items.append((a.title, a.sapo, body[: target[1]]))
+            body = ""
+    kb = sum(len(f"{t} {s} {b}".encode()) for t, s, b in items) / len(items) / 1024
+    for name in ("syllable", "pyvi"):
+        clf = Classifier(current_plan(), name)
+        [clf.classify(*i) for i in items]  # warm the vocabulary
+        start = time.process_time()
+        rounds = 3 if name == "syllable" else 1
+        for _ in range(rounds):
+            [clf.classify(*i) for i in items]
+        per = (time.process_time() - start) / rounds
+        print(f"stored items, {name:8s}: {len(items) / per:.0f} articles/s per core ({len(items)} articles of {kb:.1f} KB, CPU time)")
 
 
 def crawl_memory(pages: int = 1000) -> None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
+from typing import Annotated, Literal
 
 
 class Settings(BaseSettings):
@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # When set, requests for the real outlets are routed to this local snapshot server.
     snapshot_url: str | None = None
 
+    # Classification. The syllable tokenizer is the measured default (make bench); pyvi segments words.
+    tokenizer: Literal["syllable", "pyvi"] = "syllable"
+
     # Mail.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
@@ -52,6 +55,20 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"  # how subscribers reach the web app (iCal feed URLs)
+
+    # Editorial calendar: reminders and workload.
+    reminder_days: int = 2  # remind coverages due within this many days
+    capacity_per_week: int = 5  # coverages one person can deliver in a week, unless their user says otherwise
+    desk_emails: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)  # desk=mail,desk=mail
+
+    @field_validator("desk_emails", mode="before")
+    @classmethod
+    def _split_desks(cls, value):
+        if isinstance(value, str):
+            pairs = [part.split("=", 1) for part in value.split(",") if "=" in part]
+            return {k.strip(): v.strip() for k, v in pairs}
+        return value
 
     @field_validator("report_recipients", mode="before")
     @classmethod

@@ -13,10 +13,11 @@ from dataclasses import asdict, dataclass, field
 
 from spacy.matcher import PhraseMatcher
 
+from mediaplan.nlp import query
 from mediaplan.nlp.entities import EntityFinder
 from mediaplan.nlp.formats import detect_channel, detect_format
 from mediaplan.nlp.normalize import normalize
-from mediaplan.nlp.tokenize import get_nlp, offsets_of
+from mediaplan.nlp.tokenize import TOKEN, get_nlp, offsets_of
 from mediaplan.plans import Plan
 
 FIELD_WEIGHT = {"title": 2.0, "sapo": 1.5, "body": 1.0}
@@ -47,6 +48,7 @@ class ThemeScore:
     code: str
     score: float
     evidence: list[Evidence] = field(default_factory=list)
+    method: str = "rule"  # rule | model
 
 
 @dataclass
@@ -62,12 +64,15 @@ class Result:
     agencies: list[dict]
     communes: list[dict]
     schools: list[dict]
+    exemplary: bool = False  # a good model or exemplary person: feeds the commendation shortlist
 
     def to_json(self) -> dict:
         return {
             "education": self.education,
             "nq71": self.nq71,
-            "themes": [{"code": t.code, "score": round(t.score, 2), "evidence": [asdict(e) for e in t.evidence]}
+            "exemplary": self.exemplary,
+            "themes": [{"code": t.code, "score": round(t.score, 2), "method": t.method,
+                        "evidence": [asdict(e) for e in t.evidence]}
                        for t in self.themes],
             "format": self.format,
             "channel": self.channel,
@@ -82,24 +87,28 @@ class Result:
 class Classifier:
     """Built once per process (matchers for every theme); `classify` is then cheap."""
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: Plan, tokenizer: str = "syllable", model=None):
         self.plan = plan
-        self.nlp = get_nlp()
+        self.model = model  # a trained ThemeModel, deciding the themes where it beat the rules
+        self.nlp = get_nlp(tokenizer)
         self.positive = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.negative = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self.weights: dict[str, dict[str, float]] = {}
+        # One matcher key per phrase ("code\x1fphrase"), so a match names its weight without re-reading tokens.
+        self.weights: dict[str, tuple[str, str, float]] = {}
         self._add("education", plan.themes.education.phrases, plan.themes.education.negative)
         for theme in plan.themes.themes:
             self._add(theme.code, theme.phrases, theme.negative)
-        self.entities = EntityFinder(plan)
+        self.entities = EntityFinder(plan, self.nlp)
+        syllables = lambda text: [t.lower_ for t in self.nlp.make_doc(normalize(text))]  # noqa: E731
+        self.queries = {t.code: query.parse(t.query, syllables) for t in plan.themes.themes if t.query}
+        self.shortlist = {t.code for t in plan.themes.themes if t.shortlist}
 
     def _add(self, code: str, phrases, negatives) -> None:
-        for phrase in phrases:
-            self.positive.add(code, [self.nlp.make_doc(phrase.text)])
-            self.weights.setdefault(code, {})[phrase.text.lower()] = phrase.weight
-        for phrase in negatives:
-            self.negative.add(code, [self.nlp.make_doc(phrase.text)])
-            self.weights.setdefault(f"-{code}", {})[phrase.text.lower()] = phrase.weight
+        for matcher, sign, group in ((self.positive, "+", phrases), (self.negative, "-", negatives)):
+            for phrase in group:
+                key = f"{sign}{code}\x1f{phrase.text.lower()}"
+                matcher.add(key, [self.nlp.make_doc(phrase.text)])
+                self.weights[key] = (code, phrase.text.lower(), phrase.weight)
 
     def _score(self, fields: dict[str, str], docs: dict) -> tuple[dict[str, float], dict[str, list[Evidence]], dict[str, float], int]:
         scores: dict[str, float] = {}
@@ -117,11 +126,7 @@ class Classifier:
                 body_tokens = len(doc)
             for matcher, sign in ((self.positive, 1), (self.negative, -1)):
                 for match_id, s, e in matcher(doc):
-                    code = strings[match_id]
-                    phrase = " ".join(t.lower_ for t in doc[s:e])
-                    weight = self.weights[code if sign > 0 else f"-{code}"].get(phrase)
-                    if weight is None:
-                        continue
+                    code, phrase, weight = self.weights[strings[match_id]]
                     n = seen.get((code, phrase, sign), 0)
                     seen[(code, phrase, sign)] = n + 1
                     if n >= len(REPEAT_FACTORS):
@@ -135,7 +140,7 @@ class Classifier:
         return scores, evidence, head, body_tokens
 
     def classify(self, title: str, sapo: str = "", body: str = "", url: str | None = None, kind: str = "article",
-                 duration_seconds: int | None = None) -> Result:
+                 duration_seconds: int | None = None, use_model: bool = True) -> Result:
         fields = {"title": normalize(title), "sapo": normalize(sapo), "body": normalize(body)}
         docs = {name: self.nlp.make_doc(text) for name, text in fields.items() if text}  # tokenized once, used twice
         scores, evidence, head, body_tokens = self._score(fields, docs)
@@ -153,21 +158,51 @@ class Classifier:
                     nq71_ev.append(Evidence(m.group(0), name, m.start(), m.end(), 1.0))
         nq71 = bool(nq71_ev)
 
+        index = query.Index({name: _lower_words(doc, fields[name]) for name, doc in docs.items()}) if self.queries else None
+        model = self.model if use_model and self.model and self.model.themes else None
+        probabilities = model.predict("\n".join(fields.values())) if model else {}
         themes: list[ThemeScore] = []
         for theme in self.plan.themes.themes:
             score = scores.get(theme.code, 0.0)
+            found = [e for e in evidence.get(theme.code, []) if e.weight > 0]
             # A main subject, not a passing mention: the headline or lead says it, or the body does at length.
             main = head.get(theme.code, 0.0) > 0 or score >= BODY_ONLY_FACTOR * theme.threshold
-            if score >= theme.threshold and main and (education or nq71 or not theme.requires_education):
-                themes.append(ThemeScore(theme.code, score, [e for e in evidence[theme.code] if e.weight > 0]))
+            if theme.code in self.queries:  # the analyst's query, when it matches, applies the theme by itself
+                matched, spans = query.evaluate(self.queries[theme.code], index)
+                if matched:
+                    score, main = max(score, theme.threshold), True
+                    found += [self._span_evidence(fields, docs, span) for span in spans]
+            gate = education or nq71 or not theme.requires_education
+            if model and theme.code in model.themes:  # the model won this theme on held-out items
+                if probabilities.get(theme.code, 0.0) >= 0.5 and gate:
+                    themes.append(ThemeScore(theme.code, round(probabilities[theme.code], 3), found, "model"))
+            elif score >= theme.threshold and main and gate:
+                themes.append(ThemeScore(theme.code, score, found))
         themes.sort(key=lambda t: -t.score)
 
         fmt, why = detect_format(fields["title"], fields["body"], url, kind, duration_seconds)
         found = self.entities.find(fields, docs)
         pick = lambda kind_: _dedupe([{"key": e.key, "name": e.name, "text": e.text, "field": e.field, "start": e.start, "end": e.end}  # noqa: E731
-                                      for e in found if e.kind == kind_])
+                                      | ({"note": e.note} if e.note else {}) for e in found if e.kind == kind_])
         return Result(education or nq71, edu_score, nq71, nq71_ev, themes, fmt, why,
-                      detect_channel(url, kind, duration_seconds), pick("agency"), pick("commune"), pick("school"))
+                      detect_channel(url, kind, duration_seconds), pick("agency"), pick("commune"), pick("school"),
+                      exemplary=any(t.code in self.shortlist for t in themes))
+
+    @staticmethod
+    def _span_evidence(fields: dict[str, str], docs: dict, span: query.Span) -> Evidence:
+        name, s, e = span
+        offsets = offsets_of(docs[name], fields[name])
+        start, end = offsets[s][0], offsets[e - 1][1]
+        return Evidence(fields[name][start:end], name, start, end, 0.0)  # weight 0: a query term, not a phrase
+
+
+def _lower_words(doc, text: str) -> list[str]:
+    """The Doc's tokens, lower-cased, without building a Token object for each (it is the slow part)."""
+    if doc.user_data.get("offsets") is not None:
+        words = TOKEN.findall(text.lower())
+        if len(words) == len(doc):
+            return words
+    return [t.lower_ for t in doc]
 
 
 def _dedupe(entities: list[dict]) -> list[dict]:

@@ -1,7 +1,8 @@
 """Agencies, communes and schools mentioned in an item, with offsets.
 
 Communes are matched on accented forms only: folding the accents merges distinct
-units (Sơn Hà / Sơn Hạ, Ba Tô / Ba Tơ). A bare name preceded by an old-unit word
+units (Sơn Hà / Sơn Hạ, Ba Tô / Ba Tơ). Old commune names ("xã Sơn Thành", merged into xã Sơn Hạ in 2025) and the Kon
+Tum spellings (Đắk/Đăk, Ngọk/Ngọc) map to today's unit. A bare name preceded by an old-unit word
 ("huyện Sơn Hà", "tỉnh Kon Tum") refers to the former district or province, not to
 the commune of the same name, and is skipped.
 """
@@ -33,11 +34,12 @@ class Entity:
     field: str
     start: int
     end: int
+    note: str = ""
 
 
 class EntityFinder:
-    def __init__(self, plan: Plan):
-        nlp = get_nlp()
+    def __init__(self, plan: Plan, nlp=None):
+        nlp = nlp or get_nlp()
         self.nlp = nlp
         self.agencies = PhraseMatcher(nlp.vocab, attr="LOWER")
         for a in plan.agencies.agencies:
@@ -45,12 +47,15 @@ class EntityFinder:
             self.agencies.add(a.key, [nlp.make_doc(n) for n in names])
         self.communes = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.bare = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.former = PhraseMatcher(nlp.vocab, attr="LOWER")
         for c in plan.communes:
             prefix = c.unit_type.lower()
-            forms = {f"{prefix} {c.short}", f"UBND {prefix} {c.short}", *c.aliases}
+            forms = {f for name in c.spellings for f in (f"{prefix} {name}", f"UBND {prefix} {name}")} | set(c.aliases)
             self.communes.add(c.agency_key, [nlp.make_doc(f) for f in forms])
-            if len(c.short.split()) >= 2:
-                self.bare.add(c.agency_key, [nlp.make_doc(c.short)])
+            if len(c.short.split()) >= 2 and not c.old_district:
+                self.bare.add(c.agency_key, [nlp.make_doc(name) for name in c.spellings])
+            if c.former:  # "xã Sơn Thành (cũ)" now lies in xã Sơn Hạ
+                self.former.add(c.agency_key, [nlp.make_doc(f"{old[0].lower()}{old[1:]}") for old in c.former])
         self.names = {c.agency_key: c.name for c in plan.communes} | {a.key: a.name for a in plan.agencies.agencies}
 
     def find(self, fields: dict[str, str], docs: dict | None = None) -> list[Entity]:
@@ -64,14 +69,24 @@ class EntityFinder:
             for match_id, s, e in self.agencies(doc):
                 found.append(Entity("agency", vocab[match_id], self.names[vocab[match_id]], text[offsets[s][0]:offsets[e - 1][1]], field,
                                     offsets[s][0], offsets[e - 1][1]))
+            schools = [(m.start(), m.end()) for m in _SCHOOL.finditer(text)]
             taken: list[tuple[int, int]] = []
-            for match_id, s, e in self.communes(doc):
+            # The longest name wins: "xã Sơn Tây Thượng" is not also "xã Sơn Tây".
+            for match_id, s, e in sorted(self.communes(doc), key=lambda m: (m[1], -(m[2] - m[1]))):
+                if any(ts <= s < te for ts, te in taken):
+                    continue
                 taken.append((s, e))
                 found.append(Entity("commune", vocab[match_id], self.names[vocab[match_id]], text[offsets[s][0]:offsets[e - 1][1]], field,
                                     offsets[s][0], offsets[e - 1][1]))
-            for match_id, s, e in self.bare(doc):
+            for match_id, s, e in self.former(doc):
                 if any(ts <= s < te for ts, te in taken):
                     continue
+                taken.append((s, e))
+                found.append(Entity("commune", vocab[match_id], self.names[vocab[match_id]], text[offsets[s][0]:offsets[e - 1][1]], field,
+                                    offsets[s][0], offsets[e - 1][1], note="tên đơn vị cũ"))
+            for match_id, s, e in self.bare(doc):
+                if any(ts <= s < te for ts, te in taken) or any(a <= offsets[s][0] < b for a, b in schools):
+                    continue  # inside a longer name, or part of a school's name (Trường THCS Nguyễn Nghiêm)
                 if s > 0 and doc[s - 1].lower_ in _OLD_UNIT_WORDS | {"xã", "phường", "khu"}:
                     continue
                 if s > 1 and f"{doc[s - 2].lower_} {doc[s - 1].lower_}" in {"thị xã", "thị trấn", "thành phố"}:

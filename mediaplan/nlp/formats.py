@@ -14,12 +14,19 @@ _TITLE_MARKERS: list[tuple[str, re.Pattern]] = [
     ("documentary", re.compile(r"phim tài liệu", re.I)),
     ("memoir", re.compile(r"^\s*\[?\s*ký sự", re.I)),
     ("reportage", re.compile(r"^\s*\[?\s*phóng sự", re.I)),
-    ("podcast", re.compile(r"^\s*\[?\s*(podcast|phát thanh)\b", re.I)),
+    ("podcast", re.compile(r"^\s*\[?\s*(podcast|phát thanh)\b|^\s*bản tin (thông tin cơ sở|phát thanh)", re.I)),
     ("interview", re.compile(r"^\s*\[?\s*phỏng vấn|\bphỏng vấn\s*:", re.I)),
     ("short_video", re.compile(r"^\s*\[\s*video\s*\]|^\s*video\s*:|#shorts\b", re.I)),
 ]
 _SECTIONS = {
     "phong-su": "reportage",
+    "toa-dam": "talk_show",
+    "phim-tai-lieu": "documentary",
+    "ky-su": "memoir",
+    "hoi-dap": "qa",
+    "phat-thanh": "podcast",
+    "ban-tin-phat-thanh": "podcast",
+    "ban-tin-thong-tin-co-so": "podcast",
     "phong-van-doi-thoai": "interview",
     "infographic": "infographic",
     "podcast": "podcast",
@@ -34,9 +41,11 @@ def detect_format(title: str, body: str, url: str | None = None, kind: str = "ar
         if pattern.search(title):
             return code, f"tiêu đề: {pattern.search(title).group(0).strip()}"
     if url:
-        for part in re.split(r"[/?#]", url.lower()):
-            if part in _SECTIONS:
-                return _SECTIONS[part], f"chuyên mục: /{part}/"
+        # The most specific section wins: /video/phong-su/… is a reportage, not a short video.
+        parts = [p for p in re.split(r"[/?#]", url.lower()) if p in _SECTIONS]
+        if parts:
+            part = next((p for p in parts if p != "video"), parts[0])
+            return _SECTIONS[part], f"chuyên mục: /{part}/"
     if kind in ("video", "broadcast"):
         if duration_seconds is not None and duration_seconds > 600:
             return "reportage", f"thời lượng {duration_seconds // 60} phút"
@@ -58,13 +67,21 @@ def detect_channel(url: str | None, kind: str = "article", duration_seconds: int
     """
     if kind == "social_post":
         return "social"
-    if kind == "broadcast":
-        return "tv" if duration_seconds is None else None
-    if not url:
-        return None
-    host = url.split("/")[2].lower() if "://" in url else ""
+    host = url.split("/")[2].lower() if url and "://" in url else ""
+    path = url.lower() if url else ""
     if any(host.endswith(h) for h in _SOCIAL_HOSTS):
         return "social"
+    if kind == "broadcast":
+        # A commune's loudspeaker bulletin, a radio programme, or else television.
+        if host.endswith(".gov.vn") and re.search(r"thong-tin-co-so|ban-tin|phat-thanh|truyen-thanh", path):
+            return "grassroots"
+        if re.search(r"/(phat-thanh|podcast|radio)/", path):
+            return "radio"
+        return "tv"
+    if not url:
+        return None
+    if host.startswith(("epaper.", "baoin.")) or "/bao-in/" in path:
+        return "print"
     if host.endswith(".gov.vn"):
         return "portal"
     return "online"

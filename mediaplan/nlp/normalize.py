@@ -11,12 +11,23 @@ import re
 import unicodedata
 
 _TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}  # huyền, sắc, hỏi, ngã, nặng
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u3000"), " ")
-_ETH = str.maketrans({"Ð": "Đ", "ð": "đ"})
+# One translation table: Icelandic eth for Đ, invisible characters dropped, odd spaces made plain.
+_TABLE = {ord("Ð"): "Đ", ord("ð"): "đ"} | dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None) \
+    | dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u3000"), " ")
 
-# o+a, o+e, u+y at the end of a syllable, tone on the second vowel, not after q.
-_MISPLACED = re.compile(r"(?<![qQ\w])([^\W\d_]*?)([oOuU])([^\W\d_])(?![^\W\d_])")
+# o+a, o+e, u+y ending a syllable with the tone on the second vowel (hoà, khoẻ, thuỷ), not after q (quý).
+_TONED = {"a": "àáảãạ", "e": "èéẻẽẹ", "y": "ỳýỷỹỵ"}
+_MISPLACED = re.compile(
+    "(?<![qQ])([oOuU])([" + "".join(v + v.upper() for v in _TONED.values()) + "])(?![^\\W\\d_])"
+)
+
+
+def _move_tone(match: re.Match) -> str:
+    first, second = match.groups()
+    base, tone = _strip_tone(second)
+    if (first.lower(), base.lower()) not in {("o", "a"), ("o", "e"), ("u", "y")}:
+        return match.group(0)
+    return unicodedata.normalize("NFC", first + tone) + base
 
 
 def _strip_tone(ch: str) -> tuple[str, str | None]:
@@ -24,17 +35,6 @@ def _strip_tone(ch: str) -> tuple[str, str | None]:
     tone = next((c for c in parts if c in _TONES), None)
     base = "".join(c for c in parts if c not in _TONES)
     return unicodedata.normalize("NFC", base), tone
-
-
-def _move_tone(match: re.Match) -> str:
-    onset, first, second = match.groups()
-    if onset[-1:].lower() == "q":
-        return match.group(0)
-    base, tone = _strip_tone(second)
-    pair = (first.lower(), base.lower())
-    if tone is None or pair not in {("o", "a"), ("o", "e"), ("u", "y")}:
-        return match.group(0)
-    return onset + unicodedata.normalize("NFC", first + tone) + base
 
 
 def fix_tone_placement(text: str) -> str:
@@ -45,7 +45,7 @@ def fix_tone_placement(text: str) -> str:
 def normalize(text: str | None) -> str:
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text).translate(_ETH).translate(_INVISIBLE).translate(_SPACES)
+    text = unicodedata.normalize("NFC", text).translate(_TABLE)
     text = fix_tone_placement(text)
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r" *\n *", "\n", text)
@@ -59,3 +59,14 @@ def fold(text: str) -> str:
         if unicodedata.category(ch) != "Mn":
             out.append(ch)
     return unicodedata.normalize("NFC", "".join(out))
+
+
+def fold_collisions(names) -> dict[str, list[str]]:
+    """Names that only accents tell apart (Sơn Hà / Sơn Hạ, Ba Tô / Ba Tơ): where folding is ambiguous.
+
+    Search uses it to say so when a query typed without accents could mean several of them.
+    """
+    groups: dict[str, set[str]] = {}
+    for name in names:
+        groups.setdefault(fold(normalize(name)), set()).add(normalize(name))
+    return {key: sorted(forms) for key, forms in sorted(groups.items()) if len(forms) > 1}

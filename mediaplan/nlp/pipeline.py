@@ -20,7 +20,17 @@ from mediaplan.plans import Plan, current_plan
 
 @lru_cache
 def get_classifier(plan: Plan | None = None) -> Classifier:
-    return Classifier(plan or current_plan())
+    from mediaplan.nlp.model import ThemeModel
+    from mediaplan.settings import get_settings
+
+    settings = get_settings()
+    return Classifier(plan or current_plan(), settings.tokenizer, ThemeModel.load(model_dir()))
+
+
+def model_dir():
+    from mediaplan.settings import get_settings
+
+    return get_settings().data_dir / "models" / "themes"
 
 
 def classify_item(item: Item) -> Result:
@@ -41,7 +51,7 @@ def apply_result(session: Session, item: Item, result: Result) -> None:
     for theme in result.themes:
         if theme.code in manual:
             continue
-        item.themes.append(ItemTheme(theme_code=theme.code, score=round(theme.score, 3), method="rule",
+        item.themes.append(ItemTheme(theme_code=theme.code, score=round(theme.score, 3), method=theme.method,
                                      evidence=[e.__dict__ for e in theme.evidence]))
     item.entities.clear()
     for kind, rows in (("agency", result.agencies), ("commune", result.communes), ("school", result.schools)):

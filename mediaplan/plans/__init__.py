@@ -113,6 +113,14 @@ class Plan:
     def outlet(self, key: str):
         return next(o for o in self.outlets.outlets if o.key == key)
 
+    @property
+    def fold_collisions(self) -> dict[str, list[str]]:
+        """Commune and agency names that differ only in accents; see nlp.normalize.fold_collisions."""
+        from mediaplan.nlp.normalize import fold_collisions
+
+        # Distinct units only: Đăk Tô and Đắk Tô are two spellings of one commune, not a collision.
+        return fold_collisions([c.short for c in self.communes] + [a.name for a in self.agencies.agencies])
+
     def commune_by_name(self, name: str) -> Commune | None:
         return next((c for c in self.communes if c.short == name), None)
 

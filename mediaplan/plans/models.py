@@ -66,6 +66,19 @@ class ThemeSpec(Strict):
     phrases: list[Phrase]
     negative: list[Phrase] = Field(default_factory=list)
     requires_education: bool = True
+    # A boolean query (AND, OR, NOT, "phrase", NEAR/n, word*) an analyst can edit; a match applies the theme.
+    query: str | None = None
+    # Stories with this theme feed the commendation shortlist (gương điển hình, mô hình hay).
+    shortlist: bool = False
+
+    @field_validator("query")
+    @classmethod
+    def _query_parses(cls, v: str | None) -> str | None:
+        if v is not None:
+            from mediaplan.nlp.query import parse
+
+            parse(v)  # a QueryError (a ValueError) names the position; the loader adds file and line
+        return v
 
 
 class ThemesFile(Strict):
@@ -149,6 +162,8 @@ class TargetSpec(Strict):
     source: str = ""
     metric: Literal["outlet_column", "outlet_multiplatform", "theme_items", "portal_posts", "manual"]
     theme: Key | None = None
+    platform: str | None = None  # a theme target counted on one platform only (tv, facebook…)
+    format: str | None = None  # and/or in one format only (talk_show, qa…)
     threshold: float
     unit: Literal["ratio", "count"]
     per: Literal["month", "period"] = "month"

@@ -1,0 +1,147 @@
+"""`mediaplan nlp …`: train the theme model from editors' labels, evaluate it, show its state."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from mediaplan.clikit import console, fail, month, needs_db
+
+nlp_app = typer.Typer(help="Phân loại: huấn luyện mô hình từ nhãn của biên tập viên, đánh giá, trạng thái.",
+                      no_args_is_help=True)
+
+
+def _labels():
+    from mediaplan.plans import current_plan
+
+    return current_plan().theme_codes
+
+
+def _figures_table(title: str, rows: dict, compare: bool) -> Table:
+    table = Table(title=title)
+    table.add_column("chủ đề", no_wrap=True)
+    table.add_column("số mẫu", justify="right")
+    if compare:
+        for name in ("quy tắc P", "R", "F1", "mô hình P", "R", "F1"):
+            table.add_column(name, justify="right")
+        table.add_column("dùng")
+        for code, row in rows.items():
+            r, m = row["rules"], row["model"]
+            table.add_row(code, str(r["support"]), f"{r['precision']:.2f}", f"{r['recall']:.2f}", f"{r['f1']:.2f}",
+                          f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}",
+                          "[green]mô hình[/]" if row["use"] == "model" else "quy tắc")
+    else:
+        for name in ("P", "R", "F1"):
+            table.add_column(name, justify="right")
+        for code, r in rows.items():
+            table.add_row(code, str(r["support"]), f"{r['precision']:.2f}", f"{r['recall']:.2f}", f"{r['f1']:.2f}")
+    return table
+
+
+@nlp_app.command("train")
+@needs_db
+def train(
+    gold: Annotated[Optional[list[Path]], typer.Option(help="Thêm tệp tin có nhãn tay (định dạng bộ chuẩn YAML; lặp lại được).")] = None,
+    epochs: Annotated[int, typer.Option(min=1, max=200, help="Số vòng huấn luyện.")] = 20,
+):
+    """Huấn luyện textcat_multilabel từ nhãn đã xác nhận; tách phần kiểm tra, so với quy tắc, in P/R/F1 từng chủ đề."""
+    from mediaplan.db import session_scope
+    from mediaplan.nlp import model as themes_model
+    from mediaplan.nlp.classify import Classifier
+    from mediaplan.nlp.pipeline import get_classifier, model_dir
+    from mediaplan.plans import current_plan
+    from mediaplan.settings import get_settings
+
+    with session_scope() as session:
+        items = themes_model.items_from_db(session)
+    for path in gold or []:
+        if not path.exists():
+            fail(f"không có tệp {path}")
+        items += themes_model.items_from_file(path)
+    console.print(f"Tin có nhãn xác nhận: {len(items)}")
+    rules = Classifier(current_plan(), get_settings().tokenizer)
+    staging = model_dir().with_name("themes.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        metrics = themes_model.train_and_compare(items, rules, _labels(), staging, epochs)
+    except ValueError as exc:
+        fail(str(exc))
+    shutil.rmtree(model_dir(), ignore_errors=True)
+    staging.rename(model_dir())  # the old model serves until the new one is complete
+    get_classifier.cache_clear()
+    console.print(_figures_table(f"Phần kiểm tra: {metrics['heldout']} tin (huấn luyện trên {metrics['train']})",
+                                 metrics["themes"], compare=True))
+    used = ", ".join(metrics["use_model"]) or "không chủ đề nào (quy tắc tốt hơn hoặc bằng)"
+    console.print(f"Mô hình được dùng cho: {used}. Lưu ở {model_dir()}")
+
+
+@nlp_app.command("evaluate")
+@needs_db
+def evaluate(
+    gold: Annotated[Optional[Path], typer.Option(help="Đánh giá trên tệp tin có nhãn tay thay cho phần kiểm tra.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In dạng JSON.")] = False,
+):
+    """Đánh giá bộ phân loại đang chạy (quy tắc + mô hình ở chủ đề nó thắng) trên phần kiểm tra hoặc một tệp."""
+    from mediaplan.db import session_scope
+    from mediaplan.nlp import model as themes_model
+    from mediaplan.nlp.pipeline import get_classifier
+
+    clf = get_classifier()
+    if gold is not None:
+        if not gold.exists():
+            fail(f"không có tệp {gold}")
+        items = themes_model.items_from_file(gold)
+        where = str(gold)
+    else:
+        if clf.model is None:
+            fail("chưa có mô hình: chạy `mediaplan nlp train` trước, hoặc dùng --gold TỆP")
+        keys = set(clf.model.metrics.get("heldout_keys", []))
+        with session_scope() as session:
+            items = [i for i in themes_model.items_from_db(session) if i.key in keys]
+        where = "phần kiểm tra đã lưu"
+    if not items:
+        fail("không có tin nào để đánh giá")
+    rows = themes_model.evaluate(items, clf, _labels())
+    if as_json:
+        console.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    console.print(_figures_table(f"{len(items)} tin ({where})", rows, compare=False))
+
+
+@nlp_app.command("status")
+def status():
+    """Mô hình hiện có: khi nào huấn luyện, trên bao nhiêu tin, chủ đề nào dùng mô hình và vì sao."""
+    from mediaplan.nlp.pipeline import model_dir
+    from mediaplan.settings import get_settings
+
+    console.print(f"Bộ tách từ: {get_settings().tokenizer}")
+    meta = model_dir() / "metrics.json"
+    if not meta.exists():
+        console.print("Chưa có mô hình: mọi chủ đề theo quy tắc. Huấn luyện: mediaplan nlp train")
+        return
+    metrics = json.loads(meta.read_text(encoding="utf-8"))
+    console.print(f"Huấn luyện lúc {metrics['trained_at']} trên {metrics['train']} tin, kiểm tra trên {metrics['heldout']} tin")
+    console.print(_figures_table("Quy tắc và mô hình trên phần kiểm tra", metrics["themes"], compare=True))
+
+
+@nlp_app.command("shortlist")
+@needs_db
+def shortlist(month_: Annotated[str, typer.Option("--month", help="Tháng, dạng YYYY-MM.")]):
+    """Danh sách tin về gương điển hình, mô hình hay trong tháng: gợi ý cho đề xuất khen thưởng."""
+    from mediaplan.db import session_scope
+    from mediaplan.reports.metrics import exemplary_items
+
+    with session_scope() as session:
+        rows = exemplary_items(session, month(month_))
+    table = Table(title=f"Gương điển hình, mô hình hay — tháng {month_}")
+    for name in ("ngày", "cơ quan", "tiêu đề", "bằng chứng", "địa bàn"):
+        table.add_column(name)
+    for r in rows:
+        table.add_row(r["date"], r["outlet"], r["title"], r["evidence"], r["places"])
+    console.print(table)
+    console.print(f"{len(rows)} tin")
