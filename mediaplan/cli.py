@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from mediaplan.vocab import CHANNELS, FORMATS, label
+from mediaplan import clikit
+from mediaplan.calendar.commands import calendar_app
+from mediaplan.nlp.commands import nlp_app
+from mediaplan.vocab import CHANNELS, label
 
 app = typer.Typer(help="mediaplan: theo dõi và lập kế hoạch truyền thông Nghị quyết 71-NQ/TW.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
-calendar_app = typer.Typer(help="Lịch biên tập: chuyên mục định kỳ, tin bài kế hoạch, iCal.", no_args_is_help=True)
 report_app = typer.Typer(help="Báo cáo tháng: tạo và gửi e-mail.", no_args_is_help=True)
 items_app = typer.Typer(help="Tin, bài đã thu thập.", no_args_is_help=True)
 sources_app = typer.Typer(help="Nguồn thu thập và tình trạng của chúng.", no_args_is_help=True)
@@ -30,40 +30,11 @@ app.add_typer(report_app, name="report")
 app.add_typer(items_app, name="items")
 app.add_typer(sources_app, name="sources")
 app.add_typer(targets_app, name="targets")
+app.add_typer(nlp_app, name="nlp")
 
-console = Console()
-err = Console(stderr=True)
+console, err = clikit.console, clikit.err
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def _fail(message: str, code: int = 1):
-    err.print(f"[red]Lỗi:[/] {message}")
-    raise typer.Exit(code)
-
-
-def needs_db(command):
-    """Migrate (and load the plan on a new database) before a command that reads or writes it."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from mediaplan.db import ensure_ready
-        from mediaplan.plans import PlanError
-
-        try:
-            ensure_ready()
-        except PlanError as exc:
-            _fail(str(exc))
-        return command(*args, **kwargs)
-
-    return wrapper
-
-
-def _month(value: str) -> str:
-    try:
-        datetime.strptime(value, "%Y-%m")
-    except ValueError:
-        _fail(f"tháng không hợp lệ {value!r}: dùng dạng YYYY-MM, ví dụ 2026-11")
-    return value
+_fail, needs_db, _month = clikit.fail, clikit.needs_db, clikit.month
 
 
 @app.command()
@@ -441,110 +412,6 @@ def targets_set(
             _fail("tỷ lệ phải trong khoảng 0–1 (ví dụ 0.45 cho 45%)")
         session.add(TargetValue(target_key=key, as_of=when, value=value, evidence=evidence, entered_by=by))
     console.print(f"Đã ghi {key} = {value} ({when})")
-
-
-# --- calendar ---------------------------------------------------------------------------------
-
-WEEKDAYS = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
-
-
-@calendar_app.command("add-column")
-@needs_db
-def calendar_add_column(
-    name: Annotated[str, typer.Argument(help="Tên chuyên mục.")],
-    outlet: Annotated[str, typer.Option(help="Mã cơ quan.")],
-    platform: Annotated[str, typer.Option(help=f"Mã kênh: {', '.join(CHANNELS)}.")],
-    fmt: Annotated[str, typer.Option("--format", help=f"Mã định dạng: {', '.join(FORMATS)}.")],
-    dtstart: Annotated[str, typer.Option(help="Kỳ đầu tiên, giờ Việt Nam, ví dụ 2026-09-03T07:00.")],
-    rrule: Annotated[Optional[str], typer.Option(help="Quy tắc lặp RRULE (RFC 5545), ví dụ FREQ=WEEKLY;BYDAY=TH.")] = None,
-    weekly: Annotated[Optional[str], typer.Option(help="Viết tắt: hằng tuần vào các thứ này, ví dụ TH hoặc MO,TH.")] = None,
-    theme: Annotated[Optional[list[str]], typer.Option("--theme", help="Mã chủ đề mặc định (lặp lại được).")] = None,
-    assignee: Annotated[Optional[str], typer.Option(help="Người phụ trách mặc định.")] = None,
-    duration: Annotated[int, typer.Option(help="Thời lượng mỗi kỳ (phút).")] = 60,
-    lead_days: Annotated[int, typer.Option(help="Hạn nộp = ngày đăng trừ số ngày này.")] = 2,
-    horizon: Annotated[int, typer.Option(help="Tạo tin, bài kế hoạch cho bấy nhiêu ngày tới.")] = 120,
-):
-    """Thêm (hoặc sửa) chuyên mục định kỳ và tạo các tin, bài kế hoạch."""
-    from mediaplan.calendar.series import CalendarError, add_column, ensure_pieces
-    from mediaplan.db import session_scope
-    from mediaplan.plans import current_plan
-
-    if weekly:
-        days = [d.strip().upper() for d in weekly.split(",")]
-        if not set(days) <= WEEKDAYS:
-            _fail(f"--weekly {weekly!r}: dùng MO, TU, WE, TH, FR, SA, SU")
-        rrule = f"FREQ=WEEKLY;BYDAY={','.join(days)}"
-    if not rrule:
-        _fail("cần --rrule hoặc --weekly")
-    try:
-        start = datetime.fromisoformat(dtstart)
-    except ValueError:
-        _fail(f"--dtstart {dtstart!r}: dùng dạng 2026-09-03T07:00")
-    unknown = set(theme or []) - set(current_plan().theme_codes)
-    if unknown:
-        _fail(f"mã chủ đề không có trong kế hoạch: {', '.join(sorted(unknown))}")
-    try:
-        with session_scope() as session:
-            column = add_column(session, name, outlet, platform, fmt, rrule, start, theme, assignee, duration, lead_days)
-            today = datetime.now(TZ).date()
-            created = ensure_pieces(session, min(today, start.date()), today + timedelta(days=horizon))
-            cid = column.id
-    except CalendarError as exc:
-        _fail(str(exc))
-    console.print(f"Chuyên mục #{cid} “{name}”: {rrule}; đã tạo {created} tin, bài kế hoạch")
-
-
-@calendar_app.command("list")
-@needs_db
-def calendar_list(month: Annotated[str, typer.Option(help="Tháng, dạng YYYY-MM.")]):
-    """Tin, bài kế hoạch và các mốc của một tháng, kèm những gì đã đăng."""
-    from mediaplan.calendar.month import month_view
-    from mediaplan.db import session_scope
-
-    with session_scope() as session:
-        days = month_view(session, _month(month))
-        table = Table(title=f"Lịch biên tập tháng {month}")
-        for col in ("ngày", "giờ", "tin, bài", "định dạng", "kênh", "phụ trách", "trạng thái", "đã đăng"):
-            table.add_column(col)
-        for d in days:
-            for kd in d.key_dates:
-                table.add_row(f"{d.day:%d/%m}", "", f"[magenta]★ {kd.name}[/]", "", "", "", "", "")
-            for p in d.pieces:
-                delivered = ", ".join(f"#{x.item_id}" for x in p.deliveries)
-                table.add_row(f"{d.day:%d/%m}", f"{p.publish_at.astimezone(TZ):%H:%M}", p.title, label("format", p.format),
-                              label("channel", p.channel), p.assignee or "—", label("status", p.status), delivered)
-        console.print(table)
-
-
-@calendar_app.command("link")
-@needs_db
-def calendar_link():
-    """Liên kết tin, bài đã đăng với tin, bài kế hoạch tương ứng."""
-    from mediaplan.calendar.linking import link_deliveries
-    from mediaplan.db import session_scope
-
-    with session_scope() as session:
-        n = link_deliveries(session)
-    console.print(f"Đã liên kết {n} tin, bài kế hoạch với tin, bài đã đăng")
-
-
-@calendar_app.command("ical")
-@needs_db
-def calendar_ical(
-    out: Annotated[Path, typer.Option(help="Tệp .ics kết quả.")],
-    outlet: Annotated[Optional[str], typer.Option(help="Chỉ cơ quan này.")] = None,
-    theme: Annotated[Optional[str], typer.Option(help="Chỉ chủ đề này.")] = None,
-    user: Annotated[Optional[str], typer.Option(help="Chỉ người phụ trách này.")] = None,
-):
-    """Ghi lịch biên tập ra tệp iCal (giống nguồn /calendar.ics của ứng dụng web)."""
-    from mediaplan.calendar.ical import build_feed
-    from mediaplan.db import session_scope
-
-    with session_scope() as session:
-        cal = build_feed(session, outlet_key=outlet, assignee=user, theme=theme)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(cal.to_ical())
-    console.print(f"Đã ghi {out}")
 
 
 # --- reports ----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """`mediaplan demo`: the whole path on this machine, offline, into the configured database.
 
 1. serve the bundled snapshot over HTTP; 2. crawl it with Scrapy; 3. classify;
-4. plan a recurring column and one-off pieces, link what was published;
+4. plan a recurring column and stories with their coverages, link what was published;
 5. build the latest month's report; 6. e-mail it to a local SMTP sink; 7. say where everything is.
 """
 
@@ -30,16 +30,22 @@ DEMO_RECIPIENTS = ["vanphong@ubnd.quangngai.example", "giamdoc@sgddt.quangngai.e
 COLUMN = dict(name="Đột phá giáo dục", outlet_key="baoquangngai", channel="online", fmt="article",
               rrule="FREQ=WEEKLY;BYDAY=TH", dtstart=datetime(2026, 8, 27, 7, 0, tzinfo=TZ),
               themes=["dissemination"], assignee="Thanh Hải", lead_days=3)
-PIECES = [
-    dict(title="Tọa đàm truyền hình: Ngày Nhà giáo Việt Nam 20/11", publish_at=datetime(2026, 11, 19, 20, 0, tzinfo=TZ),
-         outlet_key="baoquangngai", channel="tv", fmt="talk_show", themes=["teachers"], assignee="Minh Châu",
-         key_date="teachers_day"),
-    dict(title="Infographic: kết quả năm học 2025-2026", publish_at=datetime(2026, 9, 4, 9, 0, tzinfo=TZ),
-         outlet_key="baoquangngai", channel="online", fmt="infographic", themes=["general_education"], assignee="Đồ họa"),
-    dict(title="Bộ hỏi–đáp về Nghị quyết 71 (kỳ 1)", publish_at=datetime(2026, 10, 15, 8, 0, tzinfo=TZ),
-         outlet_key="baoquangngai", channel="online", fmt="qa", themes=["dissemination"], assignee="Thanh Hải"),
-    dict(title="Phóng sự: trường nội trú liên cấp ở xã biên giới", publish_at=datetime(2026, 12, 10, 19, 30, tzinfo=TZ),
-         outlet_key="baoquangngai", channel="tv", fmt="reportage", themes=["facilities", "ethnic_remote"], assignee="Minh Châu"),
+def _cov(platform, fmt, when, assignee):
+    return dict(platform=platform, fmt=fmt, outlet="baoquangngai", publish_at=when, assignee=assignee)
+
+
+# Stories with their coverages: one story may run on several platforms in several formats.
+STORIES = [
+    dict(title="Tọa đàm truyền hình: Ngày Nhà giáo Việt Nam 20/11", themes=["teachers"], key_date="teachers_day", priority=1,
+         desk="Thời sự", coverages=[_cov("tv", "talk_show", datetime(2026, 11, 19, 20, 0, tzinfo=TZ), "Minh Châu"),
+                                   _cov("facebook", "short_video", datetime(2026, 11, 20, 12, 0, tzinfo=TZ), "Mạng xã hội")]),
+    dict(title="Infographic: kết quả năm học 2025-2026", themes=["general_education"], desk="Điện tử",
+         coverages=[_cov("online", "infographic", datetime(2026, 9, 4, 9, 0, tzinfo=TZ), "Đồ họa")]),
+    dict(title="Bộ hỏi–đáp về Nghị quyết 71 (kỳ 1)", themes=["dissemination"], desk="Điện tử",
+         coverages=[_cov("online", "qa", datetime(2026, 10, 15, 8, 0, tzinfo=TZ), "Thanh Hải")]),
+    dict(title="Phóng sự: trường nội trú liên cấp ở xã biên giới", themes=["facilities", "ethnic_remote"], desk="Thời sự",
+         coverages=[_cov("tv", "reportage", datetime(2026, 12, 10, 19, 30, tzinfo=TZ), "Minh Châu")]),
+    dict(title="Gương cô giáo cắm bản ở Tu Mơ Rông", themes=["exemplary", "ethnic_remote"], desk="Điện tử", priority=1),
 ]
 
 
@@ -57,7 +63,8 @@ def _step(name: str, timings: dict):
 
 def run_demo(out: Path) -> dict:
     from mediaplan.calendar.linking import link_deliveries
-    from mediaplan.calendar.series import add_column, add_piece, ensure_pieces
+    from mediaplan.calendar.series import add_column, ensure_stories
+    from mediaplan.calendar.stories import add_story
     from mediaplan.crawler.run import run_crawl
     from mediaplan.mailsink import MailSink
     from mediaplan.nlp.pipeline import classify_items
@@ -91,10 +98,11 @@ def run_demo(out: Path) -> dict:
     with _step("Lịch biên tập", timings):
         with session_scope() as session:
             add_column(session, **COLUMN)
-            ensure_pieces(session, date(2026, 8, 25), date(2026, 12, 31))
-            for piece in PIECES:
-                add_piece(session, **piece)
-            linked = link_deliveries(session)
+            ensure_stories(session, date(2026, 8, 25), date(2026, 12, 31))
+            for story in STORIES:
+                first = story.get("coverages", [{}])[0].get("publish_at")
+                add_story(session, by="demo", planned_on=first.date() if first else None, **story)
+            linked = link_deliveries(session)["linked"]
 
     with session_scope() as session:  # totals from the database, so a second demo run reports the same
         latest = session.scalar(select(func.max(Item.published_at)))

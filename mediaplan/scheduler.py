@@ -1,4 +1,4 @@
-"""The long-running scheduler: crawl each source on its interval, classify, send the monthly report.
+"""The long-running scheduler: crawl each source on its interval, classify and link, remind, send the monthly report.
 
 Jobs live in a persistent SQLAlchemy job store under fixed ids, so a restart
 replaces rather than duplicates them, and missed runs are coalesced into one.
@@ -29,11 +29,14 @@ def crawl_and_classify(source_key: str) -> None:
     from mediaplan.crawler.run import run_crawl_subprocess
     from mediaplan.nlp.pipeline import classify_items
 
+    from mediaplan.calendar.linking import link_deliveries
+
     code = run_crawl_subprocess([source_key])
     if code != 0:
         log.warning("crawl of %s exited with %s", source_key, code)
     with session_scope() as session:
         classify_items(session)
+        link_deliveries(session)  # newly published items mark their planned coverages published
 
 
 def send_monthly_report() -> None:
@@ -51,6 +54,19 @@ def send_monthly_report() -> None:
             send_report(session, settings, period, settings.report_recipients)
 
 
+def send_reminders_job(digest: str) -> None:
+    """Daily digest per assignee, weekly per desk; each reminder is recorded once sent, so restarts never repeat it."""
+    from mediaplan.calendar.reminders import send_reminders
+    from mediaplan.calendar.series import ensure_horizon
+
+    with session_scope() as session:
+        ensure_horizon(session)
+        session.commit()
+        result = send_reminders(session, digest=digest)
+    for problem in result["problems"]:
+        log.warning("reminders: %s", problem)
+
+
 def configure(scheduler) -> list[str]:
     ids = []
     with session_scope() as session:
@@ -64,6 +80,11 @@ def configure(scheduler) -> list[str]:
     scheduler.add_job(send_monthly_report, CronTrigger(day=1, hour=8, minute=0, timezone=TZ), id="report:monthly",
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
     ids.append("report:monthly")
+    scheduler.add_job(send_reminders_job, CronTrigger(hour=7, minute=0, timezone=TZ), args=["daily"], id="remind:daily",
+                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
+    scheduler.add_job(send_reminders_job, CronTrigger(day_of_week="mon", hour=7, minute=30, timezone=TZ), args=["weekly"],
+                      id="remind:weekly", replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
+    ids += ["remind:daily", "remind:weekly"]
     return ids
 
 

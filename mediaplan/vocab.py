@@ -48,7 +48,7 @@ SOURCE_KINDS: dict[str, str] = {
     "facebook_graph": "Facebook Graph API",
 }
 
-# Editorial workflow of a planned piece (Superdesk-style states declared up front).
+# Editorial workflow of a coverage (Superdesk-style states declared up front).
 PIECE_STATUSES: dict[str, str] = {
     "idea": "ý tưởng",
     "assigned": "đã giao",
@@ -57,6 +57,35 @@ PIECE_STATUSES: dict[str, str] = {
     "published": "đã đăng",
     "cancelled": "hủy",
 }
+# A story also waits (postponed) or gets a new date (rescheduled).
+STORY_STATUSES: dict[str, str] = PIECE_STATUSES | {"postponed": "hoãn", "rescheduled": "dời lịch"}
+
+# The allowed moves; anything else is refused with the list of what is allowed.
+TRANSITIONS: dict[str, set[str]] = {
+    "idea": {"assigned", "cancelled", "postponed"},
+    "assigned": {"in_progress", "idea", "cancelled", "postponed", "rescheduled"},
+    "in_progress": {"in_review", "assigned", "cancelled", "postponed", "rescheduled"},
+    "in_review": {"published", "in_progress", "cancelled"},
+    "published": {"in_review"},  # unpublished for a correction
+    "cancelled": {"idea", "assigned"},
+    "postponed": {"idea", "assigned", "rescheduled", "cancelled"},
+    "rescheduled": {"assigned", "in_progress", "cancelled", "postponed"},
+}
+
+# Where a coverage runs: the monitoring channels plus the social platforms newsrooms plan for.
+PLATFORMS: dict[str, str] = {
+    "print": "báo in",
+    "online": "báo điện tử",
+    "radio": "phát thanh",
+    "tv": "truyền hình",
+    "facebook": "Facebook",
+    "youtube": "YouTube",
+    "zalo": "Zalo",
+    "tiktok": "TikTok",
+    "portal": "trang thông tin điện tử",
+    "grassroots": "thông tin cơ sở",
+}
+SOCIAL_PLATFORMS = {"facebook", "youtube", "zalo", "tiktok"}
 
 THEME_METHODS: dict[str, str] = {"rule": "quy tắc", "model": "mô hình", "manual": "biên tập viên"}
 
@@ -70,7 +99,7 @@ ROLES: dict[str, str] = {
 DELIVERY_STATUSES: dict[str, str] = {"pending": "chờ gửi", "sent": "đã gửi", "failed": "lỗi"}
 
 _ALL = {"format": FORMATS, "channel": CHANNELS, "kind": ITEM_KINDS, "source_kind": SOURCE_KINDS,
-        "status": PIECE_STATUSES, "method": THEME_METHODS, "role": ROLES, "delivery": DELIVERY_STATUSES}
+        "status": STORY_STATUSES, "platform": PLATFORMS, "method": THEME_METHODS, "role": ROLES, "delivery": DELIVERY_STATUSES}
 
 
 def label(vocabulary: str, code: str | None) -> str:

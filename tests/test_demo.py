@@ -85,3 +85,38 @@ def test_demo_mail_is_a_real_report(demo_run):
     assert "BÁO CÁO" in html and "Kính gửi: Ủy ban nhân dân tỉnh Quảng Ngãi." in html
     attachments = [p.get_filename() for p in msg.iter_attachments()]
     assert attachments and attachments[0].endswith(".xlsx")
+
+
+def test_auto_linking_on_the_snapshot(demo_run):
+    """Column slots are marked published by the items tagged with the column; one-off stories without a
+    decisive sign are only suggested; education items that deliver nothing stay unplanned coverage."""
+    from mediaplan.calendar.linking import link_deliveries, unplanned_items
+    from mediaplan.calendar.month import month_bounds
+    from mediaplan.db.schema import Coverage, Story
+
+    with session_scope() as session:
+        tagged = [i for i in session.scalars(select(Item).where(Item.education.is_(True)))
+                  if "Đột phá giáo dục" in (i.extra or {}).get("tags", [])]
+        slots = session.scalars(select(Coverage).join(Story).where(Story.column_id.is_not(None))).all()
+        confirmed = {d.item_id: c for c in slots for d in c.deliveries if d.status == "confirmed"}
+        # Every tagged item delivered the slot of its own week, and each such slot is published.
+        assert tagged and set(confirmed) == {i.id for i in tagged}
+        for item in tagged:
+            slot = confirmed[item.id]
+            assert slot.status == "published"
+            assert abs((item.published_at - slot.publish_at).total_seconds()) <= 3 * 86400
+        # Slots with no tagged item in their window stay open.
+        assert all(c.status != "published" for c in slots if not c.deliveries)
+        # One-off stories: no decisive sign in the snapshot, so at most a suggestion, never marked published.
+        one_offs = session.scalars(select(Coverage).join(Story).where(Story.column_id.is_(None))).all()
+        assert all(c.status != "published" for c in one_offs)
+        assert any(d.status == "suggested" for c in one_offs for d in c.deliveries)
+        # Unplanned coverage: every education item of November that delivers no coverage.
+        start, end = month_bounds("2026-11")
+        unplanned = unplanned_items(session, start, end)
+        november = session.scalars(select(Item).where(Item.education.is_(True), Item.published_at >= start,
+                                                      Item.published_at < end)).all()
+        assert {i.id for i in unplanned} == {i.id for i in november} - set(confirmed)
+        assert unplanned and len(unplanned) < len(november)
+        # Linking again changes nothing.
+        assert link_deliveries(session) == {"linked": 0, "suggested": 0}

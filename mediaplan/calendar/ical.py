@@ -1,96 +1,158 @@
-"""The iCal feed: one VEVENT per publication slot, series as RRULE with overrides.
+"""Live iCal feeds: one VEVENT per publish slot (and optionally per deadline), series as RRULE.
 
-UIDs are stable, SEQUENCE grows on every change, STATUS follows the piece's
-workflow, and a VTIMEZONE for Asia/Ho_Chi_Minh is included for clients that
-need it. A column slot whose piece was moved becomes a RECURRENCE-ID override;
-a cancelled slot becomes an EXDATE.
+UIDs are stable, SEQUENCE grows on every change, STATUS follows the workflow, and a
+VTIMEZONE for Asia/Ho_Chi_Minh is included. A column slot that was moved or edited
+becomes a RECURRENCE-ID override of the series; a cancelled slot becomes an EXDATE.
+Each user, desk, outlet and theme has a subscription URL with a secret token that
+can be regenerated; `calendar ical` writes the very same feed to a file.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.calendar.series import column_event
-from mediaplan.db.schema import Column, Outlet, PlannedPiece, utcnow
+from mediaplan.db.schema import Column, Coverage, FeedToken, Outlet, Story, utcnow
 from mediaplan.vocab import label
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-STATUS = {"idea": "TENTATIVE", "assigned": "CONFIRMED", "in_progress": "CONFIRMED", "in_review": "CONFIRMED",
-          "published": "CONFIRMED", "cancelled": "CANCELLED"}
+STATUS = {"idea": "TENTATIVE", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}  # anything else: CONFIRMED
+SCOPES = ("all", "user", "desk", "outlet", "theme")
 
 
-def _piece_event(piece: PlannedPiece) -> Event:
+class FeedError(ValueError):
+    pass
+
+
+def _status(story: Story, coverage: Coverage) -> str:
+    if "cancelled" in (story.status, coverage.status):
+        return "CANCELLED"
+    return STATUS.get(story.status if story.status == "postponed" else coverage.status, "CONFIRMED")
+
+
+def _coverage_event(coverage: Coverage, uid: str) -> Event:
+    story = coverage.story
     event = Event()
-    event.add("uid", f"piece-{piece.id}@mediaplan")
-    event.add("summary", piece.title)
-    start = piece.publish_at.astimezone(TZ)
+    event.add("uid", uid)
+    event.add("summary", story.title)
+    start = coverage.publish_at.astimezone(TZ)
     event.add("dtstart", start)
-    duration = piece.column.duration_minutes if piece.column else 60
-    event.add("dtend", start + timedelta(minutes=duration))
-    event.add("dtstamp", piece.updated_at or utcnow())
-    event.add("sequence", piece.sequence)
-    event.add("status", STATUS.get(piece.status, "TENTATIVE"))
-    details = [f"Trạng thái: {label('status', piece.status)}"]
-    if piece.format:
-        details.append(f"Định dạng: {label('format', piece.format)}")
-    if piece.channel:
-        details.append(f"Kênh: {label('channel', piece.channel)}")
-    if piece.assignee:
-        details.append(f"Phụ trách: {piece.assignee}")
-    if piece.due_at:
-        details.append(f"Hạn nộp: {piece.due_at.astimezone(TZ):%d/%m/%Y %H:%M}")
+    event.add("dtend", start + timedelta(minutes=coverage.duration_minutes or 60))
+    event.add("dtstamp", coverage.updated_at or utcnow())
+    event.add("sequence", coverage.sequence + story.sequence)
+    event.add("status", _status(story, coverage))
+    details = [f"Trạng thái: {label('status', coverage.status)}"]
+    for name, value in (("Định dạng", label("format", coverage.format) if coverage.format else None),
+                        ("Nền tảng", label("platform", coverage.platform) if coverage.platform else None),
+                        ("Phụ trách", coverage.assignee),
+                        ("Hạn nộp", f"{coverage.due_at.astimezone(TZ):%d/%m/%Y %H:%M}" if coverage.due_at else None),
+                        ("Nội dung", story.brief or None)):
+        if value:
+            details.append(f"{name}: {value}")
     event.add("description", "\n".join(details))
-    if piece.themes:
-        event.add("categories", piece.themes)
+    if story.themes:
+        event.add("categories", story.themes)
     return event
 
 
-def build_feed(session: Session, outlet_key: str | None = None, assignee: str | None = None,
-               theme: str | None = None) -> Calendar:
+def _due_event(coverage: Coverage) -> Event:
+    event = Event()
+    event.add("uid", f"due-{coverage.id}@mediaplan")
+    event.add("summary", f"Hạn nộp: {coverage.story.title}")
+    event.add("dtstart", coverage.due_at.astimezone(TZ))
+    event.add("dtend", coverage.due_at.astimezone(TZ) + timedelta(minutes=30))
+    event.add("dtstamp", coverage.updated_at or utcnow())
+    event.add("sequence", coverage.sequence + coverage.story.sequence)
+    event.add("status", "CANCELLED" if coverage.status == "cancelled" else "CONFIRMED")
+    return event
+
+
+def _wants(scope: str, key: str, outlet_id: int | None):
+    def coverage_ok(c: Coverage) -> bool:
+        return (scope == "all" or (scope == "user" and c.assignee == key) or (scope == "desk" and c.story.desk == key)
+                or (scope == "outlet" and c.outlet_id == outlet_id) or (scope == "theme" and key in (c.story.themes or [])))
+
+    def column_ok(col: Column) -> bool:
+        return (scope == "all" or (scope == "user" and col.assignee == key) or (scope == "desk" and col.desk == key)
+                or (scope == "outlet" and col.outlet_id == outlet_id) or (scope == "theme" and key in (col.themes or [])))
+    return coverage_ok, column_ok
+
+
+def build_feed(session: Session, scope: str = "all", key: str = "", include_due: bool = False) -> Calendar:
+    if scope not in SCOPES:
+        raise FeedError(f"phạm vi {scope!r} không hợp lệ; chọn {', '.join(SCOPES)}")
     cal = Calendar()
     cal.add("prodid", "-//mediaplan//Lịch biên tập//VI")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", "Lịch biên tập NQ71")
+    cal.add("x-wr-calname", "Lịch biên tập NQ71" + (f" — {key}" if key else ""))
     cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
     cal.add_component(Timezone.from_tzid("Asia/Ho_Chi_Minh"))
+    outlet_id = session.scalar(select(Outlet.id).where(Outlet.key == key)) if scope == "outlet" else None
+    coverage_ok, column_ok = _wants(scope, key, outlet_id)
 
-    outlet_id = None
-    if outlet_key:
-        outlet = session.scalar(select(Outlet).where(Outlet.key == outlet_key))
-        outlet_id = outlet.id if outlet else -1
-
-    def wanted(obj) -> bool:
-        if outlet_id is not None and obj.outlet_id != outlet_id:
-            return False
-        if assignee and obj.assignee != assignee:
-            return False
-        if theme and theme not in (obj.themes or []):
-            return False
-        return True
-
+    stories = session.scalars(select(Story).options(selectinload(Story.coverages), selectinload(Story.column))
+                              .order_by(Story.id)).all()
+    by_column: dict[int, list[Story]] = {}
+    for story in stories:
+        if story.column_id:
+            by_column.setdefault(story.column_id, []).append(story)
+    in_series: set[int] = set()  # coverages the series VEVENT already stands for
     for column in session.scalars(select(Column).where(Column.active.is_(True)).order_by(Column.id)):
-        if not wanted(column):
+        if not column_ok(column):
             continue
-        pieces = session.scalars(select(PlannedPiece).where(PlannedPiece.column_id == column.id)).all()
         series = column_event(column)
-        for piece in pieces:
-            if piece.status == "cancelled":
-                series.add("exdate", piece.occurrence_start.astimezone(TZ))
+        overrides = []
+        for story in by_column.get(column.id, []):
+            primary = story.coverages[0] if story.coverages else None
+            if primary is None:
+                continue
+            in_series.add(primary.id)
+            if _status(story, primary) == "CANCELLED":
+                series.add("exdate", story.occurrence_start.astimezone(TZ))
+                continue
+            edited = (primary.publish_at != story.occurrence_start or primary.sequence or story.sequence
+                      or story.title != column.name or primary.status != ("assigned" if column.assignee else "idea"))
+            if edited:
+                override = _coverage_event(primary, series["uid"])
+                override.add("recurrence-id", story.occurrence_start.astimezone(TZ))
+                overrides.append(override)
         cal.add_component(series)
-        for piece in pieces:
-            moved = piece.publish_at != piece.occurrence_start
-            if piece.status != "cancelled" and (moved or piece.sequence > 0 or piece.title != column.name):
-                override = _piece_event(piece)
-                override["uid"] = series["uid"]
-                override.add("recurrence-id", piece.occurrence_start.astimezone(TZ))
-                cal.add_component(override)
-    for piece in session.scalars(select(PlannedPiece).where(PlannedPiece.column_id.is_(None)).order_by(PlannedPiece.id)):
-        if piece.publish_at and wanted(piece):
-            cal.add_component(_piece_event(piece))
+        for override in overrides:
+            cal.add_component(override)
+    for story in stories:
+        for coverage in story.coverages:
+            if coverage.id in in_series or coverage.publish_at is None or not coverage_ok(coverage):
+                continue
+            cal.add_component(_coverage_event(coverage, f"coverage-{coverage.id}@mediaplan"))
+    if include_due:
+        for story in stories:
+            for coverage in story.coverages:
+                if coverage.due_at and coverage_ok(coverage):
+                    cal.add_component(_due_event(coverage))
     return cal
+
+
+def feed_token(session: Session, scope: str, key: str = "", regenerate: bool = False) -> str:
+    """The secret of a scope's subscription URL; regenerating it makes the old URL stop working."""
+    if scope not in SCOPES:
+        raise FeedError(f"phạm vi {scope!r} không hợp lệ; chọn {', '.join(SCOPES)}")
+    row = session.scalar(select(FeedToken).where(FeedToken.scope == scope, FeedToken.key == key))
+    if row is None:
+        row = FeedToken(scope=scope, key=key, token=secrets.token_urlsafe(24))
+        session.add(row)
+    elif regenerate:
+        row.token, row.created_at = secrets.token_urlsafe(24), utcnow()
+    session.flush()
+    return row.token
+
+
+def scope_of(session: Session, token: str) -> tuple[str, str] | None:
+    row = session.scalar(select(FeedToken).where(FeedToken.token == token))
+    return (row.scope, row.key) if row else None

@@ -48,15 +48,15 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         session.close()
 
 
-def migrate(url: str | None = None) -> None:
-    """Bring the schema to the latest Alembic revision (idempotent)."""
+def migrate(url: str | None = None, revision: str = "head") -> None:
+    """Bring the schema to the latest (or a given) Alembic revision (idempotent)."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = get_engine(url)
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, revision)
 
 
 def ensure_ready(url: str | None = None) -> None:

@@ -127,6 +127,8 @@ class Target(Base):
     source: Mapped[str] = mapped_column(String(80), default="")
     metric: Mapped[str] = mapped_column(String(40))  # how it is measured; "manual" = entered by hand
     theme: Mapped[str | None] = mapped_column(String(40))
+    platform: Mapped[str | None] = mapped_column(String(20))  # theme targets may be per platform…
+    format: Mapped[str | None] = mapped_column(String(20))  # …and per format
     threshold: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(20))  # ratio | count
     per: Mapped[str | None] = mapped_column(String(20))  # month | period
@@ -158,6 +160,8 @@ class KeyDate(Base):
     on: Mapped[date | None] = mapped_column(Date)  # one-off dates
     themes: Mapped[list[Any]] = mapped_column(default=list)
     note: Mapped[str] = mapped_column(Text, default="")
+    uid: Mapped[str | None] = mapped_column(String(300), unique=True)  # imported from an outside calendar
+    source: Mapped[str] = mapped_column(String(20), default="plan")  # plan | ics
 
 
 # --- monitoring ---------------------------------------------------------------------------
@@ -273,49 +277,133 @@ class Column(Base):
     dtstart: Mapped[datetime]
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     lead_days: Mapped[int] = mapped_column(Integer, default=2)
+    desk: Mapped[str | None] = mapped_column(String(80))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     outlet: Mapped[Outlet] = relationship()
 
 
-class PlannedPiece(Base):
-    __tablename__ = "planned_pieces"
-    __table_args__ = (UniqueConstraint("column_id", "occurrence_start", name="uq_piece_occurrence"),)
+class Story(Base):
+    """A planned story: the idea, its angle and themes. Its coverages say where and when it runs.
+
+    A story without a planning date is in the ideas backlog. A story that fills a column's
+    slot keeps the slot's original start (the iCal RECURRENCE-ID) even when it is moved.
+    """
+
+    __tablename__ = "stories"
+    __table_args__ = (UniqueConstraint("column_id", "occurrence_start", name="uq_story_occurrence"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    column_id: Mapped[int | None] = mapped_column(ForeignKey("columns.id"))
-    occurrence_start: Mapped[datetime | None]  # the series slot it fills (RECURRENCE-ID)
     title: Mapped[str] = mapped_column(String(500))
     brief: Mapped[str] = mapped_column(Text, default="")
     themes: Mapped[list[Any]] = mapped_column(default=list)
-    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
-    channel: Mapped[str | None] = mapped_column(String(20))
-    format: Mapped[str | None] = mapped_column(String(20))
-    assignee: Mapped[str | None] = mapped_column(String(120))
-    status: Mapped[str] = mapped_column(String(20), default="idea")
-    priority: Mapped[int] = mapped_column(Integer, default=2)
     key_date: Mapped[str | None] = mapped_column(String(80))
-    due_at: Mapped[datetime | None]
-    publish_at: Mapped[datetime | None]
+    column_id: Mapped[int | None] = mapped_column(ForeignKey("columns.id"))
+    occurrence_start: Mapped[datetime | None]  # the series slot it fills (RECURRENCE-ID)
+    planned_on: Mapped[date | None] = mapped_column(Date)  # None: ideas backlog
+    priority: Mapped[int] = mapped_column(Integer, default=2)  # 1 high … 3 low
+    status: Mapped[str] = mapped_column(String(20), default="idea")  # vocab.STORY_STATUSES
+    desk: Mapped[str | None] = mapped_column(String(80))
+    created_by: Mapped[str | None] = mapped_column(String(120))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     column: Mapped[Column | None] = relationship()
+    coverages: Mapped[list[Coverage]] = relationship(back_populates="story", cascade="all, delete-orphan",
+                                                     order_by="Coverage.id")
+
+
+class Coverage(Base):
+    """One story on one platform in one format, with its own slot, deadline, assignee and status."""
+
+    __tablename__ = "coverages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
+    platform: Mapped[str | None] = mapped_column(String(20))  # vocab.PLATFORMS
+    format: Mapped[str | None] = mapped_column(String(20))
+    assignee: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="idea")  # vocab.PIECE_STATUSES
+    publish_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    story: Mapped[Story] = relationship(back_populates="coverages")
     outlet: Mapped[Outlet | None] = relationship()
-    deliveries: Mapped[list[Delivery]] = relationship(back_populates="piece", cascade="all, delete-orphan")
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="coverage", cascade="all, delete-orphan")
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="coverage", cascade="all, delete-orphan",
+                                                         order_by="Assignment.id")
+
+
+class Assignment(Base):
+    """Assignment history: who was given a coverage, by whom, when, and whether they took it."""
+
+    __tablename__ = "assignments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coverage_id: Mapped[int] = mapped_column(ForeignKey("coverages.id", ondelete="CASCADE"), index=True)
+    assignee: Mapped[str] = mapped_column(String(120))
+    assigned_by: Mapped[str] = mapped_column(String(120))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted: Mapped[bool | None] = mapped_column(Boolean)  # None: not answered yet
+    answered_at: Mapped[datetime | None]
+    coverage: Mapped[Coverage] = relationship(back_populates="assignments")
+
+
+class WorkflowEvent(Base):
+    """The audit log: every state change and move of a story, coverage or column, with who and when."""
+
+    __tablename__ = "workflow_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))  # story | coverage | column
+    entity_id: Mapped[int] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(20))  # status | move | assign | edit | link
+    from_value: Mapped[str | None] = mapped_column(String(300))
+    to_value: Mapped[str | None] = mapped_column(String(300))
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class Delivery(Base):
-    """The link from a planned piece to the monitored item that delivered it."""
+    """The link from a coverage to the monitored item that delivered it.
+
+    `confirmed` links count as delivered; a `suggested` one waits for an editor.
+    """
 
     __tablename__ = "deliveries"
-    piece_id: Mapped[int] = mapped_column(ForeignKey("planned_pieces.id", ondelete="CASCADE"), primary_key=True)
+    coverage_id: Mapped[int] = mapped_column(ForeignKey("coverages.id", ondelete="CASCADE"), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
     matched_by: Mapped[str] = mapped_column(String(10))  # monitor | manual
+    status: Mapped[str] = mapped_column(String(10), default="confirmed")  # confirmed | suggested | rejected
     score: Mapped[float] = mapped_column(Float, default=0)
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
-    piece: Mapped[PlannedPiece] = relationship(back_populates="deliveries")
+    coverage: Mapped[Coverage] = relationship(back_populates="deliveries")
     item: Mapped[Item] = relationship()
+
+
+class ReminderSent(Base):
+    """One row per reminder e-mailed: the guarantee that a restart never sends it twice."""
+
+    __tablename__ = "reminders_sent"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # kind:coverage:deadline:recipient
+    recipient: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))  # due | overdue | unassigned
+    digest: Mapped[str] = mapped_column(String(20))  # daily | weekly
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedToken(Base):
+    """The secret in an iCal subscription URL; regenerating it revokes the old URL."""
+
+    __tablename__ = "feed_tokens"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_feed_scope_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # all | user | desk | outlet | theme
+    key: Mapped[str] = mapped_column(String(120), default="")
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- reports ------------------------------------------------------------------------------
@@ -352,5 +440,7 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(300))
     full_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(10))  # admin | editor | analyst | viewer
+    desk: Mapped[str | None] = mapped_column(String(80))
+    capacity_per_week: Mapped[int] = mapped_column(Integer, default=5)  # coverages due in one week
     password_hash: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.calendar.month import month_bounds
-from mediaplan.db.schema import Agency, Column, Item, Outlet, PlannedPiece, Target, TargetValue, Theme
+from mediaplan.db.schema import Agency, Column, Coverage, Item, Outlet, Story, Target, TargetValue, Theme
 from mediaplan.vocab import CHANNELS, FORMATS, label
 
 MULTIPLATFORM_FORMATS = {"infographic", "short_video", "qa", "podcast"}
@@ -84,16 +84,18 @@ def compute(session: Session, period: str) -> dict:
 
     # Calendar: planned vs delivered in the month.
     start, end = month_bounds(period)
-    pieces = session.scalars(select(PlannedPiece).where(PlannedPiece.publish_at >= start, PlannedPiece.publish_at < end)).all()
-    planned = [p for p in pieces if p.status != "cancelled"]
-    delivered_item_ids = {d.item_id for p in planned for d in p.deliveries}
+    coverages = session.scalars(select(Coverage).join(Story).options(selectinload(Coverage.story), selectinload(Coverage.deliveries))
+                                .where(Coverage.publish_at >= start, Coverage.publish_at < end)).all()
+    planned = [c for c in coverages if c.status != "cancelled" and c.story.status != "cancelled"]
+    delivered_item_ids = {d.item_id for p in planned for d in p.deliveries if d.status == "confirmed"}
     theme_rows = []
     for t in themes:
         theme_rows.append({
             "code": t.code, "name": t.name, "group": t.group,
             "items": now["themes"].get(t.code, 0), "previous": before["themes"].get(t.code, 0),
-            "planned": sum(1 for p in planned if t.code in (p.themes or [])),
-            "delivered": sum(1 for p in planned if t.code in (p.themes or []) and p.deliveries),
+            "planned": sum(1 for p in planned if t.code in (p.story.themes or [])),
+            "delivered": sum(1 for p in planned if t.code in (p.story.themes or [])
+                             and any(d.status == "confirmed" for d in p.deliveries)),
         })
 
     # Targets.
@@ -145,8 +147,9 @@ def compute(session: Session, period: str) -> dict:
         "channels": [{"code": c, "name": CHANNELS[c], "items": channel_counts.get(c, 0)} for c in CHANNELS],
         "formats": [{"code": f, "name": FORMATS[f], "items": format_counts.get(f, 0)} for f in FORMATS],
         "targets": targets,
-        "calendar": {"planned": len(planned), "delivered": sum(1 for p in planned if p.deliveries),
-                     "cancelled": len(pieces) - len(planned),
+        "calendar": {"planned": len(planned),
+                     "delivered": sum(1 for p in planned if any(d.status == "confirmed" for d in p.deliveries)),
+                     "cancelled": len(coverages) - len(planned),
                      "unplanned": sum(1 for i in unique_edu if i.id not in delivered_item_ids
                                       and i.outlet and i.outlet.kind == "press")},
         "communes": {"total": len(communes), "mentioned": len(mentioned),
@@ -159,3 +162,33 @@ def compute(session: Session, period: str) -> dict:
                   for i in unique_edu],
         "generated_on": date.today().isoformat(),
     }
+
+
+def exemplary_items(session: Session, period: str) -> list[dict]:
+    """Stories about a good model or an exemplary person in the month: the commendation shortlist.
+
+    One row per story (near-duplicates reprinted by several sites count once), with the
+    phrases that put it there and the communes it names, so the Department can check it.
+    """
+    from mediaplan.db.schema import ItemEntity
+    from mediaplan.plans import current_plan
+    from mediaplan.settings import get_settings
+
+    shortlist = {t.code for t in current_plan().themes.themes if t.shortlist}
+    names = {c.agency_key: c.name for c in current_plan().communes}
+    tz = get_settings().tz
+    rows, seen = [], set()
+    for item in _items(session, period):
+        hits = [t for t in item.themes if t.theme_code in shortlist and not t.removed]
+        if not hits or (item.cluster_id or item.id) in seen:
+            continue
+        seen.add(item.cluster_id or item.id)
+        places = session.scalars(select(ItemEntity.key).where(ItemEntity.item_id == item.id, ItemEntity.kind == "commune")).all()
+        evidence = [e["text"] for t in hits for e in (t.evidence or [])]
+        rows.append({
+            "id": item.id, "url": item.url, "title": item.title, "outlet": item.outlet.name,
+            "date": f"{item.published_at.astimezone(tz):%d/%m/%Y}" if item.published_at else "",
+            "evidence": ", ".join(dict.fromkeys(evidence[:4])) or ("biên tập viên gắn nhãn" if hits else ""),
+            "places": ", ".join(dict.fromkeys(names.get(k, k) for k in places)),
+        })
+    return rows

@@ -9,18 +9,20 @@ from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from mediaplan.calendar.month import month_bounds, month_view
+from mediaplan.calendar.month import month_bounds
 from mediaplan.db import get_engine
 from mediaplan.db.schema import Item, ItemTheme, Outlet, Theme
 from mediaplan.nlp.normalize import fold, normalize
+from mediaplan.plans import current_plan
 from mediaplan.reports.metrics import compute
+from mediaplan.web.calendar_pages import calendar_router
 from mediaplan.vocab import CHANNELS, FORMATS, PIECE_STATUSES, label
 
 HERE = Path(__file__).parent
@@ -113,10 +115,13 @@ def create_app(database_url: str | None = None) -> FastAPI:
                 rows = exact
             else:
                 rows = exact + [i for i in rows if i not in exact and folded in fold(f"{i.title}\n{i.sapo}\n{i.body}")]
+        ambiguous = []
+        if q and fold(normalize(q).lower()) == normalize(q).lower():  # typed without accents
+            ambiguous = [forms for key, forms in current_plan().fold_collisions.items() if key in fold(normalize(q).lower())]
         total = len(rows)
         rows = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         return templates.TemplateResponse(request, "items.html", {
-            "items": rows, "total": total, "page": page, "pages": (total + PAGE_SIZE - 1) // PAGE_SIZE,
+            "items": rows, "total": total, "ambiguous": ambiguous, "page": page, "pages": (total + PAGE_SIZE - 1) // PAGE_SIZE,
             "themes": theme_names(session), "outlets": session.scalars(select(Outlet).order_by(Outlet.name)).all(),
             "filters": {"theme": theme or "", "outlet": outlet or "", "month": month or "", "q": q or "", "education": education or ""},
         })
@@ -155,33 +160,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
         session.commit()
         return RedirectResponse(f"/items/{item_id}#themes", status_code=303)
 
-    @app.get("/calendar", response_class=HTMLResponse)
-    def calendar_page(request: Request, month: str | None = None, session: Session = Depends(db)):
-        month = valid_month(session, month)
-        days = month_view(session, month)
-        year, mon = (int(x) for x in month.split("-"))
-        lead = days[0].day.weekday()  # Monday first, as Vietnamese calendars print it
-        weeks, week = [], [None] * lead
-        for d in days:
-            week.append(d)
-            if len(week) == 7:
-                weeks.append(week)
-                week = []
-        if week:
-            weeks.append(week + [None] * (7 - len(week)))
-        prev_m = f"{year - (mon == 1)}-{(mon - 2) % 12 + 1:02d}"
-        next_m = f"{year + (mon == 12)}-{mon % 12 + 1:02d}"
-        return templates.TemplateResponse(request, "calendar.html", {
-            "weeks": weeks, "month": month, "prev": prev_m, "next": next_m, "names": theme_names(session),
-            "month_name": f"Tháng {mon}/{year}", "weekdays": ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"],
-        })
-
-    @app.get("/calendar.ics")
-    def calendar_ics(outlet: str | None = None, theme: str | None = None, user: str | None = None,
-                     session: Session = Depends(db)):
-        from mediaplan.calendar.ical import build_feed
-
-        cal = build_feed(session, outlet_key=outlet, assignee=user, theme=theme)
-        return Response(cal.to_ical(), media_type="text/calendar; charset=utf-8")
+    app.include_router(calendar_router(db, templates, theme_names, valid_month))
 
     return app

@@ -1,0 +1,82 @@
+"""Conflicts an editor must see before they happen.
+
+- a platform slot booked twice: two live coverages of one outlet on one platform whose
+  air times overlap (the weekly TV talk-show slot is one hour, not two programmes);
+- an assignee with more coverages due in a week than their capacity, or two deadlines
+  within the same hour;
+- a key date with nothing planned on it or in the days before it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mediaplan.calendar.month import coverages_between, key_dates_in
+from mediaplan.db.schema import User
+from mediaplan.settings import get_settings
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+BROADCAST = {"tv", "radio"}  # platforms with a fixed air slot; online items can share a minute
+KEY_DATE_LEAD = timedelta(days=7)  # a piece in the week before a key date covers it
+
+
+def find_conflicts(session: Session, first: date, last: date) -> list[dict]:
+    start = datetime.combine(first, time(), TZ)
+    end = datetime.combine(last, time(), TZ)
+    live = [c for c in coverages_between(session, start - KEY_DATE_LEAD, end + KEY_DATE_LEAD)
+            if c.status != "cancelled" and c.story.status not in {"cancelled", "postponed"}]
+    in_range = [c for c in live if start <= c.publish_at.astimezone(TZ) < end]
+    found: list[dict] = []
+
+    by_slot = defaultdict(list)
+    for c in in_range:
+        if c.platform in BROADCAST:
+            by_slot[(c.outlet_id, c.platform)].append(c)
+    for (_, platform), rows in by_slot.items():
+        rows.sort(key=lambda c: c.publish_at)
+        for a, b in zip(rows, rows[1:]):
+            if b.publish_at < a.publish_at + timedelta(minutes=a.duration_minutes or 60):
+                found.append({"kind": "double_booked", "coverages": [a.id, b.id],
+                              "message": f"Trùng khung giờ {platform} lúc {b.publish_at.astimezone(TZ):%d/%m %H:%M}: "
+                                         f"“{a.story.title}” (#{a.id}) và “{b.story.title}” (#{b.id})"})
+
+    capacity = {u.username: u.capacity_per_week for u in session.scalars(select(User))}
+    default = get_settings().capacity_per_week
+    weekly = defaultdict(list)
+    deadlines = defaultdict(list)
+    for c in in_range:
+        if c.assignee and c.due_at:
+            due = c.due_at.astimezone(TZ)
+            weekly[(c.assignee, due.isocalendar()[:2])].append(c)
+            deadlines[c.assignee].append(c)
+    for (person, (year, week)), rows in sorted(weekly.items()):
+        limit = capacity.get(person, default)
+        if len(rows) > limit:
+            found.append({"kind": "overloaded", "assignee": person, "coverages": [c.id for c in rows],
+                          "message": f"{person} có {len(rows)} phần thực hiện đến hạn trong tuần {week}/{year}, vượt mức {limit}"})
+    for person, rows in deadlines.items():
+        rows.sort(key=lambda c: c.due_at)
+        for a, b in zip(rows, rows[1:]):
+            if b.due_at - a.due_at < timedelta(hours=1):
+                found.append({"kind": "deadline_clash", "assignee": person, "coverages": [a.id, b.id],
+                              "message": f"{person} có hai hạn nộp cùng lúc {b.due_at.astimezone(TZ):%d/%m %H:%M}: "
+                                         f"#{a.id} và #{b.id}"})
+
+    months = sorted({(d.year, d.month) for d in (first + timedelta(days=n) for n in range((last - first).days + 1))})
+    for year, month in months:
+        for day, kds in key_dates_in(session, year, month).items():
+            if not first <= day < last:
+                continue
+            window = (datetime.combine(day, time(), TZ) - KEY_DATE_LEAD, datetime.combine(day + timedelta(days=1), time(), TZ))
+            for kd in kds:
+                covered = [c for c in live if window[0] <= c.publish_at.astimezone(TZ) < window[1]
+                           and (c.story.key_date == kd.key or set(kd.themes or []) & set(c.story.themes or []))]
+                if not covered:
+                    found.append({"kind": "key_date_empty", "key_date": kd.key,
+                                  "message": f"Mốc {day:%d/%m}: {kd.name} — chưa có tin bài nào trong kế hoạch"})
+    return found

@@ -1,0 +1,112 @@
+"""Gaps: for a month and each theme (× platform × format where the plan sets a target),
+target, planned and delivered side by side, with what to plan next.
+
+Delivered counts published items the monitor classified with the theme, once per
+story per outlet (near-duplicates are one story), whether or not they were planned;
+"unplanned" is the part of it that delivers no coverage. Planned counts coverages
+in the month that are not cancelled.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from mediaplan.calendar.linking import platform_matches
+from mediaplan.calendar.month import coverages_between, key_dates_in, month_bounds
+from mediaplan.db.schema import Delivery, Item, Outlet, Target, Theme
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _delivered(items: list[Item], theme: str, platform: str | None, fmt: str | None) -> list[Item]:
+    seen, out = set(), []
+    for i in items:
+        if theme not in {t.theme_code for t in i.themes if not t.removed}:
+            continue
+        if (platform and not platform_matches(platform, i.channel)) or (fmt and i.format != fmt):
+            continue
+        key = (i.cluster_id or i.id, i.outlet_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(i)
+    return out
+
+
+def compute_gaps(session: Session, period: str, weeks: int = 4, today: date | None = None) -> dict:
+    start, end = month_bounds(period)
+    today = today or datetime.now(TZ).date()
+    themes = {t.code: t.name for t in session.scalars(select(Theme).order_by(Theme.position))}
+    coverages = [c for c in coverages_between(session, start, end) if c.status != "cancelled" and c.story.status != "cancelled"]
+    items = list(session.scalars(select(Item).options(selectinload(Item.themes))
+                                 .where(Item.published_at >= start, Item.published_at < end, Item.education.is_(True))))
+    linked = set(session.scalars(select(Delivery.item_id).where(Delivery.status == "confirmed")))
+
+    def row(theme: str, platform: str | None, fmt: str | None, target: float | None, key: str | None) -> dict:
+        planned = [c for c in coverages if theme in (c.story.themes or [])
+                   and (not platform or c.platform == platform) and (not fmt or c.format == fmt)]
+        delivered = _delivered(items, theme, platform, fmt)
+        return {"theme": theme, "theme_name": themes.get(theme, theme), "platform": platform, "format": fmt,
+                "target": target, "target_key": key, "planned": len(planned), "delivered": len(delivered),
+                "unplanned": sum(1 for i in delivered if i.id not in linked),
+                "planned_ids": [c.id for c in planned], "delivered_ids": [i.id for i in delivered]}
+
+    rows = []
+    targeted = set()
+    for t in session.scalars(select(Target).where(Target.metric == "theme_items").order_by(Target.position)):
+        rows.append(row(t.theme, t.platform, t.format, t.threshold, t.key))
+        targeted.add(t.theme)
+    for code in themes:
+        if code not in targeted:
+            rows.append(row(code, None, None, None, None))
+    rows.sort(key=lambda r: (list(themes).index(r["theme"]) if r["theme"] in themes else 99, r["platform"] or "", r["format"] or ""))
+
+    flags, suggestions = [], []
+    for r in rows:
+        if r["target"] is not None and r["delivered"] < r["target"]:
+            where = " ".join(x for x in (r["platform"], r["format"]) if x)
+            flags.append({"kind": "under_target", "theme": r["theme"],
+                          "message": f"{r['theme_name']}{f' ({where})' if where else ''}: đã đăng {r['delivered']}/{r['target']:g} "
+                                     f"theo chỉ tiêu, đã lên kế hoạch {r['planned']}"})
+    horizon_start = datetime.combine(today, datetime.min.time(), TZ)
+    upcoming = coverages_between(session, horizon_start, horizon_start + timedelta(weeks=weeks))
+    planned_ahead = {t for c in upcoming if c.status != "cancelled" for t in (c.story.themes or [])}
+    for code, name in themes.items():
+        if code not in planned_ahead:
+            flags.append({"kind": "nothing_planned", "theme": code,
+                          "message": f"{name}: chưa có gì trong kế hoạch {weeks} tuần tới"})
+    uncovered = [r["theme_name"] for r in rows if r["planned"] == 0 and r["delivered"] == 0 and r["platform"] is None]
+    if uncovered:
+        suggestions.append("Chủ đề chưa có tin, bài nào trong tháng: " + ", ".join(dict.fromkeys(uncovered)))
+    for d, kds in _key_dates_ahead(session, today, weeks).items():
+        for kd in kds:
+            suggestions.append(f"Mốc {d:%d/%m}: {kd.name} — lên kế hoạch tin bài trước ngày này")
+    for item in _exemplary_not_featured(session, start, end):
+        suggestions.append(f"Gương điển hình chưa được báo chí khai thác: “{item.title}” ({item.outlet.name})")
+    return {"period": period, "rows": rows, "flags": flags, "suggestions": suggestions}
+
+
+def _key_dates_ahead(session: Session, today: date, weeks: int) -> dict:
+    out = {}
+    last = today + timedelta(weeks=weeks)
+    months = {(today.year, today.month), (last.year, last.month)}
+    for year, month in sorted(months):
+        for d, kds in key_dates_in(session, year, month).items():
+            if today <= d <= last:
+                out[d] = kds
+    return dict(sorted(out.items()))
+
+
+def _exemplary_not_featured(session: Session, start, end) -> list[Item]:
+    """Exemplary stories on department and commune sites that no press outlet has told yet."""
+    from mediaplan.plans import current_plan
+
+    shortlist = {t.code for t in current_plan().themes.themes if t.shortlist}
+    rows = session.scalars(select(Item).join(Outlet).options(selectinload(Item.themes), selectinload(Item.outlet))
+                           .where(Item.published_at >= start, Item.published_at < end, Outlet.kind != "press")).all()
+    press_clusters = set(session.scalars(select(Item.cluster_id).join(Outlet).where(Outlet.kind == "press", Item.cluster_id.is_not(None))))
+    return [i for i in rows if {t.theme_code for t in i.themes if not t.removed} & shortlist
+            and (i.cluster_id is None or i.cluster_id not in press_clusters)][:5]

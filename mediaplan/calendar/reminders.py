@@ -1,0 +1,124 @@
+"""Reminder e-mails: a daily digest per assignee, a weekly digest per desk, each reminder once.
+
+What is reminded:
+- `due`: a coverage due within N days and not yet in review, published or cancelled;
+- `overdue`: a coverage past its deadline and not yet in review, published or cancelled;
+- `unassigned`: a slot in the coming week with nobody assigned (weekly, to the desk).
+
+Every reminder sent is a `reminders_sent` row keyed by kind, coverage, deadline and
+recipient, written in the same transaction right after the mail went out. Re-running,
+or restarting the scheduler, finds the row and does not send again; a moved deadline
+is a new reminder. A failed send writes nothing, so the next run tries again.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import make_msgid
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from mediaplan.db.schema import Coverage, ReminderSent, Story, User
+from mediaplan.settings import Settings, get_settings
+from mediaplan.vocab import label
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+OPEN = ("idea", "assigned", "in_progress")
+KIND_NAMES = {"due": "sắp đến hạn", "overdue": "quá hạn", "unassigned": "chưa có người nhận"}
+
+
+def _reminders(session: Session, now: datetime, due_within_days: int, digest: str) -> list[tuple[str, Coverage, datetime]]:
+    rows = session.scalars(select(Coverage).join(Story).options(selectinload(Coverage.story))
+                           .where(Coverage.status.in_(OPEN), Story.status.not_in(["cancelled", "postponed"]))).all()
+    out = []
+    for c in rows:
+        if c.due_at and c.assignee:
+            if c.due_at < now:
+                out.append(("overdue", c, c.due_at))
+            elif c.due_at <= now + timedelta(days=due_within_days):
+                out.append(("due", c, c.due_at))
+        if digest == "weekly" and not c.assignee and c.publish_at and now <= c.publish_at <= now + timedelta(days=7):
+            out.append(("unassigned", c, c.publish_at))
+    return out
+
+
+def _address(session: Session, settings: Settings, assignee: str | None = None, desk: str | None = None) -> list[str]:
+    if assignee:
+        if "@" in assignee:
+            return [assignee]
+        user = session.scalar(select(User).where(User.username == assignee))
+        return [user.email] if user and user.email else []
+    if desk in settings.desk_emails:
+        return [settings.desk_emails[desk]]
+    return [u.email for u in session.scalars(select(User).where(User.desk == desk, User.role.in_(["editor", "admin"])))
+            if u.email]
+
+
+def _line(kind: str, c: Coverage) -> str:
+    when = c.publish_at.astimezone(TZ).strftime("%d/%m %H:%M") if c.publish_at else "chưa xếp lịch"
+    due = c.due_at.astimezone(TZ).strftime("%d/%m %H:%M") if c.due_at else "—"
+    return (f"[{KIND_NAMES[kind]}] #{c.id} {c.story.title} — {label('format', c.format)}, {label('platform', c.platform)}; "
+            f"đăng {when}, hạn nộp {due}; {label('status', c.status)}")
+
+
+def send_reminders(session: Session, digest: str = "daily", due_within_days: int | None = None,
+                   now: datetime | None = None, settings: Settings | None = None) -> dict:
+    settings = settings or get_settings()
+    now = now or datetime.now(timezone.utc)
+    days = settings.reminder_days if due_within_days is None else due_within_days
+    groups: dict[tuple[str, str], list] = defaultdict(list)  # (recipient, heading) → reminders
+    problems = []
+    for kind, c, deadline in _reminders(session, now, days, digest):
+        if digest == "daily":
+            recipients = _address(session, settings, assignee=c.assignee)
+            heading = c.assignee
+        else:
+            desk = c.story.desk or "chung"
+            recipients = _address(session, settings, desk=desk)
+            heading = f"ban {desk}"
+        if not recipients:
+            problems.append(f"không có địa chỉ e-mail cho {heading}: bỏ qua lời nhắc #{c.id}")
+            continue
+        for r in recipients:
+            groups[(r, heading)].append((kind, c, deadline))
+    result = {"sent": 0, "reminders": 0, "skipped": 0, "failed": 0, "problems": problems}
+    for (recipient, heading), items in sorted(groups.items()):
+        fresh = []
+        for kind, c, deadline in items:
+            key = f"{kind}:{c.id}:{deadline.astimezone(timezone.utc):%Y%m%dT%H%M}:{recipient}"[:300]
+            if session.get(ReminderSent, key) is None:
+                fresh.append((key, kind, c))
+            else:
+                result["skipped"] += 1
+        if not fresh:
+            continue
+        msg = EmailMessage()
+        title = "Nhắc việc hằng ngày" if digest == "daily" else "Tổng hợp tuần của ban"
+        msg["Subject"] = f"[Lịch biên tập] {title}: {len(fresh)} việc cần chú ý ({heading})"
+        msg["From"] = settings.mail_from
+        msg["To"] = recipient
+        msg["Message-ID"] = make_msgid(idstring=f"remind-{digest}", domain="mediaplan.local")
+        msg.set_content(f"Chào {heading},\n\n" + "\n".join(_line(kind, c) for _, kind, c in fresh)
+                        + f"\n\nXem lịch: {settings.public_url.rstrip('/')}/calendar\n")
+        try:
+            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+                if settings.smtp_starttls:
+                    smtp.starttls()
+                if settings.smtp_user:
+                    smtp.login(settings.smtp_user, settings.smtp_password or "")
+                smtp.send_message(msg)
+        except (OSError, smtplib.SMTPException) as exc:
+            result["failed"] += 1
+            problems.append(f"gửi cho {recipient} thất bại: {type(exc).__name__}: {exc}")
+            continue
+        for key, kind, _ in fresh:
+            session.add(ReminderSent(key=key, recipient=recipient, kind=kind, digest=digest))
+        session.commit()  # each mail's rows at once: a crash later must not resend this one
+        result["sent"] += 1
+        result["reminders"] += len(fresh)
+    return result
