@@ -16,7 +16,7 @@ def syllables(text):
 
 
 def matches(query, **fields):
-    return evaluate(parse(query, syllables), Index({k: syllables(v) for k, v in fields.items()}))
+    return evaluate(parse(query, syllables), Index(fields, lambda _, text: syllables(text)))
 
 
 @pytest.mark.parametrize("query, title, expected", [

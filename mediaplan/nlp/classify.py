@@ -140,8 +140,10 @@ class Classifier:
         return scores, evidence, head, body_tokens
 
     def classify(self, title: str, sapo: str = "", body: str = "", url: str | None = None, kind: str = "article",
-                 duration_seconds: int | None = None, use_model: bool = True) -> Result:
-        fields = {"title": normalize(title), "sapo": normalize(sapo), "body": normalize(body)}
+                 duration_seconds: int | None = None, use_model: bool = True, normalized: bool = False) -> Result:
+        """`normalized=True` for stored items: the store already normalised them, and it is a third of the cost."""
+        clean = (lambda t: t or "") if normalized else normalize
+        fields = {"title": clean(title), "sapo": clean(sapo), "body": clean(body)}
         docs = {name: self.nlp.make_doc(text) for name, text in fields.items() if text}  # tokenized once, used twice
         scores, evidence, head, body_tokens = self._score(fields, docs)
 
@@ -158,7 +160,8 @@ class Classifier:
                     nq71_ev.append(Evidence(m.group(0), name, m.start(), m.end(), 1.0))
         nq71 = bool(nq71_ev)
 
-        index = query.Index({name: _lower_words(doc, fields[name]) for name, doc in docs.items()}) if self.queries else None
+        index = query.Index({name: fields[name] for name in docs}, lambda name, _: _lower_words(docs[name], fields[name])) \
+            if self.queries else None
         model = self.model if use_model and self.model and self.model.themes else None
         probabilities = model.predict("\n".join(fields.values())) if model else {}
         themes: list[ThemeScore] = []

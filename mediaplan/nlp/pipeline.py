@@ -36,7 +36,7 @@ def model_dir():
 def classify_item(item: Item) -> Result:
     extra = item.extra or {}
     return get_classifier().classify(item.title, item.sapo, item.body, url=item.url, kind=item.kind,
-                                     duration_seconds=extra.get("duration_seconds"))
+                                     duration_seconds=extra.get("duration_seconds"), normalized=True)
 
 
 def apply_result(session: Session, item: Item, result: Result) -> None:

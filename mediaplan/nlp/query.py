@@ -108,10 +108,21 @@ def _build(node, tokenize):
 
 
 class Index:
-    """Lower-cased syllables of each field, searched term by term."""
+    """The item's fields, lower-cased, searched term by term.
 
-    def __init__(self, fields: dict[str, list[str]]):
-        self.fields = fields
+    Syllables are only split out for a field that contains a term's first syllable as a
+    substring, so the many items a query cannot match cost one `in` test per term.
+    """
+
+    def __init__(self, texts: dict[str, str], split=None):
+        self.lower = {name: text.lower() for name, text in texts.items()}
+        self.split = split or str.split
+        self._words: dict[str, list[str]] = {}
+
+    def words(self, name: str) -> list[str]:
+        if name not in self._words:
+            self._words[name] = self.split(name, self.lower[name])
+        return self._words[name]
 
     @staticmethod
     def _occurrences(words: list[str], word: str) -> list[int]:
@@ -126,7 +137,10 @@ class Index:
 
     def find(self, term: Term) -> list[Span]:
         spans: list[Span] = []
-        for name, words in self.fields.items():
+        for name, text in self.lower.items():
+            if term.words[0] not in text:
+                continue
+            words = self.words(name)
             if term.prefix:
                 spans += [(name, i, i + 1) for i, w in enumerate(words) if w.startswith(term.words[0])]
                 continue
