@@ -325,6 +325,28 @@ def test_reminders_are_sent_once_even_across_a_scheduler_restart(db, mail_sink, 
     assert result["sent"] == 1 and result["reminders"] == 1 and len(mail_sink.messages) == 2
 
 
+def test_weekly_digest_goes_to_the_desk_with_unassigned_slots(sqlite_db, mail_sink, monkeypatch):
+    from mediaplan.calendar.reminders import send_reminders
+    from mediaplan.settings import get_settings
+
+    monkeypatch.setenv("MEDIAPLAN_SMTP_PORT", str(mail_sink.port))
+    monkeypatch.setenv("MEDIAPLAN_DESK_EMAILS", "Thời sự=thoisu@bao.example")
+    get_settings.cache_clear()
+    now = datetime.now(TZ)
+    with session_scope() as session:
+        planning.add_story(session, "Chưa ai nhận", "Lan", desk="Thời sự", coverages=[dict(
+            platform="tv", fmt="news", outlet="baoquangngai", publish_at=now + timedelta(days=3))])
+        planning.add_story(session, "Ban khác, không có địa chỉ", "Lan", desk="Văn hóa", coverages=[dict(
+            platform="online", fmt="news", outlet="baoquangngai", publish_at=now + timedelta(days=3))])
+        first = send_reminders(session, "weekly")
+        second = send_reminders(session, "weekly")
+    assert first["sent"] == 1 and second["sent"] == 0 and second["skipped"] == 1
+    assert any("Văn hóa" in p for p in first["problems"])  # no address: said, not silently dropped
+    (mail,) = mail_sink.messages
+    assert mail["to"] == ["thoisu@bao.example"]
+    assert "chưa có người nhận" in mail["message"].get_body(preferencelist=("plain",)).get_content()
+
+
 def test_occurrences_are_local_time(sqlite_db):
     with session_scope() as session:
         column = add_column(session, "Tin sáng", "baoquangngai", "radio", "news", "FREQ=DAILY;COUNT=3",
@@ -367,5 +389,10 @@ def test_cli_plans_assigns_moves_and_exports(sqlite_db, tmp_path):
     bad_rrule = run_cli("calendar", "add-column", "X", "--outlet", "baoquangngai", "--platform", "online", "--format", "qa",
                         "--rrule", "FREQ=SOMETIMES", "--dtstart", "2026-11-02T08:00", env=env, check=False)
     assert bad_rrule.returncode == 1 and "RRULE" in bad_rrule.stderr
+    run_cli("calendar", "edit-column", "Hỏi – đáp Nghị quyết 71", "--scope", "one", "--occurrence", "2026-11-16T08:00",
+            "--name", "Hỏi – đáp số đặc biệt", env=env)
+    assert "Hỏi – đáp số đặc biệt" in run_cli("calendar", "list", "--month", "2026-11", env=env).stdout
+    bad_scope = run_cli("calendar", "edit-column", "Hỏi – đáp Nghị quyết 71", "--scope", "some", "--name", "X", env=env, check=False)
+    assert bad_scope.returncode == 1 and "one, future" in bad_scope.stderr
     bad_date = run_cli("calendar", "move", str(ids[0]), "--to", "32/13/2026", env=env, check=False)
     assert bad_date.returncode == 1 and "2026-11-20T19:30" in bad_date.stderr

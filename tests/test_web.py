@@ -160,6 +160,16 @@ def test_drag_and_drop_moves_a_coverage_and_the_move_survives_a_reload(populated
             page.reload()
             assert page.locator(f"#coverage-{coverage}").locator("xpath=ancestor::td").get_attribute("data-date") == "2026-11-24"
             assert page.locator(f"#coverage-{coverage} .time").inner_text() == "20:00"  # the time of day is kept
+            # Quick-add: click a day, fill the form, the story appears on that day without a reload.
+            page.evaluate("window.__same_page = true")
+            page.locator('td[data-date="2026-11-27"]').click(position={"x": 60, "y": 60})
+            page.fill("#quick-form input[name=title]", "Video: học sinh Lý Sơn học STEM")
+            page.select_option("#quick-form select[name=platform]", "facebook")
+            page.select_option("#quick-form select[name=format]", "short_video")
+            page.fill("#quick-form input[name=time]", "18:00")
+            page.click("#qa-save")
+            page.wait_for_selector('td[data-date="2026-11-27"] .piece:has-text("Video: học sinh Lý Sơn học STEM")')
+            assert page.evaluate("window.__same_page") is True
             browser.close()
     finally:
         server.should_exit = True

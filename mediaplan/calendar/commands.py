@@ -91,6 +91,42 @@ def add_column_cmd(
     console.print(f"Chuyên mục #{cid} “{name}”: {rrule}; đã tạo {created} kỳ")
 
 
+@calendar_app.command("edit-column")
+@needs_db
+def edit_column_cmd(
+    name: Annotated[str, typer.Argument(help="Tên chuyên mục.")],
+    scope: Annotated[str, typer.Option(help="one: một kỳ; future: kỳ này và các kỳ sau; all: cả chuỗi.")],
+    occurrence: Annotated[Optional[str], typer.Option(help="Kỳ cần sửa (giờ Việt Nam, ví dụ 2026-12-03T19:30); cần cho one và future.")] = None,
+    new_name: Annotated[Optional[str], typer.Option("--name", help="Tên mới.")] = None,
+    assignee: Annotated[Optional[str], typer.Option(help="Người phụ trách mới.")] = None,
+    at: Annotated[Optional[str], typer.Option(help="Giờ phát mới, ví dụ 20:00.")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", help="Định dạng mới.")] = None,
+    theme: Annotated[Optional[list[str]], typer.Option("--theme", help="Chủ đề mới (lặp lại được).")] = None,
+    by: Annotated[Optional[str], typer.Option(help="Người thực hiện thao tác.")] = None,
+):
+    """Sửa một kỳ, các kỳ từ một kỳ trở đi, hoặc cả chuỗi của một chuyên mục."""
+    from sqlalchemy import select
+
+    from mediaplan.calendar.series import edit_series
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Column
+
+    changes = {k: v for k, v in (("name", new_name), ("assignee", assignee), ("time", at), ("format", fmt),
+                                 ("themes", list(theme) if theme else None)) if v}
+    if not changes:
+        fail("không có gì để sửa: dùng --name, --assignee, --at, --format hoặc --theme")
+    when = _when(occurrence, "--occurrence") if occurrence else None
+    try:
+        with session_scope() as session:
+            column = session.scalar(select(Column).where(Column.name == name))
+            if column is None:
+                fail(f"không có chuyên mục {name!r}")
+            edit_series(session, column, when, scope, _who(by), **changes)
+    except _errors() as exc:
+        fail(str(exc))
+    console.print(f"Đã sửa “{name}” ({ {'one': 'một kỳ', 'future': 'từ kỳ này trở đi', 'all': 'cả chuỗi'}.get(scope, scope) })")
+
+
 @calendar_app.command("add-story")
 @needs_db
 def add_story_cmd(
