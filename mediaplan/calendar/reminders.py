@@ -13,7 +13,6 @@ is a new reminder. A failed send writes nothing, so the next run tries again.
 
 from __future__ import annotations
 
-import smtplib
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.db.schema import Coverage, ReminderSent, Story, User
 from mediaplan.settings import Settings, get_settings
+from mediaplan.smtp import SendError, deliver
 from mediaplan.vocab import label
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -106,13 +106,8 @@ def send_reminders(session: Session, digest: str = "daily", due_within_days: int
         msg.set_content(f"Chào {heading},\n\n" + "\n".join(_line(kind, c) for _, kind, c in fresh)
                         + f"\n\nXem lịch: {settings.public_url.rstrip('/')}/calendar\n")
         try:
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-                if settings.smtp_starttls:
-                    smtp.starttls()
-                if settings.smtp_user:
-                    smtp.login(settings.smtp_user, settings.smtp_password or "")
-                smtp.send_message(msg)
-        except (OSError, smtplib.SMTPException) as exc:
+            deliver(settings, msg)
+        except SendError as exc:
             result["failed"] += 1
             problems.append(f"gửi cho {recipient} thất bại: {type(exc).__name__}: {exc}")
             continue

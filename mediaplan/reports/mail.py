@@ -7,7 +7,6 @@ scheduler restart cannot double-send.
 
 from __future__ import annotations
 
-import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import Report, ReportDelivery, utcnow
 from mediaplan.settings import Settings
+from mediaplan.smtp import SendError, deliver
 
 
 def _message(settings: Settings, report: Report, recipient: str) -> EmailMessage:
@@ -57,13 +57,8 @@ def send_report(session: Session, settings: Settings, period: str, recipients: l
         row.attempts += 1
         msg = _message(settings, report, recipient)
         try:
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-                if settings.smtp_starttls:
-                    smtp.starttls()
-                if settings.smtp_user:
-                    smtp.login(settings.smtp_user, settings.smtp_password or "")
-                smtp.send_message(msg)
-        except (OSError, smtplib.SMTPException) as exc:
+            deliver(settings, msg)
+        except SendError as exc:
             row.status, row.last_error = "failed", f"{type(exc).__name__}: {exc}"
             result["failed"].append(recipient)
         else:
