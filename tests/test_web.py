@@ -80,6 +80,10 @@ def test_calendar_pages_feeds_and_api(populated_db):
     assert moved.status_code == 200 and moved.json()["publish_at"] == "2026-11-20T20:00:00+07:00"
     assert client.post(f"/api/coverages/{coverage}/status", json={"status": "published"}).status_code == 409
     assert client.post("/api/coverages/999/move", json={"date": "2026-11-20"}).status_code == 404
+    linked = client.post(f"/api/coverages/{coverage}/deliveries/1", json={"accept": True})  # an editor links by hand
+    assert linked.status_code == 200 and linked.json()["status"] == "published"
+    assert "✓ đã đăng" in client.get("/calendar?month=2026-11").text
+    assert client.post(f"/api/coverages/{coverage}/deliveries/999", json={"accept": True}).status_code == 404
     assert client.post("/api/stories", json={"title": "", "date": "2026-11-20"}).status_code == 422
     gaps = client.get("/calendar/gaps?month=2026-11")
     assert gaps.status_code == 200 and 'id="gaps"' in gaps.text

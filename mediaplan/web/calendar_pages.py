@@ -51,6 +51,10 @@ class StoryIn(BaseModel):
     priority: int = 2
 
 
+class LinkIn(BaseModel):
+    accept: bool = True
+
+
 class StatusIn(BaseModel):
     status: str
     note: str = ""
@@ -155,6 +159,19 @@ def calendar_router(db, templates, theme_names, valid_month) -> APIRouter:
             raise HTTPException(404, str(exc))
         except WorkflowError as exc:
             raise HTTPException(409, str(exc))
+        session.commit()
+        return _coverage_json(coverage)
+
+    @router.post("/api/coverages/{coverage_id}/deliveries/{item_id}")
+    def api_confirm_link(coverage_id: int, item_id: int, body: LinkIn, request: Request, session: Session = Depends(db)):
+        """An editor confirms or rejects a link the monitor suggested (or links an item by hand)."""
+        from mediaplan.calendar.linking import confirm
+
+        try:
+            coverage = planning.get_coverage(session, coverage_id)
+            confirm(session, coverage, item_id, who(request), accept=body.accept)
+        except (planning.PlanningError, ValueError) as exc:
+            raise HTTPException(404, str(exc))
         session.commit()
         return _coverage_json(coverage)
 

@@ -30,11 +30,27 @@
     status(`Đã dời “${moved.title}” sang ${moved.date.split("-").reverse().join("/")} ${moved.time}`);
   });
 
+  // A link the monitor only suggested: the editor says whether that item is the planned piece.
+  grid.addEventListener("click", async (e) => {
+    const button = e.target.closest(".suggest button");
+    if (!button) return;
+    e.stopPropagation();
+    const box = button.parentElement;
+    const resp = await fetch(`/api/coverages/${box.dataset.coverage}/deliveries/${box.dataset.item}`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ accept: button.dataset.accept === "true" }),
+    });
+    if (!resp.ok) { status("Không lưu được: " + (await resp.text())); return; }
+    const c = await resp.json();
+    box.previousElementSibling.textContent = button.dataset.accept === "true" ? "✓ đã đăng" : "";
+    box.remove();
+    status(`“${c.title}”: ${button.dataset.accept === "true" ? "đã xác nhận đã đăng" : "đã bỏ gợi ý"}`);
+  }, true);
+
   const dialog = document.getElementById("quick-add");
   const form = document.getElementById("quick-form");
   grid.addEventListener("click", (e) => {
     const td = e.target.closest("td[data-date]");
-    if (!td || e.target.closest(".piece, a")) return;
+    if (!td || e.target.closest(".piece, a, button")) return;
     form.reset();
     form.elements.date.value = td.dataset.date;
     document.getElementById("qa-day").textContent = td.dataset.date.split("-").reverse().join("/");
