@@ -8,7 +8,7 @@ import yaml
 from mediaplan.nlp.classify import Classifier
 from mediaplan.nlp.query import Index, QueryError, evaluate, parse
 from mediaplan.nlp.tokenize import get_nlp
-from mediaplan.plans import PlanError, PLANS_DIR, load_plan
+from mediaplan.plans import PLANS_DIR, PlanError, load_plan
 
 
 def syllables(text):
@@ -16,7 +16,8 @@ def syllables(text):
 
 
 def matches(query, **fields):
-    return evaluate(parse(query, syllables), Index(fields, lambda _, text: syllables(text)))
+    docs = {k: get_nlp().make_doc(v) for k, v in fields.items()}
+    return evaluate(parse(query, syllables), Index(fields, docs))
 
 
 @pytest.mark.parametrize("query, title, expected", [

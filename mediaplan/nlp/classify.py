@@ -17,7 +17,7 @@ from mediaplan.nlp import query
 from mediaplan.nlp.entities import EntityFinder
 from mediaplan.nlp.formats import detect_channel, detect_format
 from mediaplan.nlp.normalize import normalize
-from mediaplan.nlp.tokenize import TOKEN, get_nlp, offsets_of
+from mediaplan.nlp.tokenize import get_nlp, offsets_of
 from mediaplan.plans import Plan
 
 FIELD_WEIGHT = {"title": 2.0, "sapo": 1.5, "body": 1.0}
@@ -93,8 +93,8 @@ class Classifier:
         self.nlp = get_nlp(tokenizer)
         self.positive = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.negative = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        # One matcher key per phrase ("code\x1fphrase"), so a match names its weight without re-reading tokens.
-        self.weights: dict[str, tuple[str, str, float]] = {}
+        # One matcher key per phrase ("code\x1fphrase"), so a match id names its weight without re-reading tokens.
+        self.weights: dict[int, tuple[str, str, float]] = {}
         self._add("education", plan.themes.education.phrases, plan.themes.education.negative)
         for theme in plan.themes.themes:
             self._add(theme.code, theme.phrases, theme.negative)
@@ -108,15 +108,15 @@ class Classifier:
             for phrase in group:
                 key = f"{sign}{code}\x1f{phrase.text.lower()}"
                 matcher.add(key, [self.nlp.make_doc(phrase.text)])
-                self.weights[key] = (code, phrase.text.lower(), phrase.weight)
+                self.weights[self.nlp.vocab.strings[key]] = (code, phrase.text.lower(), phrase.weight)  # by match id
 
     def _score(self, fields: dict[str, str], docs: dict) -> tuple[dict[str, float], dict[str, list[Evidence]], dict[str, float], int]:
         scores: dict[str, float] = {}
         evidence: dict[str, list[Evidence]] = {}
         head: dict[str, float] = {}  # score from title + sapo only
-        seen: dict[tuple[str, str], int] = {}
+        seen: dict[int, int] = {}  # occurrences of each phrase so far (its match id)
         body_tokens = 0
-        strings = self.nlp.vocab.strings
+        weights = self.weights
         for name, text in fields.items():
             if not text:
                 continue
@@ -126,11 +126,11 @@ class Classifier:
                 body_tokens = len(doc)
             for matcher, sign in ((self.positive, 1), (self.negative, -1)):
                 for match_id, s, e in matcher(doc):
-                    code, phrase, weight = self.weights[strings[match_id]]
-                    n = seen.get((code, phrase, sign), 0)
-                    seen[(code, phrase, sign)] = n + 1
+                    n = seen.get(match_id, 0)
+                    seen[match_id] = n + 1
                     if n >= len(REPEAT_FACTORS):
                         continue
+                    code, _, weight = weights[match_id]
                     gained = sign * weight * FIELD_WEIGHT[name] * REPEAT_FACTORS[n]
                     scores[code] = scores.get(code, 0.0) + gained
                     if name != "body":
@@ -160,8 +160,7 @@ class Classifier:
                     nq71_ev.append(Evidence(m.group(0), name, m.start(), m.end(), 1.0))
         nq71 = bool(nq71_ev)
 
-        index = query.Index({name: fields[name] for name in docs}, lambda name, _: _lower_words(docs[name], fields[name])) \
-            if self.queries else None
+        index = query.Index({name: fields[name] for name in docs}, docs) if self.queries else None
         model = self.model if use_model and self.model and self.model.themes else None
         probabilities = model.predict("\n".join(fields.values())) if model else {}
         themes: list[ThemeScore] = []
@@ -197,15 +196,6 @@ class Classifier:
         offsets = offsets_of(docs[name], fields[name])
         start, end = offsets[s][0], offsets[e - 1][1]
         return Evidence(fields[name][start:end], name, start, end, 0.0)  # weight 0: a query term, not a phrase
-
-
-def _lower_words(doc, text: str) -> list[str]:
-    """The Doc's tokens, lower-cased, without building a Token object for each (it is the slow part)."""
-    if doc.user_data.get("offsets") is not None:
-        words = TOKEN.findall(text.lower())
-        if len(words) == len(doc):
-            return words
-    return [t.lower_ for t in doc]
 
 
 def _dedupe(entities: list[dict]) -> list[dict]:

@@ -60,40 +60,40 @@ class EntityFinder:
 
     def find(self, fields: dict[str, str], docs: dict | None = None) -> list[Entity]:
         found: list[Entity] = []
+        vocab = self.nlp.vocab.strings
         for field, text in fields.items():
             if not text:
                 continue
             doc = docs[field] if docs and field in docs else self.nlp.make_doc(text)
             offsets = offsets_of(doc, text)
-            vocab = self.nlp.vocab.strings
+
+            def add(kind: str, match_id: int, s: int, e: int, note: str = "") -> None:
+                key = vocab[match_id]
+                start, end = offsets[s][0], offsets[e - 1][1]
+                found.append(Entity(kind, key, self.names[key], text[start:end], field, start, end, note))
+
             for match_id, s, e in self.agencies(doc):
-                found.append(Entity("agency", vocab[match_id], self.names[vocab[match_id]], text[offsets[s][0]:offsets[e - 1][1]], field,
-                                    offsets[s][0], offsets[e - 1][1]))
-            schools = [(m.start(), m.end()) for m in _SCHOOL.finditer(text)]
+                add("agency", match_id, s, e)
+            schools = list(_SCHOOL.finditer(text))
             taken: list[tuple[int, int]] = []
             # The longest name wins: "xã Sơn Tây Thượng" is not also "xã Sơn Tây".
             for match_id, s, e in sorted(self.communes(doc), key=lambda m: (m[1], -(m[2] - m[1]))):
-                if any(ts <= s < te for ts, te in taken):
-                    continue
-                taken.append((s, e))
-                found.append(Entity("commune", vocab[match_id], self.names[vocab[match_id]], text[offsets[s][0]:offsets[e - 1][1]], field,
-                                    offsets[s][0], offsets[e - 1][1]))
+                if not any(ts <= s < te for ts, te in taken):
+                    taken.append((s, e))
+                    add("commune", match_id, s, e)
             for match_id, s, e in self.former(doc):
-                if any(ts <= s < te for ts, te in taken):
-                    continue
-                taken.append((s, e))
-                found.append(Entity("commune", vocab[match_id], self.names[vocab[match_id]], text[offsets[s][0]:offsets[e - 1][1]], field,
-                                    offsets[s][0], offsets[e - 1][1], note="tên đơn vị cũ"))
+                if not any(ts <= s < te for ts, te in taken):
+                    taken.append((s, e))
+                    add("commune", match_id, s, e, note="tên đơn vị cũ")
             for match_id, s, e in self.bare(doc):
-                if any(ts <= s < te for ts, te in taken) or any(a <= offsets[s][0] < b for a, b in schools):
+                if any(ts <= s < te for ts, te in taken) or any(m.start() <= offsets[s][0] < m.end() for m in schools):
                     continue  # inside a longer name, or part of a school's name (Trường THCS Nguyễn Nghiêm)
                 if s > 0 and doc[s - 1].lower_ in _OLD_UNIT_WORDS | {"xã", "phường", "khu"}:
                     continue
                 if s > 1 and f"{doc[s - 2].lower_} {doc[s - 1].lower_}" in {"thị xã", "thị trấn", "thành phố"}:
                     continue
-                found.append(Entity("commune", vocab[match_id], self.names[vocab[match_id]], text[offsets[s][0]:offsets[e - 1][1]], field,
-                                    offsets[s][0], offsets[e - 1][1]))
-            for m in _SCHOOL.finditer(text):
+                add("commune", match_id, s, e)
+            for m in schools:
                 name = " ".join(m.group(0).split())
                 found.append(Entity("school", name, name, m.group(0), field, m.start(), m.end()))
         return found

@@ -25,7 +25,7 @@ from spacy.training import Example as SpacyExample
 from spacy.util import fix_random_seed, minibatch
 
 from mediaplan.nlp.normalize import normalize
-from mediaplan.nlp.tokenize import SyllableTokenizer
+from mediaplan.nlp.tokenize import syllable_tokenizer
 
 SEED = 71
 THRESHOLD = 0.5  # a theme applies when the model's probability reaches this
@@ -95,7 +95,7 @@ def prf(gold: list[set[str]], predicted: list[set[str]], label: str) -> dict:
 
 def _blank():
     nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"@tokenizers": "spacy.vi.VietnameseTokenizer", "use_pyvi": False}}})
-    nlp.tokenizer = SyllableTokenizer(nlp.vocab)
+    nlp.tokenizer = syllable_tokenizer(nlp.vocab)
     return nlp
 
 
@@ -131,7 +131,7 @@ class ThemeModel:
         if not meta.exists():
             return None
         nlp = spacy.load(folder / "pipeline", exclude=["tokenizer"])
-        nlp.tokenizer = SyllableTokenizer(nlp.vocab)
+        nlp.tokenizer = syllable_tokenizer(nlp.vocab)
         return cls(nlp, json.loads(meta.read_text(encoding="utf-8")))
 
     def predict(self, text: str) -> dict[str, float]:

@@ -18,7 +18,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pyparsing as pp
+from spacy.attrs import LOWER
+from spacy.strings import hash_string
 
 Span = tuple[str, int, int]  # field, first token, end token (exclusive)
 
@@ -31,6 +34,10 @@ class QueryError(ValueError):
 class Term:
     words: tuple[str, ...]
     prefix: bool = False
+
+    @property
+    def hashes(self) -> np.ndarray:
+        return np.array([hash_string(w) for w in self.words], dtype=np.uint64)
 
 
 @dataclass(frozen=True)
@@ -108,45 +115,44 @@ def _build(node, tokenize):
 
 
 class Index:
-    """The item's fields, lower-cased, searched term by term.
+    """The item's fields, searched term by term.
 
-    Syllables are only split out for a field that contains a term's first syllable as a
-    substring, so the many items a query cannot match cost one `in` test per term.
+    A field is only looked into when every syllable of the term occurs in its lower-cased
+    text, so the many items a query cannot match cost a few `in` tests. Then the field's
+    tokens are compared as spaCy LOWER hashes in numpy, not as Python strings.
     """
 
-    def __init__(self, texts: dict[str, str], split=None):
+    def __init__(self, texts: dict[str, str], docs: dict | None = None, split=None):
         self.lower = {name: text.lower() for name, text in texts.items()}
-        self.split = split or str.split
+        self.docs = docs or {}
+        self.split = split or (lambda _name, text: text.split())
+        self._hashes: dict[str, np.ndarray] = {}
         self._words: dict[str, list[str]] = {}
 
     def words(self, name: str) -> list[str]:
         if name not in self._words:
-            self._words[name] = self.split(name, self.lower[name])
+            doc = self.docs.get(name)
+            self._words[name] = [t.lower_ for t in doc] if doc is not None else self.split(name, self.lower[name])
         return self._words[name]
 
-    @staticmethod
-    def _occurrences(words: list[str], word: str) -> list[int]:
-        """Positions of one syllable, found with list.index (a C loop) rather than a Python scan."""
-        out, i = [], -1
-        try:
-            while True:
-                i = words.index(word, i + 1)
-                out.append(i)
-        except ValueError:
-            return out
+    def hashes(self, name: str) -> np.ndarray:
+        if name not in self._hashes:
+            doc = self.docs.get(name)
+            self._hashes[name] = doc.to_array(LOWER) if doc is not None else \
+                np.array([hash_string(w) for w in self.words(name)], dtype=np.uint64)
+        return self._hashes[name]
 
     def find(self, term: Term) -> list[Span]:
         spans: list[Span] = []
         for name, text in self.lower.items():
-            if term.words[0] not in text:
+            if not all(w in text for w in term.words):
                 continue
-            words = self.words(name)
             if term.prefix:
-                spans += [(name, i, i + 1) for i, w in enumerate(words) if w.startswith(term.words[0])]
+                spans += [(name, i, i + 1) for i, w in enumerate(self.words(name)) if w.startswith(term.words[0])]
                 continue
-            n = len(term.words)
-            for i in self._occurrences(words, term.words[0]):
-                if tuple(words[i:i + n]) == term.words:
+            arr, wanted, n = self.hashes(name), term.hashes, len(term.words)
+            for i in np.flatnonzero(arr == wanted[0]).tolist():
+                if i + n <= len(arr) and (n == 1 or np.array_equal(arr[i:i + n], wanted)):
                     spans.append((name, i, i + n))
         return spans
 
