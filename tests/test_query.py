@@ -95,3 +95,18 @@ def test_folding_ambiguity_is_recorded():
     assert collisions["son ha"] == ["Sơn Hà", "Sơn Hạ"]
     assert collisions["ba to"] == ["Ba Tô", "Ba Tơ"]
     assert "đak to" not in collisions  # Đăk Tô / Đắk Tô are spellings of one commune, not two units
+
+
+def test_token_patterns_say_what_phrases_cannot(tmp_path):
+    clf = Classifier(load_plan("quang-ngai-nq71"))
+    title = "Tỉnh tuyển dụng 1.200 giáo viên cho năm học mới"
+    teachers = next(t for t in clf.classify(title).themes if t.code == "teachers")
+    assert "tuyển dụng 1.200 giáo viên"[6:] in [e.text for e in teachers.evidence]  # "dụng 1.200 giáo viên"
+    folder = tmp_path / "plan"
+    shutil.copytree(PLANS_DIR / "quang-ngai-nq71", folder)
+    path = folder / "themes.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    next(t for t in data["themes"] if t["code"] == "teachers")["patterns"] = [{"pattern": [{"NOT_AN_ATTR": 1}]}]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PlanError, match=r"themes.yaml:\d+.*Matcher"):
+        load_plan(str(folder))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from spacy.matcher import PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 
 from mediaplan.nlp import query
 from mediaplan.nlp.entities import EntityFinder
@@ -95,9 +95,14 @@ class Classifier:
         self.negative = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         # One matcher key per phrase ("code\x1fphrase"), so a match id names its weight without re-reading tokens.
         self.weights: dict[int, tuple[str, str, float]] = {}
+        self.patterns = Matcher(self.nlp.vocab)  # token patterns: "thiếu <số> giáo viên"
         self._add("education", plan.themes.education.phrases, plan.themes.education.negative)
         for theme in plan.themes.themes:
             self._add(theme.code, theme.phrases, theme.negative)
+            for n, spec in enumerate(theme.patterns):
+                key = f"~{theme.code}\x1f{n}"
+                self.patterns.add(key, [spec.pattern])
+                self.weights[self.nlp.vocab.strings[key]] = (theme.code, key, spec.weight)
         self.entities = EntityFinder(plan, self.nlp)
         syllables = lambda text: [t.lower_ for t in self.nlp.make_doc(normalize(text))]  # noqa: E731
         self.queries = {t.code: query.parse(t.query, syllables) for t in plan.themes.themes if t.query}
@@ -124,7 +129,7 @@ class Classifier:
             offsets = offsets_of(doc, text)
             if name == "body":
                 body_tokens = len(doc)
-            for matcher, sign in ((self.positive, 1), (self.negative, -1)):
+            for matcher, sign in ((self.positive, 1), (self.negative, -1), (self.patterns, 1)):
                 for match_id, s, e in matcher(doc):
                     n = seen.get(match_id, 0)
                     seen[match_id] = n + 1

@@ -56,6 +56,26 @@ class FlagRules(Strict):
     negative: list[Phrase] = Field(default_factory=list)
 
 
+class TokenPattern(Strict):
+    """A spaCy Matcher pattern, for what a fixed phrase cannot say ("thiếu 300 giáo viên")."""
+
+    pattern: list[dict]
+    weight: float = 1.0
+
+    @field_validator("pattern")
+    @classmethod
+    def _valid(cls, v: list[dict]) -> list[dict]:
+        from spacy.matcher import Matcher
+
+        from mediaplan.nlp.tokenize import get_nlp
+
+        try:
+            Matcher(get_nlp().vocab).add("check", [v])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"mẫu spaCy Matcher không hợp lệ: {exc}") from None
+        return v
+
+
 class ThemeSpec(Strict):
     code: Key
     group: Literal["task", "topic"]
@@ -65,6 +85,7 @@ class ThemeSpec(Strict):
     threshold: float = 3.0
     phrases: list[Phrase]
     negative: list[Phrase] = Field(default_factory=list)
+    patterns: list[TokenPattern] = Field(default_factory=list)
     requires_education: bool = True
     # A boolean query (AND, OR, NOT, "phrase", NEAR/n, word*) an analyst can edit; a match applies the theme.
     query: str | None = None
