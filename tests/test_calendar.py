@@ -62,6 +62,9 @@ def test_weekly_column_with_cancelled_and_moved_slot_round_trips(db):
     uid = f"column-{column_id}@mediaplan"
     series = [c for c in feed.walk("VEVENT") if c["UID"] == uid and "RRULE" in c]
     assert len(series) == 1 and series[0].get("EXDATE") is not None
+    with session_scope() as session:
+        moved = session.scalar(select(Story).where(Story.occurrence_start == datetime(2026, 10, 8, 19, 30, tzinfo=TZ)))
+        assert moved.status == "rescheduled"  # a moved slot says so
     override = next(c for c in feed.walk("VEVENT") if c["UID"] == uid and "RECURRENCE-ID" in c)
     assert override["RECURRENCE-ID"].dt == datetime(2026, 10, 8, 19, 30, tzinfo=TZ) and int(override["SEQUENCE"]) >= 1
     assert feed.walk("VTIMEZONE")[0]["TZID"] == "Asia/Ho_Chi_Minh"

@@ -140,6 +140,8 @@ def move(session: Session, coverage: Coverage, publish_at: datetime, by: str, ke
     session.flush()
     log(session, coverage, "move", before.astimezone(TZ).isoformat() if before else None,
         new.astimezone(TZ).isoformat(), by)
+    if before is not None and story.status in {"assigned", "in_progress"}:
+        change_status(session, story, "rescheduled", by, "dời lịch")  # the story keeps the fact that it moved
     return coverage
 
 
