@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+from spacy.attrs import LOWER
 from spacy.matcher import Matcher, PhraseMatcher
 
 from mediaplan.nlp import query
@@ -103,10 +105,46 @@ class Classifier:
                 key = f"~{theme.code}\x1f{n}"
                 self.patterns.add(key, [spec.pattern])
                 self.weights[self.nlp.vocab.strings[key]] = (theme.code, key, spec.weight)
+                self._anchor(spec.pattern)
         self.entities = EntityFinder(plan, self.nlp)
         syllables = lambda text: [t.lower_ for t in self.nlp.make_doc(normalize(text))]  # noqa: E731
         self.queries = {t.code: query.parse(t.query, syllables) for t in plan.themes.themes if t.query}
         self.shortlist = {t.code for t in plan.themes.themes if t.shortlist}
+
+    # Token patterns run only in short windows that start at one of their first words: the Matcher
+    # costs more than all the phrase matchers together when it walks every token of a long body.
+    anchors: set[str] | None = None  # first words of every pattern; None: some pattern has none
+    window = 0
+    _anchor_hashes: list | None = None
+
+    def _anchor(self, pattern: list[dict]) -> None:
+        first = pattern[0]
+        words = first.get("LOWER")
+        words = words.get("IN") if isinstance(words, dict) else ([words] if isinstance(words, str) else None)
+        unbounded = any(t.get("OP") in ("+", "*") for t in pattern) or first.get("OP")
+        if self.anchors is None and self.window:  # an earlier pattern already needs the whole text
+            return
+        if not words or unbounded:
+            self.anchors, self.window = None, -1
+            return
+        self.anchors = (self.anchors or set()) | {w.lower() for w in words}
+        self.window = max(self.window, len(pattern))
+
+    def _pattern_matches(self, doc) -> list[tuple[int, int, int]]:
+        if not len(self.patterns):
+            return []
+        if self.anchors is None:
+            return self.patterns(doc)
+        if self._anchor_hashes is None:
+            self._anchor_hashes = [np.uint64(self.nlp.vocab.strings[w]) for w in self.anchors]
+        lower = doc.to_array(LOWER)
+        hit = np.zeros(len(lower), dtype=bool)
+        for h in self._anchor_hashes:  # a few vectorised comparisons; np.isin sorts and costs more here
+            hit |= lower == h
+        out = []
+        for i in np.flatnonzero(hit).tolist():
+            out += [(m, i + s, i + e) for m, s, e in self.patterns(doc[i:i + self.window]) if s == 0]
+        return out
 
     def _add(self, code: str, phrases, negatives) -> None:
         for matcher, sign, group in ((self.positive, "+", phrases), (self.negative, "-", negatives)):
@@ -129,8 +167,8 @@ class Classifier:
             offsets = offsets_of(doc, text)
             if name == "body":
                 body_tokens = len(doc)
-            for matcher, sign in ((self.positive, 1), (self.negative, -1), (self.patterns, 1)):
-                for match_id, s, e in matcher(doc):
+            for matches, sign in ((self.positive(doc), 1), (self.negative(doc), -1), (self._pattern_matches(doc), 1)):
+                for match_id, s, e in matches:
                     n = seen.get(match_id, 0)
                     seen[match_id] = n + 1
                     if n >= len(REPEAT_FACTORS):
