@@ -1,109 +1,340 @@
-"""Stable codes and their Vietnamese names, declared once.
+"""Every closed vocabulary of mediaplan, declared once as a `StrEnum` with its Vietnamese name.
 
 Codes are what the database, CLI, exports and outside checks use; the Vietnamese
-names are what people read. Every interface renders a code through `label()`.
+names are what people read. The schema stores each vocabulary through
+`db.schema.code_column`, which gives it a CHECK constraint on SQLite and
+PostgreSQL alike, so a value outside its vocabulary cannot be written even by raw
+SQL. The plan models, the CLI's choices, the web API's models and the spider take
+the same types, so adding a code here is the only edit a new code needs (plus a
+migration for the constraint).
+
+A member is a `str`: `Format.NEWS == "news"`, and `Format.NEWS.label == "tin"`.
 """
 
 from __future__ import annotations
 
-FORMATS: dict[str, str] = {
-    "news": "tin",
-    "article": "bài",
-    "reportage": "phóng sự",
-    "memoir": "ký sự",
-    "documentary": "phim tài liệu",
-    "talk_show": "tọa đàm",
-    "interview": "phỏng vấn",
-    "online_exchange": "giao lưu trực tuyến",
-    "infographic": "infographic",
-    "short_video": "video ngắn",
-    "qa": "hỏi–đáp",
-    "podcast": "phát thanh, podcast",
-}
+from enum import StrEnum
 
-CHANNELS: dict[str, str] = {
-    "print": "báo in",
-    "online": "báo điện tử",
-    "radio": "phát thanh",
-    "tv": "truyền hình",
-    "social": "mạng xã hội",
-    "grassroots": "thông tin cơ sở",
-    "portal": "trang thông tin điện tử",
-}
 
-ITEM_KINDS: dict[str, str] = {
-    "article": "bài báo",
-    "broadcast": "chương trình phát thanh, truyền hình",
-    "social_post": "bài mạng xã hội",
-    "video": "video",
-}
+class Vocabulary(StrEnum):
+    """A closed set of codes, each with the Vietnamese name people read."""
 
-SOURCE_KINDS: dict[str, str] = {
-    "rss": "RSS/Atom",
-    "sitemap": "sitemap",
-    "page": "trang chuyên mục",
-    "youtube": "kênh YouTube",
-    "social_feed": "mạng xã hội (RSS)",
-    "broadcast": "chương trình phát sóng",
-    "facebook_graph": "Facebook Graph API",
-}
+    label: str
 
-# Editorial workflow of a coverage (Superdesk-style states declared up front).
-PIECE_STATUSES: dict[str, str] = {
-    "idea": "ý tưởng",
-    "assigned": "đã giao",
-    "in_progress": "đang thực hiện",
-    "in_review": "đang duyệt",
-    "published": "đã đăng",
-    "cancelled": "hủy",
-}
-# A story also waits (postponed) or gets a new date (rescheduled).
-STORY_STATUSES: dict[str, str] = PIECE_STATUSES | {"postponed": "hoãn", "rescheduled": "dời lịch"}
+    def __new__(cls, value: str, label: str = ""):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label or value
+        return member
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """Code → Vietnamese name, in declaration order (templates and help texts)."""
+        return {m.value: m.label for m in cls}
+
+    @classmethod
+    def codes(cls) -> list[str]:
+        return [m.value for m in cls]
+
+    @classmethod
+    def parse(cls, value: str):
+        """The member for a code, or a ValueError that lists the allowed codes (for users, in Vietnamese)."""
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(f"{value!r} không hợp lệ; chọn một trong: {', '.join(cls.codes())}") from None
+
+
+# --- what an item is -----------------------------------------------------------------------
+
+
+class Format(Vocabulary):
+    """The journalistic form of an item or a coverage (plan III.3 names them)."""
+
+    NEWS = "news", "tin"
+    ARTICLE = "article", "bài"
+    REPORTAGE = "reportage", "phóng sự"
+    MEMOIR = "memoir", "ký sự"
+    DOCUMENTARY = "documentary", "phim tài liệu"
+    TALK_SHOW = "talk_show", "tọa đàm"
+    INTERVIEW = "interview", "phỏng vấn"
+    ONLINE_EXCHANGE = "online_exchange", "giao lưu trực tuyến"
+    INFOGRAPHIC = "infographic", "infographic"
+    SHORT_VIDEO = "short_video", "video ngắn"
+    QA = "qa", "hỏi–đáp"
+    PODCAST = "podcast", "phát thanh, podcast"
+
+
+class Channel(Vocabulary):
+    """How the public receives an item: the monitoring channels of the plan."""
+
+    PRINT = "print", "báo in"
+    ONLINE = "online", "báo điện tử"
+    RADIO = "radio", "phát thanh"
+    TV = "tv", "truyền hình"
+    SOCIAL = "social", "mạng xã hội"
+    GRASSROOTS = "grassroots", "thông tin cơ sở"
+    PORTAL = "portal", "trang thông tin điện tử"
+
+
+class Platform(Vocabulary):
+    """Where a coverage runs: the monitoring channels plus the social platforms newsrooms plan for."""
+
+    PRINT = "print", "báo in"
+    ONLINE = "online", "báo điện tử"
+    RADIO = "radio", "phát thanh"
+    TV = "tv", "truyền hình"
+    FACEBOOK = "facebook", "Facebook"
+    YOUTUBE = "youtube", "YouTube"
+    ZALO = "zalo", "Zalo"
+    TIKTOK = "tiktok", "TikTok"
+    PORTAL = "portal", "trang thông tin điện tử"
+    GRASSROOTS = "grassroots", "thông tin cơ sở"
+
+
+SOCIAL_PLATFORMS = frozenset({Platform.FACEBOOK, Platform.YOUTUBE, Platform.ZALO, Platform.TIKTOK})
+
+
+class ItemKind(Vocabulary):
+    ARTICLE = "article", "bài báo"
+    BROADCAST = "broadcast", "chương trình phát thanh, truyền hình"
+    SOCIAL_POST = "social_post", "bài mạng xã hội"
+    VIDEO = "video", "video"
+
+
+class SourceKind(Vocabulary):
+    """How a source is fetched: one spider strategy each (crawler/spider.py)."""
+
+    RSS = "rss", "RSS/Atom"
+    SITEMAP = "sitemap", "sitemap"
+    PAGE = "page", "trang chuyên mục"
+    YOUTUBE = "youtube", "kênh YouTube"
+    SOCIAL_FEED = "social_feed", "mạng xã hội (RSS)"
+    BROADCAST = "broadcast", "chương trình phát sóng"
+    FACEBOOK_GRAPH = "facebook_graph", "Facebook Graph API"
+
+
+class AdhocKind(Vocabulary):
+    """The source kinds an ad-hoc crawl (`mediaplan crawl --url … --kind …`) takes: they need nothing but a URL."""
+
+    RSS = "rss", "RSS/Atom"
+    SITEMAP = "sitemap", "sitemap"
+    PAGE = "page", "trang chuyên mục"
+    YOUTUBE = "youtube", "kênh YouTube"
+
+
+
+class OutletKind(Vocabulary):
+    PRESS = "press", "cơ quan báo chí"
+    DEPARTMENT = "department", "sở, ban, ngành"
+    PROVINCE = "province", "cổng tỉnh"
+    COMMUNE = "commune", "xã, phường, đặc khu"
+
+
+class AgencyKind(Vocabulary):
+    DEPARTMENT = "department", "sở, ban, ngành"
+    OUTLET = "outlet", "cơ quan báo chí"
+    PROVINCE = "province", "tỉnh"
+    COMMUNE = "commune", "xã, phường, đặc khu"
+
+
+class EntityKind(Vocabulary):
+    AGENCY = "agency", "cơ quan"
+    COMMUNE = "commune", "xã, phường, đặc khu"
+    SCHOOL = "school", "trường học"
+
+
+class ThemeGroup(Vocabulary):
+    TASK = "task", "nhiệm vụ"
+    TOPIC = "topic", "chủ đề"
+
+
+class ThemeMethod(Vocabulary):
+    """Who decided that an item has a theme."""
+
+    RULE = "rule", "quy tắc"
+    MODEL = "model", "mô hình"
+    MANUAL = "manual", "biên tập viên"
+
+
+class CrawlStatus(Vocabulary):
+    RUNNING = "running", "đang chạy"
+    DONE = "done", "xong"
+    FAILED = "failed", "lỗi"
+
+
+# --- the editorial workflow (Superdesk-style: states declared up front) -------------------
+
+
+class CoverageStatus(Vocabulary):
+    """The life of one coverage, in the order work moves forward."""
+
+    IDEA = "idea", "ý tưởng"
+    ASSIGNED = "assigned", "đã giao"
+    IN_PROGRESS = "in_progress", "đang thực hiện"
+    IN_REVIEW = "in_review", "đang duyệt"
+    PUBLISHED = "published", "đã đăng"
+    CANCELLED = "cancelled", "hủy"
+
+
+class StoryStatus(Vocabulary):
+    """A story has the coverage states, and may also wait (postponed) or get a new date (rescheduled)."""
+
+    IDEA = "idea", "ý tưởng"
+    ASSIGNED = "assigned", "đã giao"
+    IN_PROGRESS = "in_progress", "đang thực hiện"
+    IN_REVIEW = "in_review", "đang duyệt"
+    PUBLISHED = "published", "đã đăng"
+    CANCELLED = "cancelled", "hủy"
+    POSTPONED = "postponed", "hoãn"
+    RESCHEDULED = "rescheduled", "dời lịch"
+
 
 # The allowed moves; anything else is refused with the list of what is allowed.
-TRANSITIONS: dict[str, set[str]] = {
-    "idea": {"assigned", "cancelled", "postponed"},
-    "assigned": {"in_progress", "idea", "cancelled", "postponed", "rescheduled"},
-    "in_progress": {"in_review", "assigned", "cancelled", "postponed", "rescheduled"},
-    "in_review": {"published", "in_progress", "cancelled"},
-    "published": {"in_review"},  # unpublished for a correction
-    "cancelled": {"idea", "assigned"},
-    "postponed": {"idea", "assigned", "rescheduled", "cancelled"},
-    "rescheduled": {"assigned", "in_progress", "cancelled", "postponed"},
+TRANSITIONS: dict[str, frozenset[str]] = {
+    StoryStatus.IDEA: frozenset({"assigned", "cancelled", "postponed"}),
+    StoryStatus.ASSIGNED: frozenset({"in_progress", "idea", "cancelled", "postponed", "rescheduled"}),
+    StoryStatus.IN_PROGRESS: frozenset({"in_review", "assigned", "cancelled", "postponed", "rescheduled"}),
+    StoryStatus.IN_REVIEW: frozenset({"published", "in_progress", "cancelled"}),
+    StoryStatus.PUBLISHED: frozenset({"in_review"}),  # unpublished for a correction
+    StoryStatus.CANCELLED: frozenset({"idea", "assigned"}),
+    StoryStatus.POSTPONED: frozenset({"idea", "assigned", "rescheduled", "cancelled"}),
+    StoryStatus.RESCHEDULED: frozenset({"assigned", "in_progress", "cancelled", "postponed"}),
 }
 
-# Where a coverage runs: the monitoring channels plus the social platforms newsrooms plan for.
-PLATFORMS: dict[str, str] = {
-    "print": "báo in",
-    "online": "báo điện tử",
-    "radio": "phát thanh",
-    "tv": "truyền hình",
-    "facebook": "Facebook",
-    "youtube": "YouTube",
-    "zalo": "Zalo",
-    "tiktok": "TikTok",
-    "portal": "trang thông tin điện tử",
-    "grassroots": "thông tin cơ sở",
+
+class WorkflowEntity(Vocabulary):
+    STORY = "story", "tin bài"
+    COVERAGE = "coverage", "phần thực hiện"
+    COLUMN = "column", "chuyên mục"
+
+
+class WorkflowAction(Vocabulary):
+    """What an audit-log row records."""
+
+    CREATE = "create", "tạo"
+    STATUS = "status", "đổi trạng thái"
+    MOVE = "move", "dời lịch"
+    ASSIGN = "assign", "giao việc"
+    EDIT = "edit", "sửa"
+    LINK = "link", "liên kết"
+    SUGGEST = "suggest", "gợi ý liên kết"
+    UNLINK = "unlink", "bỏ liên kết"
+
+
+class EditScope(Vocabulary):
+    """Which slots of a recurring column an edit reaches (RFC 5545's THISANDFUTURE, and the two others)."""
+
+    ONE = "one", "một kỳ"
+    FUTURE = "future", "kỳ này và các kỳ sau"
+    ALL = "all", "cả chuỗi"
+
+
+class LinkStatus(Vocabulary):
+    """A link from a coverage to the item that delivered it: only `confirmed` counts as delivered."""
+
+    CONFIRMED = "confirmed", "đã xác nhận"
+    SUGGESTED = "suggested", "gợi ý"
+    REJECTED = "rejected", "đã bác"
+
+
+class MatchedBy(Vocabulary):
+    MONITOR = "monitor", "giám sát tự động"
+    MANUAL = "manual", "biên tập viên"
+
+
+class ReminderKind(Vocabulary):
+    DUE = "due", "sắp đến hạn"
+    OVERDUE = "overdue", "quá hạn"
+    UNASSIGNED = "unassigned", "chưa giao"
+
+
+class Digest(Vocabulary):
+    DAILY = "daily", "hằng ngày"
+    WEEKLY = "weekly", "hằng tuần"
+
+
+class FeedScope(Vocabulary):
+    """Whose calendar an iCal subscription URL shows."""
+
+    ALL = "all", "toàn bộ"
+    USER = "user", "người thực hiện"
+    DESK = "desk", "ban"
+    OUTLET = "outlet", "cơ quan"
+    THEME = "theme", "chủ đề"
+
+
+class KeyDateSource(Vocabulary):
+    PLAN = "plan", "kế hoạch"
+    ICS = "ics", "lịch nhập"
+
+
+class ExportFormat(Vocabulary):
+    """What `items export` writes."""
+
+    JSONL = "jsonl", "JSON Lines"
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel"
+
+
+# --- reports and people ---------------------------------------------------------------------
+
+
+class SendStatus(Vocabulary):
+    """A report e-mail to one recipient for one month."""
+
+    PENDING = "pending", "chờ gửi"
+    SENT = "sent", "đã gửi"
+    FAILED = "failed", "lỗi"
+
+
+class Role(Vocabulary):
+    ADMIN = "admin", "quản trị"
+    EDITOR = "editor", "biên tập viên"
+    ANALYST = "analyst", "chuyên viên phân tích"
+    VIEWER = "viewer", "người xem"
+
+
+class TargetUnit(Vocabulary):
+    RATIO = "ratio", "tỷ lệ"
+    COUNT = "count", "số lượng"
+
+
+class TargetPer(Vocabulary):
+    MONTH = "month", "mỗi tháng"
+    PERIOD = "period", "cả kỳ"
+
+
+class TargetMetric(Vocabulary):
+    """How a target is measured; `manual` figures are entered by hand with their evidence."""
+
+    OUTLET_COLUMN = "outlet_column", "chuyên mục của cơ quan báo chí"
+    OUTLET_MULTIPLATFORM = "outlet_multiplatform", "đa nền tảng"
+    THEME_ITEMS = "theme_items", "tin, bài theo chủ đề"
+    PORTAL_POSTS = "portal_posts", "bài trên trang thông tin điện tử"
+    MANUAL = "manual", "nhập tay"
+
+
+# Name → vocabulary, for `label()` in templates ("format", "channel", "status", …).
+_BY_NAME: dict[str, type[Vocabulary]] = {
+    "format": Format, "channel": Channel, "kind": ItemKind, "source_kind": SourceKind, "status": StoryStatus,
+    "platform": Platform, "method": ThemeMethod, "role": Role, "delivery": SendStatus, "link": LinkStatus,
+    "reminder": ReminderKind, "scope": FeedScope, "action": WorkflowAction,
 }
-SOCIAL_PLATFORMS = {"facebook", "youtube", "zalo", "tiktok"}
 
-THEME_METHODS: dict[str, str] = {"rule": "quy tắc", "model": "mô hình", "manual": "biên tập viên"}
-
-ROLES: dict[str, str] = {
-    "admin": "quản trị",
-    "editor": "biên tập viên",
-    "analyst": "chuyên viên phân tích",
-    "viewer": "người xem",
-}
-
-DELIVERY_STATUSES: dict[str, str] = {"pending": "chờ gửi", "sent": "đã gửi", "failed": "lỗi"}
-
-_ALL = {"format": FORMATS, "channel": CHANNELS, "kind": ITEM_KINDS, "source_kind": SOURCE_KINDS,
-        "status": STORY_STATUSES, "platform": PLATFORMS, "method": THEME_METHODS, "role": ROLES, "delivery": DELIVERY_STATUSES}
+# Code → name maps for templates and help texts, derived from the enums above.
+FORMATS = Format.labels()
+CHANNELS = Channel.labels()
+PLATFORMS = Platform.labels()
+COVERAGE_STATUSES = CoverageStatus.labels()
+STORY_STATUSES = StoryStatus.labels()
 
 
 def label(vocabulary: str, code: str | None) -> str:
     """The Vietnamese name of a code; unknown codes are shown as they are rather than hidden."""
     if not code:
         return "—"
-    return _ALL[vocabulary].get(code, code)
+    try:
+        return _BY_NAME[vocabulary](code).label
+    except ValueError:
+        return str(code)

@@ -1,10 +1,11 @@
 """The schema: Alembic migrations build exactly what the models declare, on both backends, idempotently."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
-from mediaplan.db import get_engine, migrate
+from mediaplan.db import downgrade, get_engine, migrate
 from mediaplan.db.schema import Base
 
 
@@ -24,7 +25,7 @@ def test_planned_pieces_become_stories_with_one_coverage(db):
     from sqlalchemy import text
 
     from mediaplan.db import session_scope
-    from mediaplan.db.schema import Coverage, Story
+    from mediaplan.db.schema import Story
 
     engine = get_engine()
     Base.metadata.drop_all(engine)  # an empty database, then the schema as revision 0002 left it
@@ -53,4 +54,72 @@ def test_planned_pieces_become_stories_with_one_coverage(db):
         session.add(Story(title="mới", themes=[]))  # ids continue after the copied ones (PostgreSQL sequences)
         session.flush()
         assert session.scalar(text("SELECT max(id) FROM stories")) > 7
-        assert isinstance(coverage, Coverage)
+
+
+BAD_WRITES = {
+    "a story status": "UPDATE stories SET status = 'finished' WHERE id = {story}",
+    "a coverage status": "UPDATE coverages SET status = 'done' WHERE id = {coverage}",
+    "an item channel": "UPDATE items SET channel = 'telegram' WHERE id = {item}",
+    "a source kind": "UPDATE sources SET kind = 'gopher' WHERE id = {source}",
+    "a link status": "UPDATE deliveries SET status = 'maybe' WHERE item_id = {item}",
+    "a theme method": "UPDATE item_themes SET method = 'guess' WHERE item_id = {item}",
+}
+
+
+@pytest.mark.parametrize("what", sorted(BAD_WRITES))
+def test_the_database_refuses_a_code_outside_its_vocabulary(db, what):
+    """Raw SQL, past every Python check: the CHECK constraints of migration 0004 refuse it on both backends."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Coverage, Delivery, Item, ItemTheme, Outlet, Source, Story
+
+    with session_scope() as session:
+        outlet = session.scalars(select(Outlet)).first()
+        source = session.scalars(select(Source)).first()
+        item = Item(outlet_id=outlet.id, kind="article", url="https://x.vn/a", canonical_url="https://x.vn/a",
+                    content_hash="h", title="Tiêu đề", channel="online")
+        story = Story(title="Tọa đàm", themes=[])
+        story.coverages.append(Coverage(platform="tv", format="talk_show"))
+        session.add_all([item, story])
+        session.flush()
+        session.add(ItemTheme(item_id=item.id, theme_code="teachers", score=1.0, method="rule"))
+        session.add(Delivery(coverage_id=story.coverages[0].id, item_id=item.id, matched_by="monitor"))
+        ids = {"story": story.id, "coverage": story.coverages[0].id, "item": item.id, "source": source.id}
+    statement = BAD_WRITES[what].format(**ids)
+    with get_engine().connect() as conn:
+        conn.execute(text(statement.replace("'finished'", "'published'").replace("'done'", "'published'")
+                          .replace("'telegram'", "'tv'").replace("'gopher'", "'rss'").replace("'maybe'", "'rejected'")
+                          .replace("'guess'", "'manual'")))  # a known code passes the same statement
+        conn.rollback()
+        with pytest.raises(IntegrityError):
+            conn.execute(text(statement))
+
+
+def test_vocabulary_migration_downgrades_and_upgrades_again(db):
+    """0004 is reversible: its constraints and columns go, the platform is a channel again, and back."""
+    downgrade("0003")
+    with get_engine().connect() as conn:
+        assert "channel" in {c["name"] for c in inspect(conn).get_columns("columns")}
+        assert "search_text" not in {c["name"] for c in inspect(conn).get_columns("items")}
+    migrate()
+    with get_engine().connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        checks = {c["name"] for c in inspect(conn).get_check_constraints("coverages")}
+    assert {"ck_coverages_status", "ck_coverages_platform", "ck_coverages_format"} <= checks
+
+
+def test_search_columns_follow_the_text(sqlite_db):
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Item, Outlet
+
+    with session_scope() as session:
+        item = Item(outlet_id=session.scalars(select(Outlet)).first().id, kind="article", url="u", canonical_url="u",
+                    content_hash="h", title="Xã Sơn Hạ", sapo="", body="Học bổng", channel="online")
+        session.add(item)
+        session.flush()
+        assert (item.search_text, item.search_folded) == ("xã sơn hạ\n\nhọc bổng", "xa son ha\n\nhoc bong")
+        item.title = "Phường Trương Quang Trọng"
+        session.flush()
+        assert item.search_folded.startswith("phuong truong quang trong")

@@ -48,15 +48,27 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         session.close()
 
 
-def migrate(url: str | None = None, revision: str = "head") -> None:
-    """Bring the schema to the latest (or a given) Alembic revision (idempotent)."""
-    from alembic import command
+def _alembic(url: str | None):
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = get_engine(url)
-    command.upgrade(cfg, revision)
+    return cfg
+
+
+def migrate(url: str | None = None, revision: str = "head") -> None:
+    """Bring the schema to the latest (or a given) Alembic revision (idempotent)."""
+    from alembic import command
+
+    command.upgrade(_alembic(url), revision)
+
+
+def downgrade(revision: str, url: str | None = None) -> None:
+    """Take the schema back to an earlier revision (each migration says what its downgrade keeps)."""
+    from alembic import command
+
+    command.downgrade(_alembic(url), revision)
 
 
 def ensure_ready(url: str | None = None) -> None:

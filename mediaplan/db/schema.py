@@ -1,8 +1,10 @@
 """The one schema module: every table mediaplan stores, as SQLAlchemy 2 typed models.
 
 Times are stored in UTC (`UTCDateTime` refuses naive datetimes so a local time can
-never slip in unnoticed) and shown in Asia/Ho_Chi_Minh by the interfaces.
-Codes (formats, channels, statuses) are the stable codes of `mediaplan.vocab`.
+never slip in unnoticed) and shown in the plan's local zone by the interfaces.
+Codes (formats, channels, statuses…) are the `StrEnum` vocabularies of `mediaplan.vocab`,
+stored through `closed()`: a VARCHAR with a CHECK constraint named `ck_<table>_<column>`,
+so the database itself refuses a value outside its vocabulary, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Enum,
+    MetaData,
+    event,
     Boolean,
     Date,
     DateTime,
@@ -26,6 +31,36 @@ from sqlalchemy import (
     Index,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from mediaplan.vocab import (
+    AgencyKind,
+    Channel,
+    CoverageStatus,
+    CrawlStatus,
+    Digest,
+    EntityKind,
+    FeedScope,
+    Format,
+    ItemKind,
+    KeyDateSource,
+    LinkStatus,
+    MatchedBy,
+    OutletKind,
+    Platform,
+    ReminderKind,
+    Role,
+    SendStatus,
+    SourceKind,
+    StoryStatus,
+    TargetMetric,
+    TargetPer,
+    TargetUnit,
+    ThemeGroup,
+    ThemeMethod,
+    Vocabulary,
+    WorkflowAction,
+    WorkflowEntity,
+)
 
 
 class UTCDateTime(TypeDecorator):
@@ -54,7 +89,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def closed(vocabulary: type[Vocabulary], length: int = 20) -> Enum:
+    """A column type for one vocabulary: the codes as VARCHAR, refused by a CHECK constraint when unknown.
+
+    Not a native PostgreSQL ENUM: adding a code is then one migration that swaps a CHECK constraint,
+    the same on both databases. Values load back as the enum's members (which are `str`s).
+    """
+    return Enum(vocabulary, name=None, native_enum=False, create_constraint=True,
+                length=length, validate_strings=True, values_callable=lambda e: [m.value for m in e])
+
+
 class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention={"ix": "ix_%(column_0_label)s", "ck": "ck_%(table_name)s_%(column_0_name)s"})
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
@@ -64,7 +110,7 @@ class Base(DeclarativeBase):
 class Theme(Base):
     __tablename__ = "themes"
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    group: Mapped[str] = mapped_column(String(10))  # task | topic
+    group: Mapped[ThemeGroup] = mapped_column(closed(ThemeGroup, 10))
     name: Mapped[str] = mapped_column(String(200))
     definition: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(80), default="")
@@ -77,7 +123,7 @@ class Agency(Base):
     key: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     short_name: Mapped[str] = mapped_column(String(120), default="")
-    kind: Mapped[str] = mapped_column(String(20))  # department | outlet | province | commune
+    kind: Mapped[AgencyKind] = mapped_column(closed(AgencyKind))
     unit_type: Mapped[str | None] = mapped_column(String(20))  # Xã | Phường | Đặc khu
     admin_code: Mapped[str | None] = mapped_column(String(10))
     aliases: Mapped[list[Any]] = mapped_column(default=list)
@@ -88,7 +134,7 @@ class Outlet(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20))  # press | department | province | commune
+    kind: Mapped[OutletKind] = mapped_column(closed(OutletKind))
     agency_key: Mapped[str | None] = mapped_column(String(80))
     homepage: Mapped[str | None] = mapped_column(String(500))
     profile: Mapped[str | None] = mapped_column(String(80))
@@ -103,10 +149,10 @@ class Source(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # rss | sitemap | page | youtube
+    kind: Mapped[SourceKind] = mapped_column(closed(SourceKind))
     url: Mapped[str] = mapped_column(String(1000))
-    channel: Mapped[str] = mapped_column(String(20))
-    platform: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[Channel] = mapped_column(closed(Channel))
+    platform: Mapped[Platform | None] = mapped_column(closed(Platform, 40))
     interval_minutes: Mapped[int] = mapped_column(Integer, default=60)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -125,13 +171,13 @@ class Target(Base):
     name: Mapped[str] = mapped_column(String(300))
     definition: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(80), default="")
-    metric: Mapped[str] = mapped_column(String(40))  # how it is measured; "manual" = entered by hand
+    metric: Mapped[TargetMetric] = mapped_column(closed(TargetMetric, 40))  # "manual" = entered by hand
     theme: Mapped[str | None] = mapped_column(String(40))
-    platform: Mapped[str | None] = mapped_column(String(20))  # theme targets may be per platform…
-    format: Mapped[str | None] = mapped_column(String(20))  # …and per format
+    platform: Mapped[Platform | None] = mapped_column(closed(Platform))  # theme targets may be per platform…
+    format: Mapped[Format | None] = mapped_column(closed(Format))  # …and per format
     threshold: Mapped[float] = mapped_column(Float)
-    unit: Mapped[str] = mapped_column(String(20))  # ratio | count
-    per: Mapped[str | None] = mapped_column(String(20))  # month | period
+    unit: Mapped[TargetUnit] = mapped_column(closed(TargetUnit))
+    per: Mapped[TargetPer | None] = mapped_column(closed(TargetPer))
     due: Mapped[date | None] = mapped_column(Date)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -161,7 +207,7 @@ class KeyDate(Base):
     themes: Mapped[list[Any]] = mapped_column(default=list)
     note: Mapped[str] = mapped_column(Text, default="")
     uid: Mapped[str | None] = mapped_column(String(300), unique=True)  # imported from an outside calendar
-    source: Mapped[str] = mapped_column(String(20), default="plan")  # plan | ics
+    source: Mapped[KeyDateSource] = mapped_column(closed(KeyDateSource), default=KeyDateSource.PLAN)
 
 
 # --- monitoring ---------------------------------------------------------------------------
@@ -172,7 +218,7 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running | done | failed
+    status: Mapped[CrawlStatus] = mapped_column(closed(CrawlStatus), default=CrawlStatus.RUNNING)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)  # per source: new/updated/unchanged/failed
 
 
@@ -193,7 +239,7 @@ class Item(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # vocab.ITEM_KINDS
+    kind: Mapped[ItemKind] = mapped_column(closed(ItemKind))
     url: Mapped[str] = mapped_column(String(1000))
     canonical_url: Mapped[str] = mapped_column(String(1000), unique=True)
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -206,8 +252,8 @@ class Item(Base):
     published_at: Mapped[datetime | None]
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None]
-    channel: Mapped[str] = mapped_column(String(20))
-    format: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[Channel] = mapped_column(closed(Channel))
+    format: Mapped[Format | None] = mapped_column(closed(Format))
     language: Mapped[str] = mapped_column(String(8), default="vi")
     raw_ref: Mapped[str | None] = mapped_column(String(500))  # where the raw payload is kept
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)  # video id, duration, views, thumbnail…
@@ -216,10 +262,34 @@ class Item(Base):
     classified_at: Mapped[datetime | None]
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # What search reads, kept by `_keep_search_text` below: the lower-cased text, and the same accent-folded.
+    # Deferred: a page of items never loads them, only the WHERE clause reads them.
+    search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    search_folded: Mapped[str] = mapped_column(Text, default="", deferred=True)
     outlet: Mapped[Outlet] = relationship()
     source: Mapped[Source | None] = relationship()
     themes: Mapped[list[ItemTheme]] = relationship(back_populates="item", cascade="all, delete-orphan")
     entities: Mapped[list[ItemEntity]] = relationship(back_populates="item", cascade="all, delete-orphan")
+
+
+def search_texts(title: str, sapo: str, body: str) -> tuple[str, str]:
+    """The two search columns of an item: exact (lower-cased) and accent-folded, one definition for both databases."""
+    from mediaplan.nlp.normalize import fold, normalize
+
+    text = normalize(f"{title}\n{sapo}\n{body}").lower()
+    return text, fold(text)
+
+
+@event.listens_for(Item, "before_insert")
+@event.listens_for(Item, "before_update")
+def _keep_search_text(mapper, connection, item: Item) -> None:
+    """Whoever writes an item's text (the store, an import, a test), its search columns follow."""
+    from sqlalchemy import inspect
+
+    state = inspect(item)
+    if state.persistent and not any(state.attrs[f].history.has_changes() for f in ("title", "sapo", "body")):
+        return
+    item.search_text, item.search_folded = search_texts(item.title or "", item.sapo or "", item.body or "")
 
 
 class ItemRevision(Base):
@@ -238,7 +308,7 @@ class ItemTheme(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
     theme_code: Mapped[str] = mapped_column(ForeignKey("themes.code"), primary_key=True)
     score: Mapped[float] = mapped_column(Float)
-    method: Mapped[str] = mapped_column(String(10))  # rule | model | manual
+    method: Mapped[ThemeMethod] = mapped_column(closed(ThemeMethod, 10))
     evidence: Mapped[list[Any]] = mapped_column(default=list)  # [{"text", "field", "start", "end", "weight"}]
     set_by: Mapped[str | None] = mapped_column(String(80))
     set_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -250,7 +320,7 @@ class ItemEntity(Base):
     __tablename__ = "item_entities"
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # agency | commune | school
+    kind: Mapped[EntityKind] = mapped_column(closed(EntityKind))
     key: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(String(300))
     field: Mapped[str] = mapped_column(String(10))
@@ -269,8 +339,8 @@ class Column(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
-    channel: Mapped[str] = mapped_column(String(20))
-    format: Mapped[str] = mapped_column(String(20))
+    platform: Mapped[Platform] = mapped_column(closed(Platform))
+    format: Mapped[Format] = mapped_column(closed(Format))
     themes: Mapped[list[Any]] = mapped_column(default=list)
     assignee: Mapped[str | None] = mapped_column(String(120))
     rrule: Mapped[str] = mapped_column(String(300))
@@ -302,7 +372,7 @@ class Story(Base):
     occurrence_start: Mapped[datetime | None]  # the series slot it fills (RECURRENCE-ID)
     planned_on: Mapped[date | None] = mapped_column(Date)  # None: ideas backlog
     priority: Mapped[int] = mapped_column(Integer, default=2)  # 1 high … 3 low
-    status: Mapped[str] = mapped_column(String(20), default="idea")  # vocab.STORY_STATUSES
+    status: Mapped[StoryStatus] = mapped_column(closed(StoryStatus), default=StoryStatus.IDEA)
     desk: Mapped[str | None] = mapped_column(String(80))
     created_by: Mapped[str | None] = mapped_column(String(120))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -320,10 +390,10 @@ class Coverage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
     outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
-    platform: Mapped[str | None] = mapped_column(String(20))  # vocab.PLATFORMS
-    format: Mapped[str | None] = mapped_column(String(20))
+    platform: Mapped[Platform | None] = mapped_column(closed(Platform))
+    format: Mapped[Format | None] = mapped_column(closed(Format))
     assignee: Mapped[str | None] = mapped_column(String(120))
-    status: Mapped[str] = mapped_column(String(20), default="idea")  # vocab.PIECE_STATUSES
+    status: Mapped[CoverageStatus] = mapped_column(closed(CoverageStatus), default=CoverageStatus.IDEA)
     publish_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
@@ -338,7 +408,7 @@ class Coverage(Base):
 
 
 class Assignment(Base):
-    """Assignment history: who was given a coverage, by whom, when, and whether they took it."""
+    """Assignment history: who was given a coverage, by whom and when."""
 
     __tablename__ = "assignments"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -346,8 +416,6 @@ class Assignment(Base):
     assignee: Mapped[str] = mapped_column(String(120))
     assigned_by: Mapped[str] = mapped_column(String(120))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
-    accepted: Mapped[bool | None] = mapped_column(Boolean)  # None: not answered yet
-    answered_at: Mapped[datetime | None]
     coverage: Mapped[Coverage] = relationship(back_populates="assignments")
 
 
@@ -356,9 +424,9 @@ class WorkflowEvent(Base):
 
     __tablename__ = "workflow_events"
     id: Mapped[int] = mapped_column(primary_key=True)
-    entity: Mapped[str] = mapped_column(String(20))  # story | coverage | column
+    entity: Mapped[WorkflowEntity] = mapped_column(closed(WorkflowEntity))
     entity_id: Mapped[int] = mapped_column(Integer, index=True)
-    action: Mapped[str] = mapped_column(String(20))  # status | move | assign | edit | link
+    action: Mapped[WorkflowAction] = mapped_column(closed(WorkflowAction))
     from_value: Mapped[str | None] = mapped_column(String(300))
     to_value: Mapped[str | None] = mapped_column(String(300))
     by: Mapped[str] = mapped_column(String(120))
@@ -375,8 +443,8 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     coverage_id: Mapped[int] = mapped_column(ForeignKey("coverages.id", ondelete="CASCADE"), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
-    matched_by: Mapped[str] = mapped_column(String(10))  # monitor | manual
-    status: Mapped[str] = mapped_column(String(10), default="confirmed")  # confirmed | suggested | rejected
+    matched_by: Mapped[MatchedBy] = mapped_column(closed(MatchedBy, 10))
+    status: Mapped[LinkStatus] = mapped_column(closed(LinkStatus, 10), default=LinkStatus.CONFIRMED)
     score: Mapped[float] = mapped_column(Float, default=0)
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
     coverage: Mapped[Coverage] = relationship(back_populates="deliveries")
@@ -389,8 +457,8 @@ class ReminderSent(Base):
     __tablename__ = "reminders_sent"
     key: Mapped[str] = mapped_column(String(300), primary_key=True)  # kind:coverage:deadline:recipient
     recipient: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(20))  # due | overdue | unassigned
-    digest: Mapped[str] = mapped_column(String(20))  # daily | weekly
+    kind: Mapped[ReminderKind] = mapped_column(closed(ReminderKind))
+    digest: Mapped[Digest] = mapped_column(closed(Digest))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -400,7 +468,7 @@ class FeedToken(Base):
     __tablename__ = "feed_tokens"
     __table_args__ = (UniqueConstraint("scope", "key", name="uq_feed_scope_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    scope: Mapped[str] = mapped_column(String(10))  # all | user | desk | outlet | theme
+    scope: Mapped[FeedScope] = mapped_column(closed(FeedScope, 10))
     key: Mapped[str] = mapped_column(String(120), default="")
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -426,7 +494,7 @@ class ReportDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     period: Mapped[str] = mapped_column(String(7))
     recipient: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
+    status: Mapped[SendStatus] = mapped_column(closed(SendStatus, 10), default=SendStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(300))
@@ -439,7 +507,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     email: Mapped[str | None] = mapped_column(String(300))
     full_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(10))  # admin | editor | analyst | viewer
+    role: Mapped[Role] = mapped_column(closed(Role, 10))
     desk: Mapped[str | None] = mapped_column(String(80))
     capacity_per_week: Mapped[int] = mapped_column(Integer, default=5)  # coverages due in one week
     password_hash: Mapped[str | None] = mapped_column(String(300))

@@ -13,7 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mediaplan.vocab import CHANNELS
+from mediaplan.vocab import (AgencyKind, Channel, Format, OutletKind, Platform, SourceKind, TargetMetric, TargetPer,
+                             TargetUnit, ThemeGroup)
 
 Key = str
 
@@ -32,9 +33,13 @@ class PlanMeta(Strict):
     lead_agency: Key
     starts: date
     ends: date
-    timezone: str = "Asia/Ho_Chi_Minh"
+    # The press outlet a story or column is planned for when none is named (the province's newspaper).
+    default_outlet: Key
     report_title: str = ""
     report_symbol: str = "BC-SGDĐT"
+    # The two lines heading the report's left-hand block, as the official format prints them.
+    report_authority: str  # the body above the signer, e.g. "UBND TỈNH QUẢNG NGÃI"
+    report_unit: str  # the signer, e.g. "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
 
 
 class Phrase(Strict):
@@ -78,7 +83,7 @@ class TokenPattern(Strict):
 
 class ThemeSpec(Strict):
     code: Key
-    group: Literal["task", "topic"]
+    group: ThemeGroup
     name: str
     definition: str
     source: str = ""
@@ -116,15 +121,14 @@ class ThemesFile(Strict):
         return self
 
 
-SourceKind = Literal["rss", "sitemap", "page", "youtube", "broadcast", "social_feed", "facebook_graph"]
 
 
 class SourceSpec(Strict):
     key: Key
     kind: SourceKind
     url: str
-    channel: str
-    platform: str | None = None
+    channel: Channel
+    platform: Platform | None = None
     interval_minutes: int = Field(60, ge=5)
     verified: bool = False
     enabled: bool = True
@@ -133,18 +137,11 @@ class SourceSpec(Strict):
     article_pattern: str | None = None
     next_page: str | None = None
 
-    @field_validator("channel")
-    @classmethod
-    def _channel(cls, v: str) -> str:
-        if v not in CHANNELS:
-            raise ValueError(f"unknown channel {v!r}; one of {sorted(CHANNELS)}")
-        return v
-
 
 class OutletSpec(Strict):
     key: Key
     name: str
-    kind: Literal["press", "department", "province", "commune"]
+    kind: OutletKind
     agency: Key | None = None
     commune: str | None = None  # accented official name, resolved to its UBND agency
     homepage: str
@@ -161,7 +158,7 @@ class AgencySpec(Strict):
     key: Key
     name: str
     short: str = ""
-    kind: Literal["department", "outlet", "province"]
+    kind: Literal[AgencyKind.DEPARTMENT, AgencyKind.OUTLET, AgencyKind.PROVINCE]  # communes come from vietnamadminunits
     aliases: list[str] = Field(default_factory=list)
 
 
@@ -181,13 +178,13 @@ class TargetSpec(Strict):
     name: str
     definition: str
     source: str = ""
-    metric: Literal["outlet_column", "outlet_multiplatform", "theme_items", "portal_posts", "manual"]
+    metric: TargetMetric
     theme: Key | None = None
-    platform: str | None = None  # a theme target counted on one platform only (tv, facebook…)
-    format: str | None = None  # and/or in one format only (talk_show, qa…)
+    platform: Platform | None = None  # a theme target counted on one platform only (tv, facebook…)
+    format: Format | None = None  # and/or in one format only (talk_show, qa…)
     threshold: float
-    unit: Literal["ratio", "count"]
-    per: Literal["month", "period"] = "month"
+    unit: TargetUnit
+    per: TargetPer = TargetPer.MONTH
     due: date | None = None
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import Agency, KeyDate, Outlet, Source, Target, Theme
 from mediaplan.plans import Plan
+from mediaplan.vocab import AgencyKind
 
 
 def _upsert(session: Session, model, key_field: str, key, **values):
@@ -32,7 +33,7 @@ def sync_plan(session: Session, plan: Plan) -> dict[str, int]:
         _upsert(session, Agency, "key", a.key, name=a.name, short_name=a.short or a.name, kind=a.kind,
                 unit_type=None, admin_code=None, aliases=list(a.aliases))
     for c in plan.communes:
-        _upsert(session, Agency, "key", c.agency_key, name=c.agency_name, short_name=c.name, kind="commune",
+        _upsert(session, Agency, "key", c.agency_key, name=c.agency_name, short_name=c.name, kind=AgencyKind.COMMUNE,
                 unit_type=c.unit_type, admin_code=c.code, aliases=list(c.aliases))
     n_sources = 0
     for o in plan.outlets.outlets:

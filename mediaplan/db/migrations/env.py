@@ -1,4 +1,9 @@
-"""Alembic environment: runs against the engine mediaplan hands it (or the configured URL)."""
+"""Alembic environment: runs against the engine mediaplan hands it (or the configured URL).
+
+On SQLite, foreign keys are switched off while migrating: batch mode rebuilds a table
+by copying and dropping it, and with foreign keys on, dropping `items` would cascade
+into `item_themes`. The pragma only takes effect outside a transaction, hence its place.
+"""
 
 from alembic import context
 
@@ -11,10 +16,19 @@ def run() -> None:
         from mediaplan.db import get_engine
 
         engine = get_engine()
-    with engine.begin() as connection:
-        context.configure(connection=connection, target_metadata=Base.metadata,
-                          render_as_batch=connection.dialect.name == "sqlite")
-        context.run_migrations()
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=sqlite)
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 run()
