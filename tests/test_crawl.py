@@ -3,11 +3,14 @@
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import func, select
 
 from conftest import FIXTURES, run_cli
 from mediaplan.db import session_scope
 from mediaplan.db.schema import CrawlRun, Item, Source
+
+pytestmark = pytest.mark.slow  # real crawls over HTTP in child processes: `make test-fast` leaves them out
 
 
 def _env(db_url: str, tmp_path: Path) -> dict:
@@ -169,7 +172,7 @@ def test_facebook_graph_posts_with_token_and_skipped_without(sqlite_db, tmp_path
     from mediaplan.snapshot.server import SnapshotServer
 
     env = _env(sqlite_db, tmp_path)
-    with SnapshotServer(FIXTURES / "outlets" / "facebook-graph") as base:
+    with SnapshotServer(FIXTURES / "sites" / "facebook-graph") as base:
         skipped = run_cli("crawl", "--source", "baoquangngai-facebook", "--snapshot", base, "--no-progress", env=env)
         assert "MEDIAPLAN_FACEBOOK_TOKEN" in skipped.stdout and _count_items() == 0
         run_cli("crawl", "--source", "baoquangngai-facebook", "--snapshot", base, "--no-progress",
@@ -192,7 +195,7 @@ def test_rsshub_social_feed_posts(sqlite_db, tmp_path):
     from mediaplan.snapshot.server import SnapshotServer
 
     env = _env(sqlite_db, tmp_path)
-    with SnapshotServer(FIXTURES / "outlets" / "rsshub-facebook") as base:
+    with SnapshotServer(FIXTURES / "sites" / "rsshub-facebook") as base:
         run_cli("sources", "add", "baoquangngai-fb-rsshub", "--outlet", "baoquangngai", "--kind", "social_feed",
                 "--url", f"{base}/feed.xml", "--channel", "social", "--platform", "facebook", env=env)
         run_cli("crawl", "--source", "baoquangngai-fb-rsshub", "--no-progress", env=env)
@@ -204,6 +207,7 @@ def test_rsshub_social_feed_posts(sqlite_db, tmp_path):
     assert posts[0].url.startswith("https://www.facebook.com/baoquangngai/posts/")
 
 
+@pytest.mark.redis
 def test_two_crawlers_share_one_redis_queue_and_fetch_each_url_once(sqlite_db, tmp_path):
     import os
     import subprocess
@@ -303,7 +307,7 @@ def test_broadcast_episodes_with_captions_and_transcripts(sqlite_db, tmp_path):
     from mediaplan.snapshot.server import SnapshotServer
 
     env = _env(sqlite_db, tmp_path)
-    with SnapshotServer(FIXTURES / "outlets" / "broadcast") as base:
+    with SnapshotServer(FIXTURES / "sites" / "broadcast") as base:
         run_cli("sources", "add", "qngtv-giao-duc", "--outlet", "baoquangngai", "--kind", "broadcast",
                 "--url", f"{base}/multimedia/truyen-hinh/", "--channel", "tv",
                 "--article-pattern", r"/multimedia/[a-z-]+/\d{6}/[a-z0-9-]+/$", env=env)
@@ -348,3 +352,26 @@ def test_a_failing_source_is_backed_off_not_hammered(sqlite_db, monkeypatch):
 
     get_settings.cache_clear()
     assert "sgddt-tin-tuc" in {s["key"] for s in select_sources(None)[0]}
+
+
+def test_every_source_kind_has_a_strategy():
+    from mediaplan.crawler.spider import STRATEGIES, SourceSpider
+    from mediaplan.vocab import SourceKind
+
+    assert set(STRATEGIES) == set(SourceKind)
+    assert all(callable(getattr(SourceSpider, method, None)) for method in STRATEGIES.values())
+
+
+def test_a_crawl_is_configured_from_settings_alone(monkeypatch):
+    """One configuration path: every value a crawl component reads is in the Scrapy settings built from Settings."""
+    from mediaplan.crawler.config import scrapy_settings
+    from mediaplan.settings import Settings
+
+    monkeypatch.setenv("MEDIAPLAN_FACEBOOK_TOKEN", "t-1")
+    monkeypatch.setenv("MEDIAPLAN_MAX_LISTING_PAGES", "7")
+    monkeypatch.setenv("MEDIAPLAN_REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("MEDIAPLAN_CRAWL_GROUP", "g")
+    scrapy = scrapy_settings(Settings(), snapshot_url="http://127.0.0.1:9/")
+    assert scrapy["MEDIAPLAN_FACEBOOK_TOKEN"] == "t-1" and scrapy["MEDIAPLAN_MAX_LISTING_PAGES"] == 7
+    assert scrapy["SCHEDULER_QUEUE_KEY"] == "mediaplan:g:requests"
+    assert scrapy["MEDIAPLAN_SNAPSHOT_URL"] == "http://127.0.0.1:9/" and scrapy["DOWNLOAD_DELAY"] == 0

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
-
 import dateparser
 
-TZ = "Asia/Ho_Chi_Minh"
+from mediaplan.localtime import local_tz
+
 _PREFIX = re.compile(r"^\s*(cập nhật|đăng lúc|ngày đăng|đăng ngày|ngày|thời gian|posted|published)\s*:?\s*", re.I)
 _LEADING_ZERO_MONTH = re.compile(r"(tháng)\s+0(\d)", re.I)
 _WEEKDAY = re.compile(r"^\s*(thứ\s+\w+|chủ\s+nhật)\s*,?\s*", re.I)
@@ -33,21 +32,22 @@ def parse_vi_date(text: str | None, relative_to: datetime | None = None) -> date
     cleaned = _GMT.sub("", cleaned).strip(" -|,")
     if m := _NUMERIC.search(cleaned):
         cleaned = m.group(0).replace("|", " ").strip(" -,")
+    tz = local_tz()
     settings = {
         "DATE_ORDER": "DMY",
-        "TIMEZONE": TZ,
+        "TIMEZONE": tz.key,
         "RETURN_AS_TIMEZONE_AWARE": True,
         "PREFER_DATES_FROM": "past",
     }
     if relative_to is not None:
         # dateparser reads RELATIVE_BASE as a naive time in TIMEZONE.
-        settings["RELATIVE_BASE"] = relative_to.astimezone(ZoneInfo(TZ)).replace(tzinfo=None)
+        settings["RELATIVE_BASE"] = relative_to.astimezone(tz).replace(tzinfo=None)
     parsed = dateparser.parse(cleaned, languages=["vi", "en"], settings=settings)
     return parsed.astimezone(timezone.utc) if parsed else None
 
 
 def parse_iso(text: str | None) -> datetime | None:
-    """Machine dates (meta tags, JSON-LD, feeds); a date without zone is taken as Vietnam time."""
+    """Machine dates (meta tags, JSON-LD, feeds); a date without zone is taken as local time."""
     if not text:
         return None
     try:
@@ -55,5 +55,5 @@ def parse_iso(text: str | None) -> datetime | None:
     except ValueError:
         return parse_vi_date(text)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(TZ))
+        value = value.replace(tzinfo=local_tz())
     return value.astimezone(timezone.utc)

@@ -1,4 +1,9 @@
-"""Turn an article page into fields: profile first, then JSON-LD/OpenGraph, then trafilatura.
+"""Turn an article page into fields: profile selectors first, then JSON-LD/OpenGraph, then trafilatura.
+
+`Extractor` holds the generic steps, one method per field (title, sapo, author,
+category, tags, body, published_at). A profile whose site needs more than
+selectors names a subclass in `profiles/<key>.py` that overrides single steps;
+everything else stays generic.
 
 Dates are looked for inside the article node only: every news site prints
 "today" in its header, and generic date finders pick that up (field notes).
@@ -6,11 +11,12 @@ Dates are looked for inside the article node only: every news site prints
 
 from __future__ import annotations
 
-import json
 import re
-from urllib.parse import urljoin
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import NamedTuple
+from urllib.parse import urljoin
 
 import extruct
 import htmldate
@@ -18,12 +24,9 @@ import trafilatura
 from parsel import Selector
 
 from mediaplan.crawler.dates import parse_iso, parse_vi_date
-from mediaplan.crawler.profiles import Profile
+from mediaplan.crawler.profiles import Profile, Version
 
-_TEMPLATE_BODY = re.compile(r"""\$\(\s*['"]#content['"]\s*\)\s*\.html\(\s*`((?:\\.|[^`\\])*)`\s*\)""", re.S)
-_QUOTED_BODY = re.compile(r"""\$\(\s*['"]#content['"]\s*\)\s*\.html\(\s*("(?:\\.|[^"\\])*")\s*\)""", re.S)
-_OUTPUT_DATA = re.compile(r"""outputData\s*=\s*("(?:\\.|[^"\\])*")""", re.S)
-_BLOCKS = "p, h2, h3, h4, li, blockquote, td"  # not figcaption: a caption is not the story
+BLOCKS = "p, h2, h3, h4, li, blockquote, td"  # not figcaption: a caption is not the story
 
 
 @dataclass
@@ -45,42 +48,34 @@ class Article:
     duration_seconds: int | None = None  # broadcasts: from JSON-LD or the printed "Thời lượng"
 
 
-def script_body(html: str) -> str | None:
-    """The article HTML that an inline script injects into #content, if the page does that."""
-    if m := _TEMPLATE_BODY.search(html):
-        raw = m.group(1)
-        return re.sub(r"\\([`\\$])", r"\1", raw)
-    for pattern in (_OUTPUT_DATA, _QUOTED_BODY):
-        if m := pattern.search(html):
-            try:
-                return json.loads(m.group(1))
-            except json.JSONDecodeError:
-                continue
-    return None
+class Body(NamedTuple):
+    text: str
+    extractor: str  # the step that found it, kept on the item (extra.extractor)
 
 
-def _text(sel: Selector, css: str | None) -> str:
-    if not css:
-        return ""
-    node = sel.css(css)
-    if not node:
-        return ""
-    return " ".join(" ".join(node[0].css("::text").getall()).split())
+NO_BODY = Body("", "")
 
 
-def _paragraphs(node: Selector) -> str:
-    blocks = node.css(_BLOCKS)
+def squash(texts: list[str]) -> str:
+    """Text nodes joined with single spaces, as a reader sees them."""
+    return " ".join(" ".join(texts).split())
+
+
+def node_text(node: Selector) -> str:
+    return squash(node.css("::text").getall())
+
+
+def paragraphs(node: Selector) -> str:
+    """The blocks of a body node as paragraphs separated by blank lines."""
     texts = []
-    for block in blocks:
+    for block in node.css(BLOCKS):
         # Skip a block nested in another block we already take (li > p).
         if block.xpath("ancestor::p | ancestor::li | ancestor::blockquote"):
             continue
-        text = " ".join(" ".join(block.css("::text").getall()).split())
-        if text:
+        if text := node_text(block):
             texts.append(text)
     if not texts:
-        text = " ".join(" ".join(node.css("::text").getall()).split())
-        return text
+        return node_text(node)
     return "\n\n".join(texts)
 
 
@@ -112,65 +107,138 @@ def _jsonld(html: str, url: str) -> dict:
     return found
 
 
+@dataclass
+class Page:
+    """One fetched page as every step sees it: the parsed HTML, its meta tags, JSON-LD and article node."""
+
+    html: str
+    url: str
+    sel: Selector
+    ld: dict
+    article: Selector  # the profile's article node, or the whole page when there is none
+    fetched_at: datetime | None
+
+    @property
+    def has_article_node(self) -> bool:
+        return self.article is not self.sel
+
+    def meta(self, name: str) -> str | None:
+        return self.sel.css(f'meta[property="{name}"]::attr(content), meta[name="{name}"]::attr(content)').get()
+
+    def first(self, css: str | None) -> Selector | None:
+        """The first node a selector matches on the page, if any."""
+        if not css:
+            return None
+        nodes = self.sel.css(css)
+        return nodes[0] if nodes else None
+
+    def text(self, css: str | None) -> str:
+        node = self.first(css)
+        return node_text(node) if node is not None else ""
+
+    @cached_property
+    def article_text(self) -> str:
+        return " ".join(self.article.css("::text").getall())
+
+
+class Extractor:
+    """The generic extraction steps, driven by one profile version's selectors (`self.profile`)."""
+
+    def __init__(self, profile: Version):
+        self.profile = profile
+
+    def page(self, html: str, url: str, fetched_at: datetime | None) -> Page:
+        sel = Selector(text=html)
+        nodes = sel.css(self.profile.article) if self.profile.article else []
+        return Page(html, url, sel, _jsonld(html, url), nodes[0] if nodes else sel, fetched_at)
+
+    def extract(self, html: str, url: str, fetched_at: datetime | None = None) -> Article:
+        page = self.page(html, url, fetched_at)
+        art = Article(url=url)
+        art.canonical = page.sel.css('link[rel="canonical"]::attr(href)').get() or page.meta("og:url")
+        art.title = self.title(page)
+        art.sapo = self.sapo(page)
+        art.author = self.author(page)
+        art.category = self.category(page)
+        art.image = page.meta("og:image")
+        art.tags = self.tags(page)
+        body, art.extractor = self.body(page)
+        # The sapo is often repeated as the body's first paragraph.
+        if art.sapo and body.startswith(art.sapo):
+            body = body[len(art.sapo):].lstrip()
+        art.body = body
+        art.published_at = self.published_at(page)
+        art.modified_at = parse_iso(page.meta("article:modified_time")) or parse_iso(page.ld.get("dateModified"))
+        art.media = [urljoin(url, u) for u in page.article.css(
+            "video source::attr(src), video::attr(src), audio source::attr(src), audio::attr(src)").getall()]
+        art.media += [u for u in (page.meta("og:video"), page.meta("og:audio")) if u and u not in art.media]
+        transcript = page.article.css('track[kind="captions"]::attr(src), track[kind="subtitles"]::attr(src), '
+                                      'a[rel="transcript"]::attr(href)').get()
+        art.transcript_url = urljoin(url, transcript) if transcript else None
+        art.duration_seconds = parse_duration(page.ld.get("duration")) or parse_duration(
+            (re.search(r"[Tt]hời lượng:?\s*([\d:]+)", page.article_text) or [None, None])[1])
+        return art
+
+    # --- the steps a profile's class may override ----------------------------------------
+
+    def title(self, page: Page) -> str:
+        return page.text(self.profile.title) or page.meta("og:title") or page.ld.get("headline") or page.text("title")
+
+    def sapo(self, page: Page) -> str:
+        return (page.text(self.profile.sapo) or page.ld.get("description") or page.meta("description")
+                or page.meta("og:description") or "")
+
+    def author(self, page: Page) -> str | None:
+        return page.text(self.profile.author) or page.ld.get("author") or page.meta("author") or None
+
+    def category(self, page: Page) -> str | None:
+        return page.text(self.profile.category) or page.meta("article:section") or None
+
+    def tags(self, page: Page) -> list[str]:
+        if self.profile.tags:
+            tags = [" ".join(t.split()) for t in page.sel.css(f"{self.profile.tags}::text").getall() if t.strip()]
+            if tags:
+                return tags
+        keywords = page.meta("keywords")
+        return [t.strip() for t in keywords.split(",") if t.strip()] if keywords else []
+
+    def body(self, page: Page) -> Body:
+        """The profile's body node, else JSON-LD's articleBody, else trafilatura's guess."""
+        return self.selected_body(page) or self.jsonld_body(page) or self.fallback_body(page) or NO_BODY
+
+    def published_at(self, page: Page) -> datetime | None:
+        return (parse_iso(page.meta("article:published_time"))
+                or parse_iso(page.ld.get("datePublished"))
+                or parse_vi_date(page.text(self.profile.date), page.fetched_at)
+                or _htmldate(page))
+
+    # --- the body's fallbacks, for overrides that add a step of their own --------------------
+
+    def selected_body(self, page: Page) -> Body | None:
+        node = page.first(self.profile.body)
+        text = paragraphs(node) if node is not None else ""
+        return Body(text, "profile") if text else None
+
+    def jsonld_body(self, page: Page) -> Body | None:
+        return Body(page.ld["articleBody"], "jsonld") if page.ld.get("articleBody") else None
+
+    def fallback_body(self, page: Page) -> Body | None:
+        text = trafilatura.extract(page.article.get() if page.has_article_node else page.html,
+                                   include_comments=False, include_tables=False, favor_precision=True)
+        return Body(text, "trafilatura") if text else None
+
+
 def extract_article(html: str, url: str, profile: Profile, fetched_at: datetime | None = None) -> Article:
-    sel = Selector(text=html)
-    art = Article(url=url)
-    meta = lambda name: sel.css(f'meta[property="{name}"]::attr(content), meta[name="{name}"]::attr(content)').get()  # noqa: E731
-    art.canonical = sel.css('link[rel="canonical"]::attr(href)').get() or meta("og:url")
-    ld = _jsonld(html, url)
-
-    article_node = sel.css(profile.article)[0] if profile.article and sel.css(profile.article) else sel
-
-    art.title = _text(sel, profile.title) or meta("og:title") or ld.get("headline") or _text(sel, "title")
-    art.sapo = _text(sel, profile.sapo) or ld.get("description") or meta("description") or meta("og:description") or ""
-    art.author = _text(sel, profile.author) or ld.get("author") or meta("author") or None
-    art.category = _text(sel, profile.category) or meta("article:section") or None
-    art.image = meta("og:image")
-    if profile.tags:
-        art.tags = [" ".join(t.split()) for t in sel.css(f"{profile.tags}::text").getall() if t.strip()]
-    if not art.tags and meta("keywords"):
-        art.tags = [t.strip() for t in meta("keywords").split(",") if t.strip()]
-
-    body_node = sel.css(profile.body) if profile.body else []
-    body = _paragraphs(body_node[0]) if body_node else ""
-    art.extractor = "profile" if body else ""
-    if profile.inline_script and len(body) < 200:
-        injected = script_body(html)
-        if injected:
-            body = _paragraphs(Selector(text=f"<div>{injected}</div>"))
-            art.extractor = "script"
-    if not body and ld.get("articleBody"):
-        body, art.extractor = ld["articleBody"], "jsonld"
-    if not body:
-        body = trafilatura.extract(article_node.get() if article_node is not sel else html,
-                                   include_comments=False, include_tables=False, favor_precision=True) or ""
-        art.extractor = "trafilatura" if body else ""
-    # The sapo is often repeated as the body's first paragraph.
-    if art.sapo and body.startswith(art.sapo):
-        body = body[len(art.sapo):].lstrip()
-    art.body = body
-
-    art.published_at = (
-        parse_iso(meta("article:published_time"))
-        or parse_iso(ld.get("datePublished"))
-        or parse_vi_date(_text(sel, profile.date), fetched_at)
-        or _htmldate(article_node, sel)
-    )
-    art.modified_at = parse_iso(meta("article:modified_time")) or parse_iso(ld.get("dateModified"))
-    art.media = [urljoin(url, u) for u in article_node.css(
-        "video source::attr(src), video::attr(src), audio source::attr(src), audio::attr(src)").getall()]
-    art.media += [u for u in (meta("og:video"), meta("og:audio")) if u and u not in art.media]
-    transcript = article_node.css('track[kind="captions"]::attr(src), track[kind="subtitles"]::attr(src), a[rel="transcript"]::attr(href)').get()
-    art.transcript_url = urljoin(url, transcript) if transcript else None
-    art.duration_seconds = parse_duration(ld.get("duration")) or parse_duration(
-        (re.search(r"[Tt]hời lượng:?\s*([\d:]+)", " ".join(article_node.css("::text").getall())) or [None, None])[1])
-    return art
+    """Extract a page with the profile version valid when it was fetched (see `profiles`)."""
+    version = profile.version_at(fetched_at)
+    return profile.extractor(version)(version).extract(html, url, fetched_at)
 
 
-def _htmldate(node: Selector, page: Selector) -> datetime | None:
-    if node is page:  # no article node: a page-wide guess would pick the header's "today"
+def _htmldate(page: Page) -> datetime | None:
+    if not page.has_article_node:  # no article node: a page-wide guess would pick the header's "today"
         return None
-    found = htmldate.find_date(node.get(), original_date=True, extensive_search=False, outputformat="%Y-%m-%dT%H:%M:%S")
+    found = htmldate.find_date(page.article.get(), original_date=True, extensive_search=False,
+                               outputformat="%Y-%m-%dT%H:%M:%S")
     return parse_iso(found) if found else None
 
 

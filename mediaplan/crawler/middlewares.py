@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 
+VALIDATORS_SEEN = "mediaplan/validators_seen"  # stats key: URL → (ETag, Last-Modified, status)
+
 
 class SnapshotRoute:
     def __init__(self, crawler):
@@ -41,21 +43,22 @@ class SnapshotRoute:
 class ConditionalGet:
     """Send If-None-Match / If-Modified-Since for feeds, sitemaps and listing pages.
 
-    Validators are loaded before the crawl and collected during it; the runner
-    stores them in fetch_state. A 304 reaches the spider as "unchanged".
+    Validators are loaded before the crawl (`MEDIAPLAN_VALIDATORS`) and those seen
+    during it are kept in the crawl's stats (`VALIDATORS_SEEN`), from where the
+    runner stores them in fetch_state. A 304 reaches the spider as "unchanged".
     """
 
     ROLES = ("root", "index")
 
-    def __init__(self, validators: dict[str, tuple[str | None, str | None]]):
+    def __init__(self, validators: dict[str, tuple[str | None, str | None]], seen: dict):
         self.validators = validators
-        self.seen: dict[str, tuple[str | None, str | None, int]] = {}
+        self.seen: dict[str, tuple[str | None, str | None, int]] = seen
 
     @classmethod
     def from_crawler(cls, crawler):
-        mw = cls(crawler.settings.getdict("MEDIAPLAN_VALIDATORS"))
-        crawler.conditional_get = mw  # the runner reads what was seen
-        return mw
+        seen: dict = {}
+        crawler.stats.set_value(VALIDATORS_SEEN, seen)
+        return cls(crawler.settings.getdict("MEDIAPLAN_VALIDATORS"), seen)
 
     def process_request(self, request: Request):
         if request.meta.get("role") not in self.ROLES or request.meta.get("snapshot_routed"):
@@ -90,7 +93,7 @@ class RetryAfter:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.max_wait = crawler.settings.getfloat("MEDIAPLAN_RETRY_AFTER_MAX", 120.0)
+        self.max_wait = crawler.settings.getfloat("MEDIAPLAN_RETRY_AFTER_MAX")
         self.max_retries = crawler.settings.getint("RETRY_TIMES", 2)
 
     @classmethod

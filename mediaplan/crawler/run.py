@@ -1,5 +1,9 @@
 """Run one crawl: pick the sources, start Scrapy, store items, record health and a crawl-run row.
 
+The crawl's configuration is built once from `Settings` (`config.scrapy_settings`),
+and what it did is read back from Scrapy's stats (`counts.source_counts`) and the
+spider's signals (which sources' roots answered).
+
 Scrapy's reactor runs once per process, so long-lived callers (the scheduler, the
 demo's second crawl) start `mediaplan crawl` as a child process.
 """
@@ -13,96 +17,39 @@ from datetime import timedelta
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from scrapy import signals
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from sqlalchemy import select
 
-from mediaplan.crawler import store
-from mediaplan.crawler.spider import SOURCE_ERROR, SOURCE_OK, SUPPORTED_KINDS, SourceSpider, empty_counts
+from mediaplan.crawler import counts, store
+from mediaplan.crawler.config import scrapy_settings
+from mediaplan.crawler.middlewares import VALIDATORS_SEEN
+from mediaplan.crawler.spider import SOURCE_ERROR, SOURCE_OK, SourceSpider
 from mediaplan.db import session_scope
 from mediaplan.db.schema import Outlet, Source, utcnow
-from mediaplan.settings import get_settings
-
-
-class StorePipeline:
-    """Writes each item in its own transaction: a killed crawl loses at most the item in flight."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.data_dir = get_settings().data_dir
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def process_item(self, item):
-        spider = self.crawler.spider
-        with session_scope() as session:
-            outcome = store.upsert_item(session, item, self.data_dir)
-        spider._count(item.source_key, outcome)
-        spider.known[item.canonical_url] = item.published_at
-        return item
-
-
-def scrapy_settings(snapshot_url: str | None = None, validators: dict | None = None) -> dict:
-    s = get_settings()
-    delay = s.download_delay
-    snapshot = snapshot_url if snapshot_url is not None else s.snapshot_url
-    settings = {
-        "USER_AGENT": s.user_agent,
-        "ROBOTSTXT_OBEY": True,
-        "AUTOTHROTTLE_ENABLED": True,
-        "AUTOTHROTTLE_START_DELAY": max(delay, 0.01),
-        "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
-        "DOWNLOAD_DELAY": delay,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": s.concurrent_per_site,
-        "DOWNLOAD_MAXSIZE": s.max_body_bytes,
-        "DOWNLOAD_WARNSIZE": 0,
-        "DOWNLOAD_TIMEOUT": s.download_timeout,
-        "RETRY_TIMES": 2,
-        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
-        "REDIRECT_MAX_TIMES": 5,
-        "COOKIES_ENABLED": False,
-        "TELNETCONSOLE_ENABLED": False,
-        "LOG_LEVEL": "ERROR",
-        "ITEM_PIPELINES": {StorePipeline: 300},
-        # RetryAfter sits before Scrapy's RetryMiddleware (550) on the way back, so it sees 429/503 first.
-        "DOWNLOADER_MIDDLEWARES": {"mediaplan.crawler.middlewares.RetryAfter": 560,
-                                   "mediaplan.crawler.middlewares.ConditionalGet": 900,
-                                   "mediaplan.crawler.middlewares.SnapshotRoute": 950},
-        "MEDIAPLAN_SNAPSHOT_URL": snapshot,
-        "MEDIAPLAN_VALIDATORS": validators or {},
-    }
-    if s.redis_url:
-        # One queue and one dupefilter for every crawler of the group, on any machine: each URL is fetched once.
-        settings.update(
-            SCHEDULER="scrapy_redis.scheduler.Scheduler",
-            DUPEFILTER_CLASS="scrapy_redis.dupefilter.RFPDupeFilter",
-            SCHEDULER_PERSIST=True,
-            SCHEDULER_QUEUE_KEY=f"mediaplan:{s.crawl_group}:requests",
-            SCHEDULER_DUPEFILTER_KEY=f"mediaplan:{s.crawl_group}:dupefilter",
-            REDIS_URL=s.redis_url,
-        )
-    if snapshot:  # the snapshot server is our own process on loopback: no need to pace requests to it
-        settings.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_START_DELAY=0.01, AUTOTHROTTLE_MAX_DELAY=0.5)
-    return settings
+from mediaplan.settings import Settings, get_settings
+from mediaplan.vocab import Channel, OutletKind, Platform, SourceKind
 
 
 def adhoc_source(url: str, kind: str, outlet_key: str) -> str:
     """Register an ad-hoc source (same machinery as planned ones) and return its key."""
+    kind = SourceKind(kind)
     with session_scope() as session:
         outlet = session.scalar(select(Outlet).where(Outlet.key == outlet_key))
         if outlet is None:
             raise KeyError(f"unknown outlet {outlet_key!r}")
         key = f"adhoc-{hashlib.sha1(f'{kind} {url}'.encode()).hexdigest()[:10]}"
         if session.scalar(select(Source).where(Source.key == key)) is None:
-            channel = "tv" if kind == "youtube" else ("online" if outlet.kind == "press" else "portal")
+            youtube = kind == SourceKind.YOUTUBE
+            channel = Channel.TV if youtube else (Channel.ONLINE if outlet.kind == OutletKind.PRESS else Channel.PORTAL)
             session.add(Source(key=key, outlet_id=outlet.id, kind=kind, url=url, channel=channel, adhoc=True,
-                               platform="youtube" if kind == "youtube" else None))
+                               platform=Platform.YOUTUBE if youtube else None))
         return key
 
 
-def select_sources(keys: list[str] | None, include_disabled: bool = False) -> tuple[list[dict], list[str]]:
+def select_sources(keys: list[str] | None, include_disabled: bool = False,
+                   settings: Settings | None = None) -> tuple[list[dict], list[str]]:
     """Sources to crawl (by source or outlet key), and notes about those skipped."""
+    settings = settings or get_settings()
     notes: list[str] = []
     now = utcnow()
     chosen: list[dict] = []
@@ -120,20 +67,17 @@ def select_sources(keys: list[str] | None, include_disabled: bool = False) -> tu
             if not s.enabled and not include_disabled and not (keys and s.key in keys):
                 notes.append(f"{s.key}: tắt (disabled)")
                 continue
-            if s.kind not in SUPPORTED_KINDS:
-                notes.append(f"{s.key}: loại nguồn {s.kind!r} chưa được hỗ trợ")
-                continue
-            if s.kind == "facebook_graph" and not get_settings().facebook_token:
+            if s.kind == SourceKind.FACEBOOK_GRAPH and not settings.facebook_token:
                 notes.append(f"{s.key}: cần MEDIAPLAN_FACEBOOK_TOKEN để đọc Graph API; bỏ qua")
                 continue
-            after = get_settings().backoff_after
+            after = settings.backoff_after
             if s.consecutive_failures >= after and s.last_error_at:
                 wait = timedelta(minutes=s.interval_minutes * 2 ** min(s.consecutive_failures - after, 5))
                 if now - s.last_error_at < min(wait, timedelta(days=1)):
                     notes.append(f"{s.key}: tạm dừng sau {s.consecutive_failures} lần lỗi liên tiếp")
                     continue
             chosen.append({
-                "key": s.key, "kind": s.kind, "url": s.url, "channel": s.channel,
+                "key": s.key, "kind": SourceKind(s.kind), "url": s.url, "channel": s.channel,
                 "profile": s.outlet.profile, "article_pattern": (s.config or {}).get("article_pattern"),
                 "next_page": (s.config or {}).get("next_page"), "platform": s.platform,
                 "homepage": s.outlet.homepage,
@@ -141,8 +85,12 @@ def select_sources(keys: list[str] | None, include_disabled: bool = False) -> tu
     return chosen, notes
 
 
-def _crawl(sources: list[dict], known: dict, summary: dict, settings: dict, show_progress: bool):
-    """Run the spider once over `sources`; returns the crawler and which sources' roots succeeded or failed."""
+def _crawl(sources: list[dict], known: dict, settings: dict, show_progress: bool, collect: list | None = None
+           ) -> tuple[Crawler, set[str], dict[str, str]]:
+    """Run the spider once over `sources`; returns the crawler and which sources' roots succeeded or failed.
+
+    `collect`, when given, receives every item the spider yields (after the pipelines, if any).
+    """
     process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
     crawler = process.create_crawler(SourceSpider)
     ok: set[str] = set()
@@ -156,26 +104,29 @@ def _crawl(sources: list[dict], known: dict, summary: dict, settings: dict, show
                         transient=True, disable=not show_progress)
     task = progress.add_task("crawl", total=None)
     crawler.signals.connect(lambda **_: progress.advance(task), signal=signals.response_received, weak=False)
+    if collect is not None:
+        crawler.signals.connect(lambda item, **_: collect.append(item), signal=signals.item_scraped, weak=False)
     with progress:
-        process.crawl(crawler, sources=sources, known=known, summary=summary,
-                      max_listing_pages=get_settings().max_listing_pages)
+        process.crawl(crawler, sources=sources, known=known)
         process.start()
     return crawler, ok, failed_roots
 
 
 def run_crawl(keys: list[str] | None = None, snapshot_url: str | None = None, show_progress: bool = True) -> dict:
     """Crawl once in this process; returns {"run_id", "sources": {key: counts}, "notes"}."""
-    sources, notes = select_sources(keys)
-    summary: dict = {s["key"]: empty_counts() for s in sources}
+    settings = get_settings()
+    sources, notes = select_sources(keys, settings=settings)
+    summary: dict = {s["key"]: counts.empty_counts() for s in sources}
     with session_scope() as session:
         run_id = store.start_run(session)
         known = store.known_urls(session)
         validators = store.load_validators(session)
     if sources:
-        crawler, ok, failed_roots = _crawl(sources, known, summary, scrapy_settings(snapshot_url, validators), show_progress)
+        crawler, ok, failed_roots = _crawl(sources, known, scrapy_settings(settings, snapshot_url, validators),
+                                           show_progress)
+        summary = counts.source_counts(crawler.stats, [s["key"] for s in sources])
         with session_scope() as session:
-            conditional = getattr(crawler, "conditional_get", None)
-            store.save_validators(session, conditional.seen if conditional else {})
+            store.save_validators(session, crawler.stats.get_value(VALIDATORS_SEEN, {}))
             for key in summary:
                 if key in failed_roots and key not in ok:
                     store.record_failure(session, key, failed_roots[key])
@@ -189,31 +140,17 @@ def run_crawl(keys: list[str] | None = None, snapshot_url: str | None = None, sh
     return {"run_id": run_id, "sources": summary, "notes": notes}
 
 
-class PreviewPipeline:
-    """Keeps what the spider found instead of storing it (`sources check`)."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        crawler.preview = []
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def process_item(self, item):
-        self.crawler.preview.append(item)
-        return item
-
-
 def preview_source(key: str, snapshot_url: str | None = None, limit: int = 5) -> tuple[list[store.Fetched], dict]:
     """Fetch one source once, as a crawl would, and return what it would store: nothing is written."""
-    sources, notes = select_sources([key], include_disabled=True)
+    settings = get_settings()
+    sources, notes = select_sources([key], include_disabled=True, settings=settings)
     if not sources:
         raise KeyError(notes[0] if notes else f"unknown source {key!r}")
-    summary: dict = {key: empty_counts()}
-    settings = {**scrapy_settings(snapshot_url), "ITEM_PIPELINES": {PreviewPipeline: 300}, "CLOSESPIDER_ITEMCOUNT": limit}
-    crawler, _, _ = _crawl(sources, {}, summary, settings, show_progress=False)
-    return crawler.preview[:limit], summary[key]
+    found: list[store.Fetched] = []
+    # No pipeline: the items the spider yields are collected as they are, and nothing is stored.
+    scrapy = {**scrapy_settings(settings, snapshot_url), "ITEM_PIPELINES": {}, "CLOSESPIDER_ITEMCOUNT": limit}
+    crawler, _, _ = _crawl(sources, {}, scrapy, show_progress=False, collect=found)
+    return found[:limit], counts.source_counts(crawler.stats, [key])[key]
 
 
 def run_crawl_subprocess(keys: list[str] | None = None, snapshot_url: str | None = None, env: dict | None = None) -> int:

@@ -5,6 +5,10 @@ Each source's first request is its "root": if that fails, the source's health
 records it. Articles already stored are not fetched again unless the feed or
 sitemap says they changed, so a re-crawl of an unchanged site downloads only
 its feeds, sitemaps and listing pages.
+
+Every value the spider needs comes from the crawl's Scrapy settings
+(`crawler/config.py`), and what it counts goes to the crawl's stats
+(`crawler/counts.py`): the runner reads both ends, the spider keeps no tally of its own.
 """
 
 from __future__ import annotations
@@ -23,24 +27,30 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
-from mediaplan.crawler.encoding import decode_html
+from mediaplan.crawler import counts
 from mediaplan.crawler.dates import parse_iso
+from mediaplan.crawler.encoding import decode_html
 from mediaplan.crawler.extract import extract_article, transcript_text
 from mediaplan.crawler.profiles import get_profile
 from mediaplan.crawler.store import Fetched
 from mediaplan.crawler.urls import canonical_url, site_host
-from mediaplan.settings import get_settings
+from mediaplan.vocab import Channel, ItemKind, Platform, SourceKind
 
 SOURCE_OK = object()  # signal: a source's root (feed, sitemap, first listing page) answered
 SOURCE_ERROR = object()  # signal: a fetch or parse failed; root=True marks the source as failing
-SUPPORTED_KINDS = ("rss", "sitemap", "page", "youtube", "social_feed", "facebook_graph", "broadcast")
+# The strategy of each source kind: the method that parses its root (feed, sitemap, listing, API page).
+STRATEGIES: dict[SourceKind, str] = {
+    SourceKind.RSS: "parse_feed",
+    SourceKind.SITEMAP: "parse_sitemap",
+    SourceKind.PAGE: "parse_listing",
+    SourceKind.YOUTUBE: "parse_youtube",
+    SourceKind.SOCIAL_FEED: "parse_social",
+    SourceKind.BROADCAST: "parse_listing",
+    SourceKind.FACEBOOK_GRAPH: "parse_graph",
+}
+AUDIO = (".mp3", ".m4a", ".aac", ".ogg")
 HTML_TYPES = ("html", "xml")  # an article must be a page; PDFs, images and videos are not extracted
 GRAPH_FIELDS = "id,message,created_time,permalink_url,shares,reactions.summary(total_count),comments.summary(total_count)"
-
-
-def empty_counts() -> dict:
-    """What a crawl reports per source."""
-    return {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "errors": []}
 
 
 def _redact(url: str) -> str:
@@ -69,19 +79,25 @@ def _struct_time(value) -> datetime | None:
 class SourceSpider(scrapy.Spider):
     name = "mediaplan"
 
-    def __init__(self, sources: list[dict], known: dict[str, datetime | None], summary: dict, **kwargs):
+    def __init__(self, sources: list[dict], known: dict[str, datetime | None], **kwargs):
         super().__init__(**kwargs)
         self.sources = {s["key"]: s for s in sources}
         self.known = known
-        self.summary = summary
-        self.max_listing_pages = int(kwargs.get("max_listing_pages", 5))
         self.queued: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_listing_pages = crawler.settings.getint("MEDIAPLAN_MAX_LISTING_PAGES")
+        spider.graph_max_pages = crawler.settings.getint("MEDIAPLAN_GRAPH_MAX_PAGES")
+        spider.facebook_token = crawler.settings.get("MEDIAPLAN_FACEBOOK_TOKEN")
         crawler.signals.connect(spider.on_dropped, signal=scrapy.signals.request_dropped)
+        crawler.signals.connect(spider.on_scraped, signal=scrapy.signals.item_scraped)
         return spider
+
+    def on_scraped(self, item: Fetched, **_):
+        """A stored item is known from now on: a later link to its canonical URL is not fetched again."""
+        self.known[item.canonical_url] = item.published_at
 
     def on_dropped(self, request, spider=None):
         """A redirect back to a URL already asked for is a loop; without this it would vanish silently."""
@@ -94,19 +110,10 @@ class SourceSpider(scrapy.Spider):
 
     async def start(self):
         for source in self.sources.values():
-            callback = {
-                "rss": self.parse_feed,
-                "social_feed": self.parse_social,
-                "facebook_graph": self.parse_graph,
-                "youtube": self.parse_youtube,
-                "sitemap": self.parse_sitemap,
-                "page": self.parse_listing,
-                "broadcast": self.parse_listing,
-            }[source["kind"]]
+            callback = getattr(self, STRATEGIES[source["kind"]])
             url = source["url"]
-            if source["kind"] == "facebook_graph":
-                token = get_settings().facebook_token
-                url = f"{url}?{urlencode({'fields': GRAPH_FIELDS, 'limit': 25, 'access_token': token})}"
+            if source["kind"] == SourceKind.FACEBOOK_GRAPH:
+                url = f"{url}?{urlencode({'fields': GRAPH_FIELDS, 'limit': 25, 'access_token': self.facebook_token})}"
             yield self._request(url, callback, source, role="root", page=1)
 
     def _request(self, url: str, callback, source: dict, role: str, **meta: Any) -> scrapy.Request:
@@ -115,16 +122,9 @@ class SourceSpider(scrapy.Spider):
             meta={"source": source["key"], "role": role, **meta},
         )
 
-    def _counts(self, key: str) -> dict:
-        return self.summary.setdefault(key, empty_counts())
-
-    def _count(self, key: str, field: str, n: int = 1) -> None:
-        self._counts(key)[field] += n
-
     def _error(self, key: str, message: str, root: bool) -> None:
-        counts = self._counts(key)
-        counts["failed"] += 1
-        counts["errors"].append(message)
+        counts.count(self.crawler.stats, key, "failed")
+        counts.note(self.crawler.stats, key, "errors", message)
         self.crawler.signals.send_catch_log(signal=SOURCE_ERROR, source=key, message=message, root=root)
 
     def _ok(self, response) -> None:
@@ -136,7 +136,7 @@ class SourceSpider(scrapy.Spider):
         key = request.meta["source"]
         if failure.check(IgnoreRequest) and not failure.check(HttpError) and "robots.txt" in str(failure.value):
             # Forbidden by robots.txt: a policy decision, not a fault.
-            self._counts(key).setdefault("skipped", []).append(f"{request.url}: {failure.value}")
+            counts.note(self.crawler.stats, key, "skipped", f"{request.url}: {failure.value}")
             return
         value = failure.value
         status = getattr(getattr(value, "response", None), "status", None)
@@ -146,7 +146,7 @@ class SourceSpider(scrapy.Spider):
             yield request.meta["item"]
             return
         source = self.sources.get(key, {})
-        if (status in (404, 410) and request.meta.get("role") == "root" and source.get("kind") == "rss"
+        if (status in (404, 410) and request.meta.get("role") == "root" and source.get("kind") == SourceKind.RSS
                 and source.get("homepage") and not request.meta.get("discovering")):
             # The configured feed is gone: look for the site's current feeds on its home page.
             yield self._request(source["homepage"], self.parse_discover, source, role="discover", discovering=True)
@@ -163,7 +163,7 @@ class SourceSpider(scrapy.Spider):
         if canon in self.known:
             stored = self.known[canon]
             if updated is None or (stored is not None and updated <= stored):
-                self._count(source["key"], "unchanged")
+                counts.count(self.crawler.stats, source["key"], "unchanged")
                 return None
             refetch = True  # the feed says it changed: a shared dupefilter must not hide it
         request = self._request(url, callback or self.parse_article, source, role="article", **meta)
@@ -221,7 +221,7 @@ class SourceSpider(scrapy.Spider):
         if not feeds:
             self._error(source["key"], f"{response.url}: không tìm thấy RSS/Atom (link rel=alternate)", root=False)
         for url in feeds:
-            self._counts(source["key"]).setdefault("discovered", []).append(url)
+            counts.note(self.crawler.stats, source["key"], "discovered", url)
             yield self._request(url, self.parse_feed, source, role="index", discovering=True)
 
     def parse_youtube(self, response):
@@ -239,12 +239,12 @@ class SourceSpider(scrapy.Spider):
             stats = entry.get("media_statistics") or {}
             description = entry.get("media_description") or entry.get("summary") or ""
             yield Fetched(
-                source_key=source["key"], kind="video", url=url, canonical_url=canonical_url(url),
+                source_key=source["key"], kind=ItemKind.VIDEO, url=url, canonical_url=canonical_url(url),
                 title=entry.get("title", ""), sapo="", body=description,
                 author=entry.get("author"), published_at=_struct_time(entry.get("published_parsed")),
                 channel=source["channel"],
                 extra={"video_id": video_id, "thumbnail": thumb, "views": int(stats["views"]) if stats.get("views") else None,
-                       "platform": "youtube"},
+                       "platform": Platform.YOUTUBE},
             )
 
     def parse_social(self, response):
@@ -261,10 +261,10 @@ class SourceSpider(scrapy.Spider):
             text = "\n".join(t.strip() for t in Selector(text=f"<div>{html}</div>").css("::text").getall() if t.strip())
             title = entry.get("title") or text[:120]
             yield Fetched(
-                source_key=source["key"], kind="social_post", url=link, canonical_url=canonical_url(link),
+                source_key=source["key"], kind=ItemKind.SOCIAL_POST, url=link, canonical_url=canonical_url(link),
                 title=title, body=text, author=entry.get("author"),
                 published_at=_struct_time(entry.get("published_parsed") or entry.get("updated_parsed")),
-                channel=source["channel"], extra={"platform": source.get("platform") or "social"},
+                channel=source["channel"], extra={"platform": source.get("platform") or Channel.SOCIAL},  # a platform left unnamed
             )
 
     def parse_graph(self, response):
@@ -286,17 +286,17 @@ class SourceSpider(scrapy.Spider):
                 continue
             first_line = message.strip().splitlines()[0]
             yield Fetched(
-                source_key=source["key"], kind="social_post", url=link, canonical_url=canonical_url(link),
+                source_key=source["key"], kind=ItemKind.SOCIAL_POST, url=link, canonical_url=canonical_url(link),
                 title=first_line[:200], body=message, published_at=parse_iso(post.get("created_time")),
                 channel=source["channel"],
-                extra={"platform": "facebook", "post_id": post.get("id"),
+                extra={"platform": Platform.FACEBOOK, "post_id": post.get("id"),
                        "shares": (post.get("shares") or {}).get("count"),
                        "reactions": ((post.get("reactions") or {}).get("summary") or {}).get("total_count"),
                        "comments": ((post.get("comments") or {}).get("summary") or {}).get("total_count")},
             )
         page = response.meta.get("page", 1)
         nxt = (data.get("paging") or {}).get("next")
-        if nxt and page < get_settings().graph_max_pages:
+        if nxt and page < self.graph_max_pages:
             yield self._request(nxt, self.parse_graph, source, role="root", page=page + 1)
 
     def parse_sitemap(self, response):
@@ -343,7 +343,7 @@ class SourceSpider(scrapy.Spider):
             if parts.scheme not in ("http", "https") or site_host(url) != host:
                 continue
             if (pattern and pattern.search(parts.path)) or (not pattern and profile.is_article_url(parts.path)):
-                episode = source["kind"] == "broadcast"
+                episode = source["kind"] == SourceKind.BROADCAST
                 req = self._follow_article(url, source, callback=self.parse_episode if episode else None)
                 if req:
                     yield req
@@ -362,12 +362,12 @@ class SourceSpider(scrapy.Spider):
         if not art.title:
             self._error(source["key"], f"{response.url}: no episode title found", root=False)
             return
-        audio_only = bool(art.media) and all(m.lower().endswith((".mp3", ".m4a", ".aac", ".ogg")) for m in art.media)
+        audio_only = bool(art.media) and all(m.lower().endswith(AUDIO) for m in art.media)
         item = Fetched(
-            source_key=source["key"], kind="broadcast", url=response.url,
+            source_key=source["key"], kind=ItemKind.BROADCAST, url=response.url,
             canonical_url=canonical_url(response.url, art.canonical), title=art.title, sapo=art.sapo, body=art.body,
             author=art.author, category=art.category, published_at=art.published_at,
-            channel="radio" if audio_only else ("tv" if art.media else source["channel"]),
+            channel=Channel.RADIO if audio_only else (Channel.TV if art.media else source["channel"]),
             extra={"program": art.category, "duration_seconds": art.duration_seconds, "media": art.media,
                    "air_time": art.published_at.isoformat() if art.published_at else None, "extractor": art.extractor},
             raw=response.body,
@@ -408,7 +408,7 @@ class SourceSpider(scrapy.Spider):
         if art.tags:
             extra["tags"] = art.tags
         yield Fetched(
-            source_key=source["key"], kind="article", url=response.url,
+            source_key=source["key"], kind=ItemKind.ARTICLE, url=response.url,
             canonical_url=canonical_url(response.url, art.canonical),
             title=art.title, sapo=art.sapo, body=art.body, author=art.author, category=art.category,
             published_at=art.published_at or response.meta.get("feed_published"),

@@ -147,7 +147,25 @@ def load_plan(name_or_path: str) -> Plan:
     communes = load_communes(agencies.communes)
     plan = Plan(folder, meta, themes, outlets, agencies, targets, key_dates, communes)
     _check_references(plan)
+    _check_profiles(plan)
     return plan
+
+
+def _check_profiles(plan: Plan) -> None:
+    """Every extraction profile an outlet names must exist: a typo is refused here, with its line,
+    instead of surfacing as a KeyError in the middle of a crawl."""
+    from mediaplan.crawler.profiles import available
+
+    known = available()
+    path = plan.folder / "outlets.yaml"
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    problems = [
+        f"{path}:{_line_of(data, ('outlets', i, 'profile'))}: cơ quan {o.key}: không có hồ sơ trích xuất "
+        f"{o.profile!r}; có: {', '.join(known)}"
+        for i, o in enumerate(plan.outlets.outlets) if o.profile and o.profile not in known
+    ]
+    if problems:
+        raise PlanError("\n".join(problems))
 
 
 def _check_references(plan: Plan) -> None:
@@ -174,6 +192,8 @@ def _check_references(plan: Plan) -> None:
                 problems.append(f"key_dates.yaml: {kd.key}: unknown theme {code!r}")
     if plan.meta.lead_agency not in agency_keys:
         problems.append(f"plan.yaml: unknown lead_agency {plan.meta.lead_agency!r}")
+    if plan.meta.default_outlet not in {o.key for o in plan.outlets.outlets}:
+        problems.append(f"plan.yaml: unknown default_outlet {plan.meta.default_outlet!r}")
     if problems:
         raise PlanError("\n".join(f"{plan.folder}/{p}" for p in problems))
 

@@ -1,0 +1,29 @@
+"""Item pipelines: where what the spider found is written to the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mediaplan.crawler import counts, store
+from mediaplan.db import session_scope
+
+
+class StorePipeline:
+    """Writes each item in its own transaction: a killed crawl loses at most the item in flight.
+
+    The outcome (new / updated / unchanged) is counted per source in the crawl's stats.
+    """
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        self.data_dir = Path(crawler.settings.get("MEDIAPLAN_DATA_DIR"))
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item: store.Fetched) -> store.Fetched:
+        with session_scope() as session:
+            outcome = store.upsert_item(session, item, self.data_dir)
+        counts.count(self.stats, item.source_key, outcome)
+        return item
