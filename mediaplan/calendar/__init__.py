@@ -1,1 +1,1 @@
-"""The editorial calendar: recurring columns, planned pieces, deliveries and iCal feeds."""
+"""The editorial calendar: recurring columns, stories and their coverages, deliveries and iCal feeds."""

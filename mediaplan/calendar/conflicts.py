@@ -10,27 +10,26 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mediaplan.calendar.month import coverages_between, key_dates_in
 from mediaplan.db.schema import User
+from mediaplan.localtime import local_midnight_utc, to_local
 from mediaplan.settings import get_settings
+from mediaplan.vocab import CoverageStatus, Platform, StoryStatus
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-BROADCAST = {"tv", "radio"}  # platforms with a fixed air slot; online items can share a minute
-KEY_DATE_LEAD = timedelta(days=7)  # a piece in the week before a key date covers it
+BROADCAST = {Platform.TV, Platform.RADIO}  # platforms with a fixed air slot; online items can share a minute
+KEY_DATE_LEAD = timedelta(days=7)  # a coverage in the week before a key date covers it
 
 
 def find_conflicts(session: Session, first: date, last: date) -> list[dict]:
-    start = datetime.combine(first, time(), TZ)
-    end = datetime.combine(last, time(), TZ)
+    start, end = local_midnight_utc(first), local_midnight_utc(last)
     live = [c for c in coverages_between(session, start - KEY_DATE_LEAD, end + KEY_DATE_LEAD)
-            if c.status != "cancelled" and c.story.status not in {"cancelled", "postponed"}]
-    in_range = [c for c in live if start <= c.publish_at.astimezone(TZ) < end]
+            if c.status != CoverageStatus.CANCELLED and c.story.status not in {StoryStatus.CANCELLED, StoryStatus.POSTPONED}]
+    in_range = [c for c in live if start <= c.publish_at < end]
     found: list[dict] = []
 
     by_slot = defaultdict(list)
@@ -42,7 +41,7 @@ def find_conflicts(session: Session, first: date, last: date) -> list[dict]:
         for a, b in zip(rows, rows[1:]):
             if b.publish_at < a.publish_at + timedelta(minutes=a.duration_minutes or 60):
                 found.append({"kind": "double_booked", "coverages": [a.id, b.id],
-                              "message": f"Trùng khung giờ {platform} lúc {b.publish_at.astimezone(TZ):%d/%m %H:%M}: "
+                              "message": f"Trùng khung giờ {platform} lúc {to_local(b.publish_at):%d/%m %H:%M}: "
                                          f"“{a.story.title}” (#{a.id}) và “{b.story.title}” (#{b.id})"})
 
     capacity = {u.username: u.capacity_per_week for u in session.scalars(select(User))}
@@ -51,7 +50,7 @@ def find_conflicts(session: Session, first: date, last: date) -> list[dict]:
     deadlines = defaultdict(list)
     for c in in_range:
         if c.assignee and c.due_at:
-            due = c.due_at.astimezone(TZ)
+            due = to_local(c.due_at)
             weekly[(c.assignee, due.isocalendar()[:2])].append(c)
             deadlines[c.assignee].append(c)
     for (person, (year, week)), rows in sorted(weekly.items()):
@@ -64,7 +63,7 @@ def find_conflicts(session: Session, first: date, last: date) -> list[dict]:
         for a, b in zip(rows, rows[1:]):
             if b.due_at - a.due_at < timedelta(hours=1):
                 found.append({"kind": "deadline_clash", "assignee": person, "coverages": [a.id, b.id],
-                              "message": f"{person} có hai hạn nộp cùng lúc {b.due_at.astimezone(TZ):%d/%m %H:%M}: "
+                              "message": f"{person} có hai hạn nộp cùng lúc {to_local(b.due_at):%d/%m %H:%M}: "
                                          f"#{a.id} và #{b.id}"})
 
     months = sorted({(d.year, d.month) for d in (first + timedelta(days=n) for n in range((last - first).days + 1))})
@@ -72,9 +71,9 @@ def find_conflicts(session: Session, first: date, last: date) -> list[dict]:
         for day, kds in key_dates_in(session, year, month).items():
             if not first <= day < last:
                 continue
-            window = (datetime.combine(day, time(), TZ) - KEY_DATE_LEAD, datetime.combine(day + timedelta(days=1), time(), TZ))
+            window = (local_midnight_utc(day) - KEY_DATE_LEAD, local_midnight_utc(day + timedelta(days=1)))
             for kd in kds:
-                covered = [c for c in live if window[0] <= c.publish_at.astimezone(TZ) < window[1]
+                covered = [c for c in live if window[0] <= c.publish_at < window[1]
                            and (c.story.key_date == kd.key or set(kd.themes or []) & set(c.story.themes or []))]
                 if not covered:
                     found.append({"kind": "key_date_empty", "key_date": kd.key,

@@ -9,17 +9,17 @@ in the month that are not cancelled.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.calendar.linking import platform_matches
-from mediaplan.calendar.month import coverages_between, key_dates_in, month_bounds
+from mediaplan.calendar.month import coverages_between, key_dates_in
 from mediaplan.db.schema import Delivery, Item, Outlet, Target, Theme
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from mediaplan.localtime import local_midnight_utc, local_today
+from mediaplan.periods import month_bounds
+from mediaplan.vocab import CoverageStatus, LinkStatus, OutletKind, StoryStatus, TargetMetric
 
 
 def _delivered(items: list[Item], theme: str, platform: str | None, fmt: str | None) -> list[Item]:
@@ -38,12 +38,12 @@ def _delivered(items: list[Item], theme: str, platform: str | None, fmt: str | N
 
 def compute_gaps(session: Session, period: str, weeks: int = 4, today: date | None = None) -> dict:
     start, end = month_bounds(period)
-    today = today or datetime.now(TZ).date()
+    today = today or local_today()
     themes = {t.code: t.name for t in session.scalars(select(Theme).order_by(Theme.position))}
-    coverages = [c for c in coverages_between(session, start, end) if c.status != "cancelled" and c.story.status != "cancelled"]
+    coverages = [c for c in coverages_between(session, start, end) if c.status != CoverageStatus.CANCELLED and c.story.status != StoryStatus.CANCELLED]
     items = list(session.scalars(select(Item).options(selectinload(Item.themes))
                                  .where(Item.published_at >= start, Item.published_at < end, Item.education.is_(True))))
-    linked = set(session.scalars(select(Delivery.item_id).where(Delivery.status == "confirmed")))
+    linked = set(session.scalars(select(Delivery.item_id).where(Delivery.status == LinkStatus.CONFIRMED)))
 
     def row(theme: str, platform: str | None, fmt: str | None, target: float | None, key: str | None) -> dict:
         planned = [c for c in coverages if theme in (c.story.themes or [])
@@ -56,7 +56,7 @@ def compute_gaps(session: Session, period: str, weeks: int = 4, today: date | No
 
     rows = []
     targeted = set()
-    for t in session.scalars(select(Target).where(Target.metric == "theme_items").order_by(Target.position)):
+    for t in session.scalars(select(Target).where(Target.metric == TargetMetric.THEME_ITEMS).order_by(Target.position)):
         rows.append(row(t.theme, t.platform, t.format, t.threshold, t.key))
         targeted.add(t.theme)
     for code in themes:
@@ -71,9 +71,9 @@ def compute_gaps(session: Session, period: str, weeks: int = 4, today: date | No
             flags.append({"kind": "under_target", "theme": r["theme"],
                           "message": f"{r['theme_name']}{f' ({where})' if where else ''}: đã đăng {r['delivered']}/{r['target']:g} "
                                      f"theo chỉ tiêu, đã lên kế hoạch {r['planned']}"})
-    horizon_start = datetime.combine(today, datetime.min.time(), TZ)
+    horizon_start = local_midnight_utc(today)
     upcoming = coverages_between(session, horizon_start, horizon_start + timedelta(weeks=weeks))
-    planned_ahead = {t for c in upcoming if c.status != "cancelled" for t in (c.story.themes or [])}
+    planned_ahead = {t for c in upcoming if c.status != CoverageStatus.CANCELLED for t in (c.story.themes or [])}
     for code, name in themes.items():
         if code not in planned_ahead:
             flags.append({"kind": "nothing_planned", "theme": code,
@@ -106,7 +106,7 @@ def _exemplary_not_featured(session: Session, start, end) -> list[Item]:
 
     shortlist = {t.code for t in current_plan().themes.themes if t.shortlist}
     rows = session.scalars(select(Item).join(Outlet).options(selectinload(Item.themes), selectinload(Item.outlet))
-                           .where(Item.published_at >= start, Item.published_at < end, Outlet.kind != "press")).all()
-    press_clusters = set(session.scalars(select(Item.cluster_id).join(Outlet).where(Outlet.kind == "press", Item.cluster_id.is_not(None))))
+                           .where(Item.published_at >= start, Item.published_at < end, Outlet.kind != OutletKind.PRESS)).all()
+    press_clusters = set(session.scalars(select(Item.cluster_id).join(Outlet).where(Outlet.kind == OutletKind.PRESS, Item.cluster_id.is_not(None))))
     return [i for i in rows if {t.theme_code for t in i.themes if not t.removed} & shortlist
             and (i.cluster_id is None or i.cluster_id not in press_clusters)][:5]

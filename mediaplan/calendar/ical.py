@@ -1,7 +1,7 @@
 """Live iCal feeds: one VEVENT per publish slot (and optionally per deadline), series as RRULE.
 
 UIDs are stable, SEQUENCE grows on every change, STATUS follows the workflow, and a
-VTIMEZONE for Asia/Ho_Chi_Minh is included. A column slot that was moved or edited
+VTIMEZONE for the local zone is included. A column slot that was moved or edited
 becomes a RECURRENCE-ID override of the series; a cancelled slot becomes an EXDATE.
 Each user, desk, outlet and theme has a subscription URL with a secret token that
 can be regenerated; `calendar ical` writes the very same feed to a file.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 from sqlalchemy import select
@@ -19,11 +18,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.calendar.series import column_event
 from mediaplan.db.schema import Column, Coverage, FeedToken, Outlet, Story, utcnow
-from mediaplan.vocab import label
+from mediaplan.localtime import local_tz, to_local
+from mediaplan.vocab import CoverageStatus, FeedScope, StoryStatus, label
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-STATUS = {"idea": "TENTATIVE", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}  # anything else: CONFIRMED
-SCOPES = ("all", "user", "desk", "outlet", "theme")
+# The iCal STATUS of a workflow state; anything else is CONFIRMED.
+STATUS = {StoryStatus.IDEA: "TENTATIVE", StoryStatus.POSTPONED: "TENTATIVE", StoryStatus.CANCELLED: "CANCELLED"}
 
 
 class FeedError(ValueError):
@@ -31,9 +30,9 @@ class FeedError(ValueError):
 
 
 def _status(story: Story, coverage: Coverage) -> str:
-    if "cancelled" in (story.status, coverage.status):
+    if StoryStatus.CANCELLED in (story.status, coverage.status):
         return "CANCELLED"
-    return STATUS.get(story.status if story.status == "postponed" else coverage.status, "CONFIRMED")
+    return STATUS.get(story.status if story.status == StoryStatus.POSTPONED else coverage.status, "CONFIRMED")
 
 
 def _coverage_event(coverage: Coverage, uid: str) -> Event:
@@ -41,7 +40,7 @@ def _coverage_event(coverage: Coverage, uid: str) -> Event:
     event = Event()
     event.add("uid", uid)
     event.add("summary", story.title)
-    start = coverage.publish_at.astimezone(TZ)
+    start = to_local(coverage.publish_at)
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=coverage.duration_minutes or 60))
     event.add("dtstamp", coverage.updated_at or utcnow())
@@ -51,7 +50,7 @@ def _coverage_event(coverage: Coverage, uid: str) -> Event:
     for name, value in (("Định dạng", label("format", coverage.format) if coverage.format else None),
                         ("Nền tảng", label("platform", coverage.platform) if coverage.platform else None),
                         ("Phụ trách", coverage.assignee),
-                        ("Hạn nộp", f"{coverage.due_at.astimezone(TZ):%d/%m/%Y %H:%M}" if coverage.due_at else None),
+                        ("Hạn nộp", f"{to_local(coverage.due_at):%d/%m/%Y %H:%M}" if coverage.due_at else None),
                         ("Nội dung", story.brief or None)):
         if value:
             details.append(f"{name}: {value}")
@@ -65,36 +64,43 @@ def _due_event(coverage: Coverage) -> Event:
     event = Event()
     event.add("uid", f"due-{coverage.id}@mediaplan")
     event.add("summary", f"Hạn nộp: {coverage.story.title}")
-    event.add("dtstart", coverage.due_at.astimezone(TZ))
-    event.add("dtend", coverage.due_at.astimezone(TZ) + timedelta(minutes=30))
+    event.add("dtstart", to_local(coverage.due_at))
+    event.add("dtend", to_local(coverage.due_at) + timedelta(minutes=30))
     event.add("dtstamp", coverage.updated_at or utcnow())
     event.add("sequence", coverage.sequence + coverage.story.sequence)
-    event.add("status", "CANCELLED" if coverage.status == "cancelled" else "CONFIRMED")
+    event.add("status", "CANCELLED" if coverage.status == CoverageStatus.CANCELLED else "CONFIRMED")
     return event
 
 
 def _wants(scope: str, key: str, outlet_id: int | None):
     def coverage_ok(c: Coverage) -> bool:
-        return (scope == "all" or (scope == "user" and c.assignee == key) or (scope == "desk" and c.story.desk == key)
-                or (scope == "outlet" and c.outlet_id == outlet_id) or (scope == "theme" and key in (c.story.themes or [])))
+        return (scope == FeedScope.ALL or (scope == FeedScope.USER and c.assignee == key)
+                or (scope == FeedScope.DESK and c.story.desk == key) or (scope == FeedScope.OUTLET and c.outlet_id == outlet_id)
+                or (scope == FeedScope.THEME and key in (c.story.themes or [])))
 
     def column_ok(col: Column) -> bool:
-        return (scope == "all" or (scope == "user" and col.assignee == key) or (scope == "desk" and col.desk == key)
-                or (scope == "outlet" and col.outlet_id == outlet_id) or (scope == "theme" and key in (col.themes or [])))
+        return (scope == FeedScope.ALL or (scope == FeedScope.USER and col.assignee == key)
+                or (scope == FeedScope.DESK and col.desk == key) or (scope == FeedScope.OUTLET and col.outlet_id == outlet_id)
+                or (scope == FeedScope.THEME and key in (col.themes or [])))
     return coverage_ok, column_ok
 
 
-def build_feed(session: Session, scope: str = "all", key: str = "", include_due: bool = False) -> Calendar:
-    if scope not in SCOPES:
-        raise FeedError(f"phạm vi {scope!r} không hợp lệ; chọn {', '.join(SCOPES)}")
+def _check_scope(scope: str) -> None:
+    if scope not in FeedScope.codes():
+        raise FeedError(f"phạm vi {scope!r} không hợp lệ; chọn {', '.join(FeedScope.codes())}")
+
+
+def build_feed(session: Session, scope: str = FeedScope.ALL, key: str = "", include_due: bool = False) -> Calendar:
+    _check_scope(scope)
+    zone = local_tz().key
     cal = Calendar()
     cal.add("prodid", "-//mediaplan//Lịch biên tập//VI")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", "Lịch biên tập NQ71" + (f" — {key}" if key else ""))
-    cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
-    cal.add_component(Timezone.from_tzid("Asia/Ho_Chi_Minh"))
-    outlet_id = session.scalar(select(Outlet.id).where(Outlet.key == key)) if scope == "outlet" else None
+    cal.add("x-wr-timezone", zone)
+    cal.add_component(Timezone.from_tzid(zone))
+    outlet_id = session.scalar(select(Outlet.id).where(Outlet.key == key)) if scope == FeedScope.OUTLET else None
     coverage_ok, column_ok = _wants(scope, key, outlet_id)
 
     stories = session.scalars(select(Story).options(selectinload(Story.coverages), selectinload(Story.column))
@@ -115,13 +121,14 @@ def build_feed(session: Session, scope: str = "all", key: str = "", include_due:
                 continue
             in_series.add(primary.id)
             if _status(story, primary) == "CANCELLED":
-                series.add("exdate", story.occurrence_start.astimezone(TZ))
+                series.add("exdate", to_local(story.occurrence_start))
                 continue
             edited = (primary.publish_at != story.occurrence_start or primary.sequence or story.sequence
-                      or story.title != column.name or primary.status != ("assigned" if column.assignee else "idea"))
+                      or story.title != column.name
+                      or primary.status != (CoverageStatus.ASSIGNED if column.assignee else CoverageStatus.IDEA))
             if edited:
                 override = _coverage_event(primary, series["uid"])
-                override.add("recurrence-id", story.occurrence_start.astimezone(TZ))
+                override.add("recurrence-id", to_local(story.occurrence_start))
                 overrides.append(override)
         cal.add_component(series)
         for override in overrides:
@@ -141,8 +148,7 @@ def build_feed(session: Session, scope: str = "all", key: str = "", include_due:
 
 def feed_token(session: Session, scope: str, key: str = "", regenerate: bool = False) -> str:
     """The secret of a scope's subscription URL; regenerating it makes the old URL stop working."""
-    if scope not in SCOPES:
-        raise FeedError(f"phạm vi {scope!r} không hợp lệ; chọn {', '.join(SCOPES)}")
+    _check_scope(scope)
     row = session.scalar(select(FeedToken).where(FeedToken.scope == scope, FeedToken.key == key))
     if row is None:
         row = FeedToken(scope=scope, key=key, token=secrets.token_urlsafe(24))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import recurring_ical_events
 from icalendar import Calendar
@@ -18,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import KeyDate
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from mediaplan.localtime import local_today, to_local
+from mediaplan.vocab import KeyDateSource
 
 
 class IcsError(ValueError):
@@ -31,7 +30,7 @@ def import_ics(session: Session, data: bytes, months: int = 12, today: date | No
         cal = Calendar.from_ical(data)
     except ValueError as exc:
         raise IcsError(f"tệp không phải iCalendar hợp lệ: {exc}") from None
-    today = today or datetime.now(TZ).date()
+    today = today or local_today()
     counts = {"added": 0, "updated": 0, "skipped": 0, "problems": []}
     events = []
     window = (today - timedelta(days=31), today + timedelta(days=31 * months))
@@ -61,8 +60,9 @@ def import_ics(session: Session, data: bytes, months: int = 12, today: date | No
             counts["problems"].append(f"bỏ qua sự kiện thiếu UID, tiêu đề hoặc ngày: {summary or uid or '?'}")
             continue
         when = start.dt
-        day = when.astimezone(TZ).date() if isinstance(when, datetime) and when.tzinfo else (
-            when.date() if isinstance(when, datetime) else when)
+        if isinstance(when, datetime) and when.tzinfo:
+            when = to_local(when)  # a floating (naive) time is already a local wall time
+        day = when.date() if isinstance(when, datetime) else when
         recurring = any(str(e.get("UID")) == uid and "RRULE" in e for e in cal.walk("VEVENT"))
         key_uid = f"{uid}#{day.isoformat()}" if recurring else uid
         if key_uid in seen:
@@ -71,10 +71,10 @@ def import_ics(session: Session, data: bytes, months: int = 12, today: date | No
         row = session.scalar(select(KeyDate).where(KeyDate.uid == key_uid))
         note = str(event.get("DESCRIPTION") or "")[:2000]
         if isinstance(when, datetime):
-            note = f"{when.astimezone(TZ):%H:%M} — {note}" if note else f"{when.astimezone(TZ):%H:%M}"
+            note = f"{when:%H:%M} — {note}" if note else f"{when:%H:%M}"
         if row is None:
             key = "ics-" + hashlib.sha1(key_uid.encode()).hexdigest()[:12]
-            session.add(KeyDate(key=key, uid=key_uid, source="ics", name=summary[:300], on=day, themes=[], note=note))
+            session.add(KeyDate(key=key, uid=key_uid, source=KeyDateSource.ICS, name=summary[:300], on=day, themes=[], note=note))
             counts["added"] += 1
         elif (row.name, row.on, row.note) != (summary[:300], day, note):
             row.name, row.on, row.note = summary[:300], day, note

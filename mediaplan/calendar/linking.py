@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from mediaplan.calendar.workflow import change_status, log
 from mediaplan.db.schema import Coverage, Delivery, Item, Story
 from mediaplan.nlp.normalize import fold
-from mediaplan.vocab import SOCIAL_PLATFORMS
+from mediaplan.vocab import SOCIAL_PLATFORMS, Channel, CoverageStatus, LinkStatus, MatchedBy, WorkflowAction
 
 WINDOW_BEFORE = timedelta(days=1)
 WINDOW_AFTER = timedelta(days=3)
@@ -31,10 +31,11 @@ MONITOR = "giám sát"  # the name the audit log gives to automatic links
 
 
 def platform_matches(platform: str | None, channel: str | None) -> bool:
+    """Whether an item seen on a monitoring channel can deliver a coverage planned for a platform."""
     if not platform or not channel:
         return True
     if platform in SOCIAL_PLATFORMS:
-        return channel == "social"
+        return channel == Channel.SOCIAL
     return platform == channel
 
 
@@ -60,7 +61,7 @@ def score(coverage: Coverage, item: Item) -> tuple[float, bool]:
         s += 0.2
         decisive = True
     elif coverage.format and story.column is None:
-        s -= 0.2  # a one-off piece planned as an infographic is not delivered by an article
+        s -= 0.2  # a one-off coverage planned as an infographic is not delivered by an article
     if coverage.platform and platform_matches(coverage.platform, item.channel):
         s += 0.1
     if coverage.publish_at and item.published_at:
@@ -71,16 +72,16 @@ def score(coverage: Coverage, item: Item) -> tuple[float, bool]:
 
 def link_deliveries(session: Session) -> dict:
     """Match open coverages to items; idempotent. Returns counts of linked and suggested."""
-    taken = set(session.scalars(select(Delivery.item_id).where(Delivery.status != "rejected")))
-    rejected = set(session.execute(select(Delivery.coverage_id, Delivery.item_id).where(Delivery.status == "rejected")))
+    taken = set(session.scalars(select(Delivery.item_id).where(Delivery.status != LinkStatus.REJECTED)))
+    rejected = set(session.execute(select(Delivery.coverage_id, Delivery.item_id).where(Delivery.status == LinkStatus.REJECTED)))
     coverages = session.scalars(
         select(Coverage).join(Story).options(selectinload(Coverage.story).selectinload(Story.column), selectinload(Coverage.deliveries))
-        .where(Coverage.status.not_in(["cancelled", "published"]), Coverage.publish_at.is_not(None))
+        .where(Coverage.status.not_in([CoverageStatus.CANCELLED, CoverageStatus.PUBLISHED]), Coverage.publish_at.is_not(None))
         .order_by(Coverage.publish_at)
     ).all()
     counts = {"linked": 0, "suggested": 0}
     for coverage in coverages:
-        if any(d.status in {"confirmed", "suggested"} for d in coverage.deliveries):
+        if any(d.status in {LinkStatus.CONFIRMED, LinkStatus.SUGGESTED} for d in coverage.deliveries):
             continue
         query = select(Item).options(selectinload(Item.themes)).where(
             Item.published_at >= coverage.publish_at - WINDOW_BEFORE,
@@ -96,15 +97,17 @@ def link_deliveries(session: Session) -> dict:
         best, decisive, item = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0.0
         if best >= CONFIDENT and decisive and best - runner_up >= MARGIN:
-            coverage.deliveries.append(Delivery(item_id=item.id, matched_by="monitor", status="confirmed", score=round(best, 3)))
+            coverage.deliveries.append(Delivery(item_id=item.id, matched_by=MatchedBy.MONITOR, status=LinkStatus.CONFIRMED,
+                                                 score=round(best, 3)))
             session.flush()
-            change_status(session, coverage, "published", MONITOR, f"đã đăng: {item.url}", force=True)
-            log(session, coverage, "link", None, f"item #{item.id}", MONITOR, f"điểm {best:.2f}")
+            change_status(session, coverage, CoverageStatus.PUBLISHED, MONITOR, f"đã đăng: {item.url}", force=True)
+            log(session, coverage, WorkflowAction.LINK, None, f"item #{item.id}", MONITOR, f"điểm {best:.2f}")
             taken.add(item.id)
             counts["linked"] += 1
         else:
-            coverage.deliveries.append(Delivery(item_id=item.id, matched_by="monitor", status="suggested", score=round(best, 3)))
-            log(session, coverage, "suggest", None, f"item #{item.id}", MONITOR, f"điểm {best:.2f}, cần biên tập viên xác nhận")
+            coverage.deliveries.append(Delivery(item_id=item.id, matched_by=MatchedBy.MONITOR, status=LinkStatus.SUGGESTED,
+                                                 score=round(best, 3)))
+            log(session, coverage, WorkflowAction.SUGGEST, None, f"item #{item.id}", MONITOR, f"điểm {best:.2f}, cần biên tập viên xác nhận")
             counts["suggested"] += 1
     session.flush()
     return counts
@@ -116,19 +119,19 @@ def confirm(session: Session, coverage: Coverage, item_id: int, by: str, accept:
     if delivery is None:
         if session.get(Item, item_id) is None:
             raise ValueError(f"không có tin, bài #{item_id}")
-        delivery = Delivery(item_id=item_id, matched_by="manual", score=1.0)
+        delivery = Delivery(item_id=item_id, matched_by=MatchedBy.MANUAL, score=1.0)
         coverage.deliveries.append(delivery)
-    delivery.status = "confirmed" if accept else "rejected"
+    delivery.status = LinkStatus.CONFIRMED if accept else LinkStatus.REJECTED
     session.flush()
-    log(session, coverage, "link" if accept else "unlink", None, f"item #{item_id}", by)
-    if accept and coverage.status != "published":
-        change_status(session, coverage, "published", by, "biên tập viên xác nhận đã đăng", force=True)
+    log(session, coverage, WorkflowAction.LINK if accept else WorkflowAction.UNLINK, None, f"item #{item_id}", by)
+    if accept and coverage.status != CoverageStatus.PUBLISHED:
+        change_status(session, coverage, CoverageStatus.PUBLISHED, by, "biên tập viên xác nhận đã đăng", force=True)
     return delivery
 
 
 def unplanned_items(session: Session, start, end) -> list[Item]:
     """Education items published in [start, end) that deliver no coverage: unplanned coverage."""
-    linked = select(Delivery.item_id).where(Delivery.status == "confirmed")
+    linked = select(Delivery.item_id).where(Delivery.status == LinkStatus.CONFIRMED)
     return list(session.scalars(
         select(Item).options(selectinload(Item.themes), selectinload(Item.outlet))
         .where(Item.education.is_(True), Item.published_at >= start, Item.published_at < end, Item.id.not_in(linked))

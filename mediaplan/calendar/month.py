@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import calendar as stdcal
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.db.schema import Coverage, KeyDate, Story
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from mediaplan.localtime import local_midnight_utc, to_local
+from mediaplan.periods import parse_month
 
 
 @dataclass
@@ -20,18 +19,6 @@ class Day:
     day: date
     coverages: list[Coverage] = field(default_factory=list)
     key_dates: list[KeyDate] = field(default_factory=list)
-
-
-def month_bounds(period: str) -> tuple[datetime, datetime]:
-    """UTC bounds of a local calendar month "YYYY-MM"."""
-    try:
-        year, month = (int(x) for x in period.split("-"))
-        first = date(year, month, 1)
-    except ValueError as exc:
-        raise ValueError(f"tháng không hợp lệ {period!r}: dùng dạng YYYY-MM") from exc
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return (datetime.combine(first, time(), TZ).astimezone(timezone.utc),
-            datetime.combine(nxt, time(), TZ).astimezone(timezone.utc))
 
 
 def key_dates_in(session: Session, year: int, month: int) -> dict[date, list[KeyDate]]:
@@ -76,10 +63,8 @@ def coverages_between(session: Session, start: datetime, end: datetime, filters:
 
 def _days(session: Session, first: date, last: date, filters: Filters | None) -> list[Day]:
     days = {first + timedelta(days=n): Day(first + timedelta(days=n)) for n in range((last - first).days + 1)}
-    start = datetime.combine(first, time(), TZ).astimezone(timezone.utc)
-    end = datetime.combine(last + timedelta(days=1), time(), TZ).astimezone(timezone.utc)
-    for c in coverages_between(session, start, end, filters):
-        days[c.publish_at.astimezone(TZ).date()].coverages.append(c)
+    for c in coverages_between(session, local_midnight_utc(first), local_midnight_utc(last + timedelta(days=1)), filters):
+        days[to_local(c.publish_at).date()].coverages.append(c)
     for year, month in sorted({(d.year, d.month) for d in days}):
         for d, kds in key_dates_in(session, year, month).items():
             if d in days:
@@ -88,8 +73,8 @@ def _days(session: Session, first: date, last: date, filters: Filters | None) ->
 
 
 def month_view(session: Session, period: str, filters: Filters | None = None) -> list[Day]:
-    month_bounds(period)  # validates
-    year, month = (int(x) for x in period.split("-"))
+    """Every local day of the month "YYYY-MM"; a bad period is a `periods.PeriodError`."""
+    year, month = parse_month(period)
     return _days(session, date(year, month, 1), date(year, month, stdcal.monthrange(year, month)[1]), filters)
 
 

@@ -17,33 +17,35 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import make_msgid
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.db.schema import Coverage, ReminderSent, Story, User
+from mediaplan.localtime import to_local
 from mediaplan.settings import Settings, get_settings
 from mediaplan.smtp import SendError, deliver
-from mediaplan.vocab import label
+from mediaplan.vocab import CoverageStatus, Digest, ReminderKind, Role, StoryStatus, label
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-OPEN = ("idea", "assigned", "in_progress")
-KIND_NAMES = {"due": "sắp đến hạn", "overdue": "quá hạn", "unassigned": "chưa có người nhận"}
+OPEN = (CoverageStatus.IDEA, CoverageStatus.ASSIGNED, CoverageStatus.IN_PROGRESS)
+# How a mail names each kind (the unassigned one says who is missing, not the vocabulary's "chưa giao").
+KIND_NAMES = {ReminderKind.DUE: "sắp đến hạn", ReminderKind.OVERDUE: "quá hạn", ReminderKind.UNASSIGNED: "chưa có người nhận"}
 
 
-def _reminders(session: Session, now: datetime, due_within_days: int, digest: str) -> list[tuple[str, Coverage, datetime]]:
+def _reminders(session: Session, now: datetime, due_within_days: int,
+               digest: str) -> list[tuple[ReminderKind, Coverage, datetime]]:
     rows = session.scalars(select(Coverage).join(Story).options(selectinload(Coverage.story))
-                           .where(Coverage.status.in_(OPEN), Story.status.not_in(["cancelled", "postponed"]))).all()
+                           .where(Coverage.status.in_(OPEN),
+                                  Story.status.not_in([StoryStatus.CANCELLED, StoryStatus.POSTPONED]))).all()
     out = []
     for c in rows:
         if c.due_at and c.assignee:
             if c.due_at < now:
-                out.append(("overdue", c, c.due_at))
+                out.append((ReminderKind.OVERDUE, c, c.due_at))
             elif c.due_at <= now + timedelta(days=due_within_days):
-                out.append(("due", c, c.due_at))
-        if digest == "weekly" and not c.assignee and c.publish_at and now <= c.publish_at <= now + timedelta(days=7):
-            out.append(("unassigned", c, c.publish_at))
+                out.append((ReminderKind.DUE, c, c.due_at))
+        if digest == Digest.WEEKLY and not c.assignee and c.publish_at and now <= c.publish_at <= now + timedelta(days=7):
+            out.append((ReminderKind.UNASSIGNED, c, c.publish_at))
     return out
 
 
@@ -55,18 +57,18 @@ def _address(session: Session, settings: Settings, assignee: str | None = None, 
         return [user.email] if user and user.email else []
     if desk in settings.desk_emails:
         return [settings.desk_emails[desk]]
-    return [u.email for u in session.scalars(select(User).where(User.desk == desk, User.role.in_(["editor", "admin"])))
+    return [u.email for u in session.scalars(select(User).where(User.desk == desk, User.role.in_([Role.EDITOR, Role.ADMIN])))
             if u.email]
 
 
 def _line(kind: str, c: Coverage) -> str:
-    when = c.publish_at.astimezone(TZ).strftime("%d/%m %H:%M") if c.publish_at else "chưa xếp lịch"
-    due = c.due_at.astimezone(TZ).strftime("%d/%m %H:%M") if c.due_at else "—"
+    when = to_local(c.publish_at).strftime("%d/%m %H:%M") if c.publish_at else "chưa xếp lịch"
+    due = to_local(c.due_at).strftime("%d/%m %H:%M") if c.due_at else "—"
     return (f"[{KIND_NAMES[kind]}] #{c.id} {c.story.title} — {label('format', c.format)}, {label('platform', c.platform)}; "
             f"đăng {when}, hạn nộp {due}; {label('status', c.status)}")
 
 
-def send_reminders(session: Session, digest: str = "daily", due_within_days: int | None = None,
+def send_reminders(session: Session, digest: str = Digest.DAILY, due_within_days: int | None = None,
                    now: datetime | None = None, settings: Settings | None = None) -> dict:
     settings = settings or get_settings()
     now = now or datetime.now(timezone.utc)
@@ -74,7 +76,7 @@ def send_reminders(session: Session, digest: str = "daily", due_within_days: int
     groups: dict[tuple[str, str], list] = defaultdict(list)  # (recipient, heading) → reminders
     problems = []
     for kind, c, deadline in _reminders(session, now, days, digest):
-        if digest == "daily":
+        if digest == Digest.DAILY:
             recipients = _address(session, settings, assignee=c.assignee)
             heading = c.assignee
         else:
@@ -98,7 +100,7 @@ def send_reminders(session: Session, digest: str = "daily", due_within_days: int
         if not fresh:
             continue
         msg = EmailMessage()
-        title = "Nhắc việc hằng ngày" if digest == "daily" else "Tổng hợp tuần của ban"
+        title = "Nhắc việc hằng ngày" if digest == Digest.DAILY else "Tổng hợp tuần của ban"
         msg["Subject"] = f"[Lịch biên tập] {title}: {len(fresh)} việc cần chú ý ({heading})"
         msg["From"] = settings.mail_from
         msg["To"] = recipient

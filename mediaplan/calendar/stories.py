@@ -7,28 +7,19 @@ raises the iCal SEQUENCE so subscribed calendars update.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mediaplan.calendar.workflow import WorkflowError, change_status, log
-from mediaplan.db.schema import Assignment, Coverage, Outlet, Story, Theme, utcnow
-from mediaplan.vocab import FORMATS, PLATFORMS
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from mediaplan.calendar.workflow import change_status, follow_coverages, log
+from mediaplan.db.schema import Assignment, Coverage, Outlet, Story, Theme
+from mediaplan.localtime import as_utc, to_local
+from mediaplan.vocab import CoverageStatus, Format, Platform, StoryStatus, WorkflowAction
 
 
 class PlanningError(ValueError):
     pass
-
-
-def local(value: datetime) -> datetime:
-    """A naive datetime typed by a person is Vietnam time; stored as UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=TZ)
-    return value.astimezone(timezone.utc)
 
 
 def _outlet_id(session: Session, key: str | None) -> int | None:
@@ -40,11 +31,12 @@ def _outlet_id(session: Session, key: str | None) -> int | None:
     return outlet.id
 
 
-def _check(session: Session, platform: str | None, fmt: str | None, themes: list[str]) -> None:
-    if platform and platform not in PLATFORMS:
-        raise PlanningError(f"nền tảng không hợp lệ {platform!r}; chọn một trong {', '.join(PLATFORMS)}")
-    if fmt and fmt not in FORMATS:
-        raise PlanningError(f"định dạng không hợp lệ {fmt!r}; chọn một trong {', '.join(FORMATS)}")
+def check_codes(session: Session, platform: str | None, fmt: str | None, themes: list[str]) -> None:
+    """Refuse a platform, format or theme outside the plan's vocabularies, in words an editor reads."""
+    if platform and platform not in Platform.codes():
+        raise PlanningError(f"nền tảng không hợp lệ {platform!r}; chọn một trong {', '.join(Platform.codes())}")
+    if fmt and fmt not in Format.codes():
+        raise PlanningError(f"định dạng không hợp lệ {fmt!r}; chọn một trong {', '.join(Format.codes())}")
     known = set(session.scalars(select(Theme.code)))
     unknown = [t for t in themes if t not in known]
     if unknown:
@@ -53,23 +45,31 @@ def _check(session: Session, platform: str | None, fmt: str | None, themes: list
 
 def add_story(session: Session, title: str, by: str, *, brief: str = "", themes: list[str] | None = None,
               planned_on: date | None = None, priority: int = 2, key_date: str | None = None, desk: str | None = None,
-              coverages: list[dict] | None = None) -> Story:
-    """A story, with its coverages. Idempotent on (title, planning date): re-running adds nothing."""
+              coverages: list[dict] | None = None, column_id: int | None = None,
+              occurrence_start: datetime | None = None) -> Story:
+    """A story, with its coverages. Idempotent on (title, planning date): re-running adds nothing.
+
+    A story that fills a column's slot (`column_id`, `occurrence_start`) is idempotent on its slot instead.
+    """
     themes = list(themes or [])
     if not title.strip():
         raise PlanningError("cần tiêu đề")
     if priority not in (1, 2, 3):
         raise PlanningError("mức ưu tiên là 1, 2 hoặc 3")
-    _check(session, None, None, themes)
-    story = session.scalar(select(Story).where(Story.title == title.strip(), Story.planned_on == planned_on,
-                                               Story.column_id.is_(None)))
+    check_codes(session, None, None, themes)
+    if column_id is None:
+        same = select(Story).where(Story.title == title.strip(), Story.planned_on == planned_on, Story.column_id.is_(None))
+    else:
+        same = select(Story).where(Story.column_id == column_id, Story.occurrence_start == as_utc(occurrence_start))
+    story = session.scalar(same)
     if story is not None:
         return story
     story = Story(title=title.strip(), brief=brief, themes=themes, planned_on=planned_on, priority=priority,
-                  key_date=key_date, desk=desk, created_by=by, status="idea")
+                  key_date=key_date, desk=desk, created_by=by, status=StoryStatus.IDEA, column_id=column_id,
+                  occurrence_start=as_utc(occurrence_start) if occurrence_start else None)
     session.add(story)
     session.flush()
-    log(session, story, "create", None, "idea", by)
+    log(session, story, WorkflowAction.CREATE, None, story.status, by)
     for spec in coverages or []:
         add_coverage(session, story, by=by, **spec)
     return story
@@ -78,16 +78,21 @@ def add_story(session: Session, title: str, by: str, *, brief: str = "", themes:
 def add_coverage(session: Session, story: Story, by: str, *, platform: str | None = None, fmt: str | None = None,
                  outlet: str | None = None, publish_at: datetime | None = None, due_at: datetime | None = None,
                  lead_days: int = 2, assignee: str | None = None, duration_minutes: int = 60) -> Coverage:
-    _check(session, platform, fmt, [])
-    publish = local(publish_at) if publish_at else None
+    """A coverage of a story, created as an idea; with an assignee it is then assigned, as by `assign`.
+
+    A new coverage can take its story back from published: the story follows its coverages.
+    """
+    check_codes(session, platform, fmt, [])
+    publish = as_utc(publish_at) if publish_at else None
     coverage = Coverage(story=story, platform=platform, format=fmt, outlet_id=_outlet_id(session, outlet),
-                        publish_at=publish, due_at=local(due_at) if due_at else (publish - timedelta(days=lead_days) if publish else None),
-                        duration_minutes=duration_minutes, status="idea")
+                        publish_at=publish, due_at=as_utc(due_at) if due_at else (publish - timedelta(days=lead_days) if publish else None),
+                        duration_minutes=duration_minutes, status=CoverageStatus.IDEA)
     session.add(coverage)
     session.flush()
     if publish and story.planned_on is None:
-        story.planned_on = publish.astimezone(TZ).date()
-    log(session, coverage, "create", None, "idea", by)
+        story.planned_on = to_local(publish).date()
+    log(session, coverage, WorkflowAction.CREATE, None, coverage.status, by)
+    follow_coverages(session, story, by)
     if assignee:
         assign(session, coverage, assignee, by)
     return coverage
@@ -103,29 +108,15 @@ def assign(session: Session, coverage: Coverage, assignee: str, by: str) -> Assi
     session.add(row)
     coverage.sequence += 1
     session.flush()
-    log(session, coverage, "assign", before, coverage.assignee, by)
-    if coverage.status == "idea":
-        change_status(session, coverage, "assigned", by, "giao việc")
-    return row
-
-
-def answer(session: Session, coverage: Coverage, accepted: bool, by: str) -> Assignment:
-    """The assignee accepts or declines; a decline puts the coverage back to idea, unassigned."""
-    if not coverage.assignments:
-        raise PlanningError("phần thực hiện này chưa được giao")
-    row = coverage.assignments[-1]
-    row.accepted, row.answered_at = accepted, utcnow()
-    log(session, coverage, "answer", row.assignee, "nhận" if accepted else "từ chối", by)
-    if not accepted:
-        coverage.assignee = None
-        change_status(session, coverage, "idea", by, "người được giao từ chối")
-    session.flush()
+    log(session, coverage, WorkflowAction.ASSIGN, before, coverage.assignee, by)
+    if coverage.status == CoverageStatus.IDEA:
+        change_status(session, coverage, CoverageStatus.ASSIGNED, by, "giao việc")
     return row
 
 
 def move(session: Session, coverage: Coverage, publish_at: datetime, by: str, keep_lead: bool = True) -> Coverage:
     """Reschedule a coverage (drag and drop, `calendar move`). The deadline keeps its lead time."""
-    new = local(publish_at)
+    new = as_utc(publish_at)
     if coverage.publish_at == new:
         return coverage
     before = coverage.publish_at
@@ -136,33 +127,30 @@ def move(session: Session, coverage: Coverage, publish_at: datetime, by: str, ke
     story = coverage.story
     story.sequence += 1
     if story.column_id is None or len(story.coverages) == 1:
-        story.planned_on = new.astimezone(TZ).date()
+        story.planned_on = to_local(new).date()
     session.flush()
-    log(session, coverage, "move", before.astimezone(TZ).isoformat() if before else None,
-        new.astimezone(TZ).isoformat(), by)
-    if before is not None and story.status in {"assigned", "in_progress"}:
-        change_status(session, story, "rescheduled", by, "dời lịch")  # the story keeps the fact that it moved
+    log(session, coverage, WorkflowAction.MOVE, to_local(before).isoformat() if before else None,
+        to_local(new).isoformat(), by)
+    if before is not None and story.status in {StoryStatus.ASSIGNED, StoryStatus.IN_PROGRESS}:
+        change_status(session, story, StoryStatus.RESCHEDULED, by, "dời lịch")  # the story keeps the fact that it moved
     return coverage
 
 
 def set_status(session: Session, obj: Story | Coverage, status: str, by: str, note: str = "") -> bool:
     """Change a story's or coverage's state; postponing a story takes it off the calendar into the backlog."""
     changed = change_status(session, obj, status, by, note)
-    if changed and isinstance(obj, Story) and status == "postponed":
+    if changed and isinstance(obj, Story) and status == StoryStatus.POSTPONED:
         obj.planned_on = None
-    if changed and isinstance(obj, Story) and status == "cancelled":
+    if changed and isinstance(obj, Story) and status == StoryStatus.CANCELLED:
         for c in obj.coverages:
-            if c.status not in {"cancelled", "published"}:
-                try:
-                    change_status(session, c, "cancelled", by, "hủy theo tin bài")
-                except WorkflowError:
-                    pass
+            if c.status not in {CoverageStatus.CANCELLED, CoverageStatus.PUBLISHED}:  # every other state may be cancelled
+                change_status(session, c, CoverageStatus.CANCELLED, by, "hủy theo tin bài")
     return changed
 
 
 def backlog(session: Session) -> list[Story]:
     """Ideas without a date, most urgent first."""
-    return list(session.scalars(select(Story).where(Story.planned_on.is_(None), Story.status.not_in(["cancelled", "published"]))
+    return list(session.scalars(select(Story).where(Story.planned_on.is_(None), Story.status.not_in([StoryStatus.CANCELLED, StoryStatus.PUBLISHED]))
                                 .order_by(Story.priority, Story.created_at)))
 
 

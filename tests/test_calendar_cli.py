@@ -1,0 +1,46 @@
+"""The calendar from the command line, as an editor uses it: plan, assign, move, list, export, subscribe."""
+
+from icalendar import Calendar
+from openpyxl import load_workbook
+
+
+def test_cli_plans_assigns_moves_and_exports(sqlite_db, tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("MEDIAPLAN_USER", "Lan")  # who the audit log names
+    cli("calendar", "add-column", "Hỏi – đáp Nghị quyết 71", "--outlet", "baoquangngai", "--platform", "online",
+            "--format", "qa", "--weekly", "MO", "--at", "08:00", "--dtstart", "2026-11-02T07:00", "--theme", "dissemination")
+    made = cli("calendar", "add-story", "Phóng sự: điểm trường Tu Rét", "--on", "2026-11-18T19:30", "--platform", "tv",
+                   "--format", "reportage", "--platform", "facebook", "--format", "short_video", "--theme", "ethnic_remote")
+    ids = [int(x) for x in made.stdout.split("phần thực hiện:")[1].replace("#", "").replace(",", " ").split()]
+    assert len(ids) == 2
+    cli("calendar", "assign", str(ids[0]), "--to", "Minh Châu")
+    cli("calendar", "move", str(ids[0]), "--to", "2026-11-19T20:00")
+    cli("calendar", "status", str(ids[0]), "in_progress")
+    bad = cli("calendar", "status", str(ids[1]), "published", code=1)
+    assert "được phép" in bad.stderr
+    listing = cli("calendar", "list", "--month", "2026-11").stdout
+    assert listing.count("Hỏi – đáp Nghị quyết 71") == 5  # Mondays 2, 9, 16, 23, 30 Nov
+    assert "Ngày Nhà giáo Việt Nam" in listing and "Minh Châu" in listing and "19/11" in listing
+    log = cli("calendar", "log").stdout
+    assert "in_progress" in log and "Lan" in log
+    cli("calendar", "ical", "--user", "Minh Châu", "--out", str(tmp_path / "chau.ics"))
+    cal = Calendar.from_ical((tmp_path / "chau.ics").read_bytes())
+    assert [str(e["SUMMARY"]) for e in cal.walk("VEVENT")] == ["Phóng sự: điểm trường Tu Rét"]
+    cli("calendar", "export", "--month", "2026-11", "--out", str(tmp_path / "plan.xlsx"))
+    sheet = load_workbook(tmp_path / "plan.xlsx").active
+    assert sheet["A1"].value == "Ngày đăng" and sheet.max_row == 1 + 5 + 2
+    cli("calendar", "export", "--month", "2026-11", "--out", str(tmp_path / "plan.csv"))
+    assert (tmp_path / "plan.csv").read_text(encoding="utf-8-sig").count("\n") == 1 + 5 + 2
+    gaps = cli("calendar", "gaps", "--month", "2026-11").stdout
+    assert "Tuyên truyền" in gaps or "dissemination" in gaps
+    url = cli("calendar", "feed-url", "--desk", "Thời sự").stdout.strip()
+    assert "/ical/" in url and url.endswith(".ics")
+    bad_rrule = cli("calendar", "add-column", "X", "--outlet", "baoquangngai", "--platform", "online", "--format", "qa",
+                        "--rrule", "FREQ=SOMETIMES", "--dtstart", "2026-11-02T08:00", code=1)
+    assert "RRULE" in bad_rrule.stderr
+    cli("calendar", "edit-column", "Hỏi – đáp Nghị quyết 71", "--scope", "one", "--occurrence", "2026-11-16T08:00",
+            "--name", "Hỏi – đáp số đặc biệt")
+    assert "Hỏi – đáp số đặc biệt" in cli("calendar", "list", "--month", "2026-11").stdout
+    bad_scope = cli("calendar", "edit-column", "Hỏi – đáp Nghị quyết 71", "--scope", "some", "--name", "X", code=2)
+    assert "some" in bad_scope.output  # a usage error (the installed command's one line: test_cli.py)
+    bad_date = cli("calendar", "move", str(ids[0]), "--to", "32/13/2026", code=1)
+    assert "2026-11-20T19:30" in bad_date.stderr
