@@ -1,3 +1,5 @@
-from mediaplan.cli import app
+"""`python -m mediaplan`: the same command as the installed `mediaplan`."""
 
-app(prog_name="mediaplan")
+from mediaplan.cli import main
+
+main()

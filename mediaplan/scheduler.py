@@ -8,8 +8,6 @@ The report job is idempotent on its own (one delivery row per recipient and mont
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -20,8 +18,8 @@ from sqlalchemy import select
 from mediaplan.db import migrate, session_scope
 from mediaplan.db.schema import Source
 from mediaplan.settings import get_settings
+from mediaplan.localtime import local_tz
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 log = logging.getLogger("mediaplan.scheduler")
 
 
@@ -40,18 +38,18 @@ def crawl_and_classify(source_key: str) -> None:
 
 
 def send_monthly_report() -> None:
-    """On day 1, report on the month that just ended."""
-    from mediaplan.reports.build import build_report
-    from mediaplan.reports.mail import send_report
+    """On day 1, report on the month that just ended (the same services as `mediaplan report build/send`)."""
+    from mediaplan.periods import current_month, previous_month
+    from mediaplan.services.reports import build_month_report, send_month_report
 
     settings = get_settings()
-    first = datetime.now(TZ).replace(day=1)
-    period = (first - timedelta(days=1)).strftime("%Y-%m")
+    period = previous_month(current_month())
+    out = settings.data_dir / "reports" / period
     with session_scope() as session:
-        build_report(session, period, settings.data_dir / "reports" / period)
-        session.commit()
         if settings.report_recipients:
-            send_report(session, settings, period, settings.report_recipients)
+            send_month_report(session, period, out_dir=out, rebuild=True, settings=settings)
+        else:
+            build_month_report(session, period, out)
 
 
 def send_reminders_job(digest: str) -> None:
@@ -73,16 +71,16 @@ def configure(scheduler) -> list[str]:
         sources = session.scalars(select(Source).where(Source.enabled.is_(True), Source.adhoc.is_(False))).all()
         for s in sources:
             job_id = f"crawl:{s.key}"
-            scheduler.add_job(crawl_and_classify, IntervalTrigger(minutes=s.interval_minutes, timezone=TZ),
+            scheduler.add_job(crawl_and_classify, IntervalTrigger(minutes=s.interval_minutes, timezone=local_tz()),
                               args=[s.key], id=job_id, replace_existing=True, coalesce=True,
                               max_instances=1, misfire_grace_time=s.interval_minutes * 60)
             ids.append(job_id)
-    scheduler.add_job(send_monthly_report, CronTrigger(day=1, hour=8, minute=0, timezone=TZ), id="report:monthly",
+    scheduler.add_job(send_monthly_report, CronTrigger(day=1, hour=8, minute=0, timezone=local_tz()), id="report:monthly",
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
     ids.append("report:monthly")
-    scheduler.add_job(send_reminders_job, CronTrigger(hour=7, minute=0, timezone=TZ), args=["daily"], id="remind:daily",
+    scheduler.add_job(send_reminders_job, CronTrigger(hour=7, minute=0, timezone=local_tz()), args=["daily"], id="remind:daily",
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
-    scheduler.add_job(send_reminders_job, CronTrigger(day_of_week="mon", hour=7, minute=30, timezone=TZ), args=["weekly"],
+    scheduler.add_job(send_reminders_job, CronTrigger(day_of_week="mon", hour=7, minute=30, timezone=local_tz()), args=["weekly"],
                       id="remind:weekly", replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
     ids += ["remind:daily", "remind:weekly"]
     return ids
@@ -94,7 +92,7 @@ def build_scheduler(blocking: bool = True):
     settings = get_settings()
     store = SQLAlchemyJobStore(url=settings.db_url, tablename="apscheduler_jobs")
     cls = BlockingScheduler if blocking else BackgroundScheduler
-    return cls(jobstores={"default": store}, timezone=TZ)
+    return cls(jobstores={"default": store}, timezone=local_tz())
 
 
 def run_forever() -> None:

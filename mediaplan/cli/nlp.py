@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
 
-from mediaplan.clikit import console, fail, month, needs_db
+from mediaplan.cli._kit import console, month, needs_db, refusals
 
 nlp_app = typer.Typer(help="Phân loại: huấn luyện mô hình từ nhãn của biên tập viên, đánh giá, trạng thái.",
                       no_args_is_help=True)
-
-
-def _labels():
-    from mediaplan.plans import current_plan
-
-    return current_plan().theme_codes
 
 
 def _figures_table(title: str, rows: dict, compare: bool) -> Table:
@@ -51,29 +44,14 @@ def train(
 ):
     """Huấn luyện textcat_multilabel từ nhãn đã xác nhận; tách phần kiểm tra, so với quy tắc, in P/R/F1 từng chủ đề."""
     from mediaplan.db import session_scope
-    from mediaplan.nlp import model as themes_model
-    from mediaplan.nlp.classify import Classifier
-    from mediaplan.nlp.pipeline import get_classifier, model_dir
-    from mediaplan.plans import current_plan
-    from mediaplan.settings import get_settings
+    from mediaplan.nlp.pipeline import model_dir
+    from mediaplan.services.nlp import labelled_items, train_theme_model
 
-    with session_scope() as session:
-        items = themes_model.items_from_db(session)
-    for path in gold or []:
-        if not path.exists():
-            fail(f"không có tệp {path}")
-        items += themes_model.items_from_file(path)
-    console.print(f"Tin có nhãn xác nhận: {len(items)}")
-    rules = Classifier(current_plan(), get_settings().tokenizer)
-    staging = model_dir().with_name("themes.new")
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        metrics = themes_model.train_and_compare(items, rules, _labels(), staging, epochs)
-    except ValueError as exc:
-        fail(str(exc))
-    shutil.rmtree(model_dir(), ignore_errors=True)
-    staging.rename(model_dir())  # the old model serves until the new one is complete
-    get_classifier.cache_clear()
+    with refusals():
+        with session_scope() as session:
+            items = labelled_items(session, gold or [])
+        console.print(f"Tin có nhãn xác nhận: {len(items)}")
+        metrics = train_theme_model(items, epochs)
     console.print(_figures_table(f"Phần kiểm tra: {metrics['heldout']} tin (huấn luyện trên {metrics['train']})",
                                  metrics["themes"], compare=True))
     used = ", ".join(metrics["use_model"]) or "không chủ đề nào (quy tắc tốt hơn hoặc bằng)"
@@ -88,43 +66,27 @@ def evaluate(
 ):
     """Đánh giá bộ phân loại đang chạy (quy tắc + mô hình ở chủ đề nó thắng) trên phần kiểm tra hoặc một tệp."""
     from mediaplan.db import session_scope
-    from mediaplan.nlp import model as themes_model
-    from mediaplan.nlp.pipeline import get_classifier
+    from mediaplan.services.nlp import evaluate_classifier
 
-    clf = get_classifier()
-    if gold is not None:
-        if not gold.exists():
-            fail(f"không có tệp {gold}")
-        items = themes_model.items_from_file(gold)
-        where = str(gold)
-    else:
-        if clf.model is None:
-            fail("chưa có mô hình: chạy `mediaplan nlp train` trước, hoặc dùng --gold TỆP")
-        keys = set(clf.model.metrics.get("heldout_keys", []))
-        with session_scope() as session:
-            items = [i for i in themes_model.items_from_db(session) if i.key in keys]
-        where = "phần kiểm tra đã lưu"
-    if not items:
-        fail("không có tin nào để đánh giá")
-    rows = themes_model.evaluate(items, clf, _labels())
+    with refusals(), session_scope() as session:
+        rows, count, where = evaluate_classifier(session, gold)
     if as_json:
         console.print_json(json.dumps(rows, ensure_ascii=False))
         return
-    console.print(_figures_table(f"{len(items)} tin ({where})", rows, compare=False))
+    console.print(_figures_table(f"{count} tin ({where})", rows, compare=False))
 
 
 @nlp_app.command("status")
 def status():
     """Mô hình hiện có: khi nào huấn luyện, trên bao nhiêu tin, chủ đề nào dùng mô hình và vì sao."""
-    from mediaplan.nlp.pipeline import model_dir
+    from mediaplan.services.nlp import model_metrics
     from mediaplan.settings import get_settings
 
     console.print(f"Bộ tách từ: {get_settings().tokenizer}")
-    meta = model_dir() / "metrics.json"
-    if not meta.exists():
+    metrics = model_metrics()
+    if metrics is None:
         console.print("Chưa có mô hình: mọi chủ đề theo quy tắc. Huấn luyện: mediaplan nlp train")
         return
-    metrics = json.loads(meta.read_text(encoding="utf-8"))
     console.print(f"Huấn luyện lúc {metrics['trained_at']} trên {metrics['train']} tin, kiểm tra trên {metrics['heldout']} tin")
     console.print(_figures_table("Quy tắc và mô hình trên phần kiểm tra", metrics["themes"], compare=True))
 
@@ -136,8 +98,9 @@ def shortlist(month_: Annotated[str, typer.Option("--month", help="Tháng, dạn
     from mediaplan.db import session_scope
     from mediaplan.reports.metrics import exemplary_items
 
+    month_ = month(month_)
     with session_scope() as session:
-        rows = exemplary_items(session, month(month_))
+        rows = exemplary_items(session, month_)
     table = Table(title=f"Gương điển hình, mô hình hay — tháng {month_}")
     for name in ("ngày", "cơ quan", "tiêu đề", "bằng chứng", "địa bàn"):
         table.add_column(name)

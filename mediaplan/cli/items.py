@@ -1,0 +1,56 @@
+"""`mediaplan items …`: export the collected items with their labels, and correct an item's themes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from mediaplan.cli._kit import console, err, fail, month as valid_month, needs_db, refusals
+from mediaplan.vocab import ExportFormat
+
+items_app = typer.Typer(help="Tin, bài đã thu thập.", no_args_is_help=True)
+
+
+@items_app.command("export")
+@needs_db
+def items_export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl, csv hoặc xlsx.")] = ExportFormat.JSONL,
+    month: Annotated[Optional[str], typer.Option(help="Chỉ tin, bài đăng trong tháng này (YYYY-MM).")] = None,
+    theme: Annotated[Optional[str], typer.Option(help="Chỉ tin, bài có mã chủ đề này.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Tệp kết quả (mặc định: đầu ra chuẩn; bắt buộc với xlsx).")] = None,
+):
+    """Xuất tin, bài kèm nhãn (jsonl, csv, xlsx)."""
+    from mediaplan.db import session_scope
+    from mediaplan.services.items import export_items
+
+    if fmt == ExportFormat.XLSX and out is None:
+        fail("xlsx cần --out FILE")
+    month = valid_month(month) if month else None
+    with refusals(), session_scope() as session:
+        count = export_items(session, fmt, out or sys.stdout, month=month, theme=theme)
+    if out:
+        err.print(f"{count} tin, bài → {out}")
+
+
+@items_app.command("label")
+@needs_db
+def items_label(
+    item_id: Annotated[int, typer.Argument(help="Số hiệu tin, bài.")],
+    by: Annotated[str, typer.Option(help="Người sửa nhãn (được ghi lại).")],
+    add: Annotated[Optional[list[str]], typer.Option("--add", help="Thêm chủ đề (lặp lại được).")] = None,
+    remove: Annotated[Optional[list[str]], typer.Option("--remove", help="Bỏ chủ đề (lặp lại được).")] = None,
+    confirm: Annotated[Optional[list[str]], typer.Option("--confirm", help="Xác nhận chủ đề (lặp lại được).")] = None,
+):
+    """Biên tập viên xác nhận, thêm hoặc bỏ chủ đề; nhãn thủ công không bị phân loại lại ghi đè."""
+    from mediaplan.db import session_scope
+    from mediaplan.services.items import label_item
+
+    changes = [("add", t) for t in add or []] + [("remove", t) for t in remove or []] + [("confirm", t) for t in confirm or []]
+    if not changes:
+        fail("cần ít nhất một --add, --remove hoặc --confirm")
+    with refusals(), session_scope() as session:
+        label_item(session, item_id, changes, by)
+    console.print(f"Tin, bài #{item_id}: " + ", ".join(f"{a} {t}" for a, t in changes) + f" (bởi {by})")

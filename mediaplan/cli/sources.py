@@ -1,0 +1,111 @@
+"""`mediaplan sources …`: what is collected from where, and whether it still works."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from mediaplan.cli._kit import console, fail, needs_db, refusals
+from mediaplan.localtime import to_local
+from mediaplan.vocab import Channel, Platform, SourceKind, label
+
+sources_app = typer.Typer(help="Nguồn thu thập và tình trạng của chúng.", no_args_is_help=True)
+
+
+@sources_app.command("list")
+@needs_db
+def sources_list():
+    """Tình trạng từng nguồn: loại, chu kỳ, lần thành công gần nhất, lỗi, số lần lỗi liên tiếp, số tin 7/30 ngày."""
+    from mediaplan.db import session_scope
+    from mediaplan.services.sources import list_sources
+
+    table = Table(title="Nguồn thu thập")
+    for col in ("nguồn", "loại", "chu kỳ", "thành công gần nhất", "lỗi liên tiếp", "7 ngày", "30 ngày", "lỗi gần nhất"):
+        table.add_column(col)
+    with session_scope() as session:
+        rows = list_sources(session)
+        for h in rows:
+            s = h.source
+            table.add_row(s.key + ("" if s.enabled else " (tắt)"), label("source_kind", s.kind), f"{s.interval_minutes} phút",
+                          to_local(s.last_success_at).strftime("%d/%m %H:%M") if s.last_success_at else "—",
+                          str(s.consecutive_failures), str(h.last_7), str(h.last_30), (s.last_error or "")[:60])
+        console.print(table)
+        for h in rows:
+            if h.silent:
+                console.print(f"[yellow]Cảnh báo:[/] {h.source.key} không có tin, bài nào trong 7 ngày, "
+                              f"trong khi thường có {h.usual_per_week:.1f} tin, bài mỗi tuần")
+
+
+@sources_app.command("add")
+@needs_db
+def sources_add(
+    key: Annotated[str, typer.Argument(help="Mã nguồn mới.")],
+    outlet: Annotated[str, typer.Option(help="Mã cơ quan.")],
+    kind: Annotated[SourceKind, typer.Option(help="Loại nguồn: rss, sitemap, page, youtube, social_feed.")],
+    url: Annotated[str, typer.Option(help="Địa chỉ nguồn.")],
+    channel: Annotated[Channel, typer.Option(help=f"Mã kênh: {', '.join(Channel.codes())}.")],
+    platform: Annotated[Optional[Platform], typer.Option(help="Nền tảng (facebook, tiktok, zalo, youtube…) cho nguồn mạng xã hội.")] = None,
+    interval: Annotated[int, typer.Option(help="Chu kỳ thu thập (phút).")] = 60,
+    article_pattern: Annotated[Optional[str], typer.Option(help="Biểu thức chính quy nhận diện đường dẫn bài (trang chuyên mục).")] = None,
+    next_page: Annotated[Optional[str], typer.Option(help="Bộ chọn CSS của liên kết trang sau.")] = None,
+):
+    """Thêm nguồn mà không sửa YAML (giữ nguyên khi nạp lại kế hoạch)."""
+    from mediaplan.db import session_scope
+    from mediaplan.services.sources import add_source
+
+    with refusals(), session_scope() as session:
+        add_source(session, key, outlet=outlet, kind=kind, url=url, channel=channel, platform=platform,
+                   interval=interval, article_pattern=article_pattern, next_page=next_page)
+    console.print(f"Đã thêm nguồn {key}")
+
+
+@sources_app.command("check")
+@needs_db
+def sources_check(
+    key: Annotated[str, typer.Argument(help="Mã nguồn.")],
+    limit: Annotated[int, typer.Option(help="Số tin, bài xem trước tối đa.")] = 5,
+    snapshot: Annotated[Optional[str], typer.Option(help="Chuyển yêu cầu tới máy chủ bản chụp cục bộ này.")] = None,
+):
+    """Lấy thử một nguồn và in những gì sẽ trích xuất, không lưu gì (để chỉnh bộ chọn)."""
+    from mediaplan.crawler.run import preview_source
+
+    try:
+        items, counts = preview_source(key, snapshot_url=snapshot, limit=limit)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    for item in items:
+        when = to_local(item.published_at).strftime("%d/%m/%Y %H:%M") if item.published_at else "không rõ ngày"
+        console.print(f"[bold]{item.title}[/]\n  {item.url}\n  {when} · {item.author or 'không rõ tác giả'} · "
+                      f"{len(item.body.split())} từ · trích xuất: {(item.extra or {}).get('extractor', '—')}")
+        if item.sapo:
+            console.print(f"  sapo: {item.sapo[:160]}")
+    for error in counts["errors"]:
+        console.print(f"  [yellow]lỗi:[/] {error}")
+    console.print(f"{len(items)} tin, bài xem trước; không có gì được lưu.")
+    if not items and counts["errors"]:
+        raise typer.Exit(2)
+
+
+def _set_enabled(key: str, enabled: bool) -> None:
+    from mediaplan.db import session_scope
+    from mediaplan.services.sources import set_enabled
+
+    with refusals(), session_scope() as session:
+        set_enabled(session, key, enabled)
+    console.print(f"Nguồn {key}: {'bật' if enabled else 'tắt'}")
+
+
+@sources_app.command("disable")
+@needs_db
+def sources_disable(key: Annotated[str, typer.Argument(help="Mã nguồn.")]):
+    """Tắt một nguồn (không thu thập nữa, giữ lại tin đã có)."""
+    _set_enabled(key, False)
+
+
+@sources_app.command("enable")
+@needs_db
+def sources_enable(key: Annotated[str, typer.Argument(help="Mã nguồn.")]):
+    """Bật lại một nguồn."""
+    _set_enabled(key, True)
