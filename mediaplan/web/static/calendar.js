@@ -6,7 +6,7 @@
   const status = (msg) => { let el = document.getElementById("cal-status"); if (!el) { el = document.createElement("p"); el.id = "cal-status"; el.setAttribute("role", "status"); grid.before(el); } el.textContent = msg; };
 
   grid.addEventListener("dragstart", (e) => {
-    const chip = e.target.closest(".piece");
+    const chip = e.target.closest(".coverage");
     if (!chip) return;
     e.dataTransfer.setData("text/plain", chip.dataset.id);
     e.dataTransfer.effectAllowed = "move";
@@ -30,7 +30,7 @@
     status(`Đã dời “${moved.title}” sang ${moved.date.split("-").reverse().join("/")} ${moved.time}`);
   });
 
-  // A link the monitor only suggested: the editor says whether that item is the planned piece.
+  // A link the monitor only suggested: the editor says whether that item is the planned coverage.
   grid.addEventListener("click", async (e) => {
     const button = e.target.closest(".suggest button");
     if (!button) return;
@@ -50,7 +50,7 @@
   const form = document.getElementById("quick-form");
   grid.addEventListener("click", (e) => {
     const td = e.target.closest("td[data-date]");
-    if (!td || e.target.closest(".piece, a, button")) return;
+    if (!td || e.target.closest(".coverage, a, button")) return;
     form.reset();
     form.elements.date.value = td.dataset.date;
     document.getElementById("qa-day").textContent = td.dataset.date.split("-").reverse().join("/");
@@ -68,7 +68,7 @@
     const made = await resp.json();
     for (const c of made.coverages) {
       const chip = document.createElement("div");
-      chip.className = "piece " + c.status; chip.id = "coverage-" + c.id; chip.dataset.id = c.id; chip.draggable = true;
+      chip.className = "coverage " + c.status; chip.id = "coverage-" + c.id; chip.dataset.id = c.id; chip.draggable = true;
       chip.textContent = `${c.time} ${c.title}`;
       const td = grid.querySelector(`td[data-date="${c.date}"]`);
       if (td) td.appendChild(chip);

@@ -1,0 +1,68 @@
+"""What every page group shares: the database session, the templates and their filters,
+and the small checks of query parameters that several pages take.
+
+One module, so that a page module is only routes: it asks for a session with
+`SessionDep`, renders with `templates`, and lets a bad month fail as one clear 400.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Iterator
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mediaplan.db.schema import Item, Theme
+from mediaplan.localtime import local_today, to_local
+from mediaplan.periods import check_month, current_month, month_of
+from mediaplan.vocab import CHANNELS, COVERAGE_STATUSES, FORMATS, label
+
+HERE = Path(__file__).parent
+
+
+def local(dt: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored (UTC) time as people read it, in the plan's zone; "—" when there is none."""
+    return to_local(dt).strftime(fmt) if dt else "—"
+
+
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals.update(label=label, local=local, FORMATS=FORMATS, CHANNELS=CHANNELS, STATUSES=COVERAGE_STATUSES)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, from the factory `create_app` put on the app."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def who(request: Request) -> str:
+    """Who made a change, for the audit log (a proxy in front of the app may name the user)."""
+    return request.headers.get("X-User") or "biên tập viên (web)"
+
+
+def theme_names(session: Session) -> dict[str, str]:
+    return {t.code: t.name for t in session.scalars(select(Theme).order_by(Theme.position))}
+
+
+def valid_month(session: Session, month: str | None) -> str:
+    """The month asked for, or the latest month with items; a malformed one raises PeriodError (a 400)."""
+    if month:
+        return check_month(month)
+    latest = session.scalar(select(func.max(Item.published_at)))
+    return month_of(latest) if latest else current_month()
+
+
+def parse_day(day: str | None) -> date:
+    """A "YYYY-MM-DD" query parameter, today when absent."""
+    try:
+        return date.fromisoformat(day) if day else local_today()
+    except ValueError:
+        raise HTTPException(400, f"Ngày không hợp lệ: {day!r} (dạng YYYY-MM-DD)") from None
+

@@ -1,0 +1,20 @@
+"""Tokenised iCal subscriptions (`/ical/TOKEN.ics`): a calendar app polls one URL per scope."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import Response
+
+from mediaplan.calendar.ical import build_feed, scope_of
+from mediaplan.web.deps import SessionDep
+
+router = APIRouter()
+
+
+@router.get("/ical/{token}.ics")
+def ical_feed(token: str, session: SessionDep, due: bool = False):
+    scope = scope_of(session, token)
+    if scope is None:
+        raise HTTPException(404, "Đường dẫn đăng ký không còn hiệu lực (mã đã được tạo lại?)")
+    cal = build_feed(session, scope[0], scope[1], include_due=due)
+    return Response(cal.to_ical(), media_type="text/calendar; charset=utf-8")

@@ -1,0 +1,201 @@
+"""The items: the filtered, searchable list (`/items`), one item with its evidence, and an
+editor's label correction.
+
+The list is one query shape whatever the size of the table: a COUNT, the ids of one
+page in the order (exact search matches first, then newest first, undated last, ties by
+id), then those items with their themes and outlets. "Next page" links are keyset links
+(`?after=ID`, the last row shown), read as a range of the published_at index, so a deep
+page costs what the first does; `?page=N` still works as an offset for old links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup, escape
+from sqlalchemy import ColumnElement, case, exists, func, not_, or_, select, true, tuple_
+from sqlalchemy.orm import Session, selectinload
+
+from mediaplan.db.schema import Item, ItemTheme, Outlet
+from mediaplan.nlp.labels import LabelError
+from mediaplan.nlp.normalize import fold, normalize
+from mediaplan.periods import month_bounds
+from mediaplan.plans import current_plan
+from mediaplan.services.items import label_item
+from mediaplan.web.deps import SessionDep, templates, theme_names, valid_month
+
+router = APIRouter()
+
+PAGE_SIZE = 50
+ORDER = (Item.published_at.desc(), Item.id.desc())
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    theme: str = ""
+    outlet: str = ""
+    month: str = ""
+    q: str = ""
+    education: str = ""
+
+
+@dataclass
+class ItemPage:
+    items: list[Item]
+    total: int
+    next_after: int | None  # the id to continue after, when there are more rows
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, with LIKE's own wildcards taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _search(session: Session, q: str, where: list) -> tuple[ColumnElement, ColumnElement | None]:
+    """The search condition, and the exact-match condition when exact matches go first (else None).
+
+    An accented query means what it says (Sơn Hà ≠ Sơn Hạ): if it matches exactly, only
+    the exact matches count. A query typed without accents, or an accented one with no
+    exact match, also finds the accent-folded text, after the exact matches.
+    """
+    needle = normalize(q).lower()
+    folded = fold(needle)
+    exact = Item.search_text.like(_like(needle), escape="\\")
+    if folded != needle and session.scalar(select(exists().where(*where, exact))):
+        return exact, None
+    return or_(exact, Item.search_folded.like(_like(folded), escape="\\")), exact
+
+
+def _segments(first: ColumnElement | None) -> list[tuple[ColumnElement, ...]]:
+    """The list order as consecutive runs, each sorted by (published_at DESC, id DESC) alone:
+    matches of `first` (exact search matches) before the others, and in each, dated items
+    before undated ones. A page is then a range scan of the published_at index on both
+    databases, and undated items come last on both."""
+    ranks = [()] if first is None else [(first,), (not_(first),)]
+    return [(*rank, dated) for rank in ranks for dated in (Item.published_at.is_not(None), Item.published_at.is_(None))]
+
+
+def _keyset_ids(session: Session, where: list, first: ColumnElement | None, after: int | None) -> list[int]:
+    """Up to PAGE_SIZE + 1 ids that follow item `after` (from the start when None), segment by segment."""
+    segments, start, seek = _segments(first), 0, []
+    if after is not None:
+        row = session.execute(select(Item.published_at, first if first is not None else true())
+                              .where(Item.id == after)).first()
+        if row is None:
+            raise HTTPException(400, f"Không có tin, bài {after} để xem tiếp sau nó; mở lại trang đầu")
+        published, is_first = row
+        start = (0 if is_first else 2) + (published is None)
+        seek = [Item.id < after] if published is None else [tuple_(Item.published_at, Item.id) < (published, after)]
+    ids: list[int] = []
+    for n, segment in enumerate(segments[start:]):
+        query = select(Item.id).where(*where, *segment, *(seek if n == 0 else [])).order_by(*ORDER)
+        ids += session.scalars(query.limit(PAGE_SIZE + 1 - len(ids)))
+        if len(ids) > PAGE_SIZE:
+            break
+    return ids
+
+
+def _offset_ids(session: Session, where: list, first: ColumnElement | None, page: int) -> list[int]:
+    """Page N (old `?page=` links): the same order in one statement, with an OFFSET."""
+    rank = [case((first, 0), else_=1)] if first is not None else []
+    query = select(Item.id).where(*where).order_by(*rank, Item.published_at.desc().nulls_last(), Item.id.desc())
+    return list(session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+
+
+def list_items(session: Session, f: ItemFilters, *, after: int | None = None, page: int = 1) -> ItemPage:
+    """One page of the filtered list, with the total count; filtering, search and paging all in SQL."""
+    where: list = []
+    if f.month:
+        start, end = month_bounds(valid_month(session, f.month))
+        where += [Item.published_at >= start, Item.published_at < end]
+    if f.theme:
+        where.append(exists().where(ItemTheme.item_id == Item.id, ItemTheme.theme_code == f.theme,
+                                    ItemTheme.removed.is_(False)))
+    if f.outlet:
+        where.append(Item.outlet.has(Outlet.key == f.outlet))
+    if f.education == "1":
+        where.append(Item.education.is_(True))
+    first = None
+    if f.q:
+        found, first = _search(session, f.q, where)
+        where.append(found)
+    total = session.scalar(select(func.count()).select_from(Item).where(*where))
+    if after is None and page > 1:
+        ids = _offset_ids(session, where, first, page)
+    else:
+        ids = _keyset_ids(session, where, first, after)
+    shown = ids[:PAGE_SIZE]
+    loaded = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(shown))
+                                               .options(selectinload(Item.themes), selectinload(Item.outlet)))}
+    return ItemPage([loaded[i] for i in shown], total, shown[-1] if len(ids) > PAGE_SIZE else None)
+
+
+def ambiguous_forms(q: str) -> list[list[str]]:
+    """Place names a query typed without accents could mean several of (Sơn Hà / Sơn Hạ)."""
+    needle = normalize(q).lower()
+    if not q or fold(needle) != needle:
+        return []
+    return [forms for key, forms in current_plan().fold_collisions.items() if key in needle]
+
+
+@router.get("/items", response_class=HTMLResponse)
+def items(request: Request, session: SessionDep, theme: str | None = None, outlet: str | None = None,
+          month: str | None = None, q: str | None = None, education: str | None = None,
+          page: int = Query(1, ge=1), after: int | None = None):
+    filters = ItemFilters(theme or "", outlet or "", month or "", q or "", education or "")
+    found = list_items(session, filters, after=after, page=page)
+    return templates.TemplateResponse(request, "items.html", {
+        "items": found.items, "total": found.total, "ambiguous": ambiguous_forms(filters.q),
+        "next_after": found.next_after, "first_page": after is None and page == 1,
+        "themes": theme_names(session), "outlets": session.scalars(select(Outlet).order_by(Outlet.name)).all(),
+        "filters": vars(filters),
+    })
+
+
+def highlight(text: str, spans: list[tuple[int, int, str]]) -> Markup:
+    """Mark evidence spans (start, end, title) in a text, escaping everything else."""
+    out, pos = [], 0
+    for start, end, title in sorted(set(spans)):
+        if start < pos:
+            continue
+        out.append(escape(text[pos:start]))
+        out.append(Markup('<mark title="{}">{}</mark>').format(title, text[start:end]))
+        pos = end
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+@router.get("/items/{item_id}", response_class=HTMLResponse)
+def item_page(request: Request, item_id: int, session: SessionDep):
+    item = session.get(Item, item_id, options=[selectinload(Item.themes), selectinload(Item.entities)])
+    if item is None:
+        raise HTTPException(404, "Không tìm thấy tin, bài")
+    names = theme_names(session)
+    spans: dict[str, list] = {"title": [], "sapo": [], "body": []}
+    for t in item.themes:
+        for e in t.evidence or []:
+            spans.setdefault(e["field"], []).append((e["start"], e["end"], names.get(t.theme_code, t.theme_code)))
+    siblings = []
+    if item.cluster_id:
+        siblings = session.scalars(select(Item).where(Item.cluster_id == item.cluster_id, Item.id != item.id)).all()
+    return templates.TemplateResponse(request, "item.html", {
+        "item": item, "names": names,
+        "title_html": highlight(item.title, spans["title"]), "sapo_html": highlight(item.sapo, spans["sapo"]),
+        "body_html": [highlight(p, []) for p in item.body.split("\n\n")] if not spans["body"] else None,
+        "body_marked": highlight(item.body, spans["body"]) if spans["body"] else None,
+        "siblings": siblings,
+    })
+
+
+@router.post("/items/{item_id}/labels")
+def item_label(item_id: int, session: SessionDep, theme: str = Form(...), action: str = Form(...),
+               by: str = Form(...)):
+    """An editor's correction from the item page; the page is shown again with it applied."""
+    try:
+        label_item(session, item_id, [(action, theme)], by)
+    except LabelError as exc:
+        raise HTTPException(400, str(exc))
+    session.commit()
+    return RedirectResponse(f"/items/{item_id}#themes", status_code=303)

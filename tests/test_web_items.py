@@ -1,0 +1,175 @@
+"""The item list (filters, search, paging in SQL) and the item page with its evidence."""
+
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event, select
+
+from mediaplan.db import get_engine, session_scope
+from mediaplan.db.schema import Item, Outlet
+from mediaplan.web.app import create_app
+from mediaplan.web.items import PAGE_SIZE
+
+ROW = re.compile(r'<tr data-id="(\d+)"')
+
+
+def ids(html: str) -> list[int]:
+    return [int(n) for n in ROW.findall(html)]
+
+
+def next_link(html: str) -> str | None:
+    m = re.search(r'<a href="(\?[^"]*)" id="next-page"', html)
+    return "/items" + m.group(1).replace("&amp;", "&") if m else None
+
+
+def add_items(titles_and_times, outlet_key: str = "baoquangngai") -> list[int]:
+    """Stored items with just what the list shows (no classification)."""
+    with session_scope() as session:
+        outlet = session.scalar(select(Outlet).where(Outlet.key == outlet_key))
+        made = []
+        for n, (title, published) in enumerate(titles_and_times):
+            url = f"https://example.vn/{uuid.uuid4().hex}.html"
+            made.append(Item(outlet_id=outlet.id, kind="article", url=url, canonical_url=url, content_hash=f"{n:064d}",
+                             title=title, sapo="", body="", published_at=published, channel="online", format="news"))
+        session.add_all(made)
+        session.flush()
+        return [i.id for i in made]
+
+
+def expected_order(id_times: dict[int, datetime | None]) -> list[int]:
+    """Newest first, undated last, ties by id descending."""
+    return sorted(id_times, key=lambda i: (id_times[i] is None, -(id_times[i].timestamp() if id_times[i] else 0), -i))
+
+
+def walk(client: TestClient, url: str) -> list[list[int]]:
+    """Every page of a list, following the "next page" links."""
+    pages = []
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200, page.text
+        pages.append(ids(page.text))
+        url = next_link(page.text)
+    return pages
+
+
+def test_filter_by_month_and_education(populated_db):
+    client = TestClient(create_app(populated_db))
+    page = client.get("/items?month=2026-11&education=1")
+    assert page.status_code == 200 and len(ids(page.text)) == 2
+    assert len(ids(client.get("/items?month=2026-10").text)) == 0
+
+
+def test_filter_by_theme_ignores_removed_labels(populated_db):
+    client = TestClient(create_app(populated_db))
+    assert len(ids(client.get("/items?theme=exemplary").text)) == 1
+    with session_scope() as session:
+        item_id = session.scalar(select(Item.id).where(Item.title.like("Tuyên dương%")))
+    client.post(f"/items/{item_id}/labels", data={"theme": "exemplary", "action": "remove", "by": "Lan"})
+    assert len(ids(client.get("/items?theme=exemplary").text)) == 0
+
+
+def test_filter_by_outlet(populated_db):
+    client = TestClient(create_app(populated_db))
+    with session_scope() as session:
+        commune = session.scalar(select(Outlet.key).join(Item, Item.outlet_id == Outlet.id)
+                                 .where(Item.title.like("Hội Khuyến học%")))
+    assert len(ids(client.get(f"/items?outlet={commune}").text)) == 1
+    assert len(ids(client.get("/items?outlet=baoquangngai").text)) == 2
+
+
+def test_accented_search_means_what_it_says(populated_db):
+    exact = TestClient(create_app(populated_db)).get("/items", params={"q": "Sơn Hạ"}).text
+    assert len(ids(exact)) == 1 and "Sơn Hạ" in exact
+    assert 'id="ambiguous"' not in exact
+
+
+def test_unaccented_search_finds_both_and_says_it_is_ambiguous(populated_db):
+    loose = TestClient(create_app(populated_db)).get("/items", params={"q": "son ha"}).text
+    assert len(ids(loose)) == 2
+    assert 'id="ambiguous"' in loose and "Sơn Hà hoặc Sơn Hạ" in loose
+
+
+def test_like_wildcards_in_a_query_are_literal(db):
+    made = add_items([("Tăng 50% học bổng", datetime(2026, 11, 2, tzinfo=timezone.utc)),
+                      ("Tăng 50 suất học bổng", datetime(2026, 11, 3, tzinfo=timezone.utc))])
+    client = TestClient(create_app(db))
+    assert ids(client.get("/items", params={"q": "50%"}).text) == [made[0]]
+    assert ids(client.get("/items", params={"q": "_"}).text) == []
+
+
+def test_keyset_pages_cover_every_row_once_in_order(db):
+    base = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    # Ties, and undated items that straddle the second page's end (so page 3 starts inside them).
+    times = [base - timedelta(hours=n // 3) for n in range(2 * PAGE_SIZE - 1)] + [None] * 3
+    made = add_items([(f"Tin số {n}", t) for n, t in enumerate(times)])
+    expected = expected_order(dict(zip(made, times)))
+    client = TestClient(create_app(db))
+    first = client.get("/items")
+    assert f'id="total">({len(made)})<' in first.text and 'id="first-page"' not in first.text
+    pages = walk(client, "/items")
+    assert [len(p) for p in pages] == [PAGE_SIZE, PAGE_SIZE, 2]
+    assert [i for p in pages for i in p] == expected
+    assert ids(client.get("/items?page=2").text) == pages[1]  # old offset links still work
+    last = client.get(f"/items?after={pages[1][-1]}").text
+    assert 'id="next-page"' not in last and 'id="first-page"' in last
+    assert client.get("/items?after=999999").status_code == 400
+
+
+def test_search_pages_keep_exact_matches_first(db):
+    base = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    rows = [(f"Tin Son Ha {n}" if n % 2 else f"Tin Sơn Hà {n}", base - timedelta(hours=n)) for n in range(120)]
+    made = add_items(rows)
+    exact = [i for i, (title, _) in zip(made, rows) if "Son Ha" in title]
+    accented = [i for i in made if i not in exact]
+    client = TestClient(create_app(db))
+
+    def newest_first(chosen: list[int]) -> list[int]:
+        return expected_order({i: t for i, (_, t) in zip(made, rows) if i in chosen})
+
+    pages = walk(client, "/items?q=son+ha")
+    assert [i for p in pages for i in p] == newest_first(exact) + newest_first(accented)
+    assert [len(p) for p in pages] == [PAGE_SIZE, PAGE_SIZE, 20]
+    assert [i for p in walk(client, "/items?q=S%C6%A1n+H%C3%A0") for i in p] == newest_first(accented)  # Sơn Hà
+    no_exact = walk(client, "/items?q=S%C6%A1n+H%E1%BA%A1")  # Sơn Hạ: no exact match, so the folded ones
+    assert [i for p in no_exact for i in p] == newest_first(made)
+
+
+LISTS = ["/items", "/items?q=son+ha", "/items?q=S%C6%A1n+H%C3%A0&month=2026-11", "/items?page=2",
+         "/items?theme=teachers&outlet=baoquangngai&education=1"]
+
+
+def test_a_list_request_costs_the_same_statements_at_any_size(db):
+    base = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    client = TestClient(create_app(db))
+    statements: list[str] = []
+    event.listen(get_engine(db), "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    def costs() -> dict[str, int]:
+        out = {}
+        for url in LISTS:
+            statements.clear()
+            assert client.get(url).status_code == 200
+            out[url] = len(statements)
+        return out
+
+    def grow(n: int) -> None:
+        add_items([(f"Tin Sơn Hà {k}" if k % 2 else f"Tin Son Ha {k}", base - timedelta(minutes=k)) for k in range(n)])
+
+    grow(2 * PAGE_SIZE + 5)
+    costs()  # warm up what a first request loads once
+    small = costs()
+    grow(4 * PAGE_SIZE)
+    assert costs() == small
+    # At most: the exact-match check, the count, up to four runs of ids (exact/folded x dated/undated),
+    # the page's items, their themes, their outlets, and the two filter lists. Never one per item.
+    assert max(small.values()) <= 11
+
+
+def test_item_page_shows_evidence(populated_db):
+    client = TestClient(create_app(populated_db))
+    page = client.get("/items/1")
+    assert page.status_code == 200
+    assert "<mark" in page.text and 'data-theme="exemplary"' in page.text and "gương điển hình" in page.text
+    assert client.get("/items/999").status_code == 404
