@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
@@ -18,20 +17,23 @@ from sqlalchemy import func, select
 
 from mediaplan.db import migrate, session_scope
 from mediaplan.db.schema import Item, ItemTheme
+from mediaplan.localtime import local_tz
+from mediaplan.periods import current_month, month_of
 from mediaplan.plans import current_plan
 from mediaplan.plans.sync import sync_plan
 from mediaplan.settings import get_settings
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+TZ = local_tz()  # the scenario below is written in the newsroom's wall time
 console = Console()
 DEMO_RECIPIENTS = ["vanphong@ubnd.quangngai.example", "giamdoc@sgddt.quangngai.example"]
 
-# The newsroom's plan for the snapshot's months: a weekly column and one-off pieces around key dates.
-COLUMN = dict(name="Đột phá giáo dục", outlet_key="baoquangngai", channel="online", fmt="article",
+# The newsroom's plan for the snapshot's months: a weekly column and one-off stories around key dates.
+# The scenario is written for the bundled snapshot, whose press outlet is the plan's default outlet.
+COLUMN = dict(name="Đột phá giáo dục", outlet_key=current_plan().meta.default_outlet, platform="online", fmt="article",
               rrule="FREQ=WEEKLY;BYDAY=TH", dtstart=datetime(2026, 8, 27, 7, 0, tzinfo=TZ),
               themes=["dissemination"], assignee="Thanh Hải", lead_days=3)
 def _cov(platform, fmt, when, assignee):
-    return dict(platform=platform, fmt=fmt, outlet="baoquangngai", publish_at=when, assignee=assignee)
+    return dict(platform=platform, fmt=fmt, outlet=current_plan().meta.default_outlet, publish_at=when, assignee=assignee)
 
 
 # Stories with their coverages: one story may run on several platforms in several formats.
@@ -111,7 +113,7 @@ def run_demo(out: Path) -> dict:
         nq71 = session.scalar(select(func.count(Item.id)).where(Item.nq71.is_(True)))
         themes = dict(session.execute(select(ItemTheme.theme_code, func.count(ItemTheme.item_id))
                                       .where(ItemTheme.removed.is_(False)).group_by(ItemTheme.theme_code)).all())
-    period = latest.astimezone(TZ).strftime("%Y-%m") if latest else datetime.now(TZ).strftime("%Y-%m")
+    period = month_of(latest) if latest else current_month()
     report_dir = out / period
     with _step("Báo cáo", timings):
         with session_scope() as session:

@@ -21,6 +21,7 @@ from mediaplan.nlp.formats import detect_channel, detect_format
 from mediaplan.nlp.normalize import normalize
 from mediaplan.nlp.tokenize import get_nlp, offsets_of
 from mediaplan.plans import Plan
+from mediaplan.vocab import EntityKind, ItemKind, ThemeMethod
 
 FIELD_WEIGHT = {"title": 2.0, "sapo": 1.5, "body": 1.0}
 REPEAT_FACTORS = (1.0, 0.5, 0.25)  # first, second, third occurrence of one phrase; later ones add nothing
@@ -50,7 +51,7 @@ class ThemeScore:
     code: str
     score: float
     evidence: list[Evidence] = field(default_factory=list)
-    method: str = "rule"  # rule | model
+    method: ThemeMethod = ThemeMethod.RULE
 
 
 @dataclass
@@ -182,7 +183,7 @@ class Classifier:
                     evidence.setdefault(code, []).append(Evidence(text[start:end], name, start, end, round(gained, 2)))
         return scores, evidence, head, body_tokens
 
-    def classify(self, title: str, sapo: str = "", body: str = "", url: str | None = None, kind: str = "article",
+    def classify(self, title: str, sapo: str = "", body: str = "", url: str | None = None, kind: ItemKind = ItemKind.ARTICLE,
                  duration_seconds: int | None = None, use_model: bool = True, normalized: bool = False) -> Result:
         """`normalized=True` for stored items: the store already normalised them, and it is a third of the cost."""
         clean = (lambda t: t or "") if normalized else normalize
@@ -220,7 +221,7 @@ class Classifier:
             gate = education or nq71 or not theme.requires_education
             if model and theme.code in model.themes:  # the model won this theme on held-out items
                 if probabilities.get(theme.code, 0.0) >= 0.5 and gate:
-                    themes.append(ThemeScore(theme.code, round(probabilities[theme.code], 3), found, "model"))
+                    themes.append(ThemeScore(theme.code, round(probabilities[theme.code], 3), found, ThemeMethod.MODEL))
             elif score >= theme.threshold and main and gate:
                 themes.append(ThemeScore(theme.code, score, found))
         themes.sort(key=lambda t: -t.score)
@@ -230,7 +231,7 @@ class Classifier:
         pick = lambda kind_: _dedupe([{"key": e.key, "name": e.name, "text": e.text, "field": e.field, "start": e.start, "end": e.end}  # noqa: E731
                                       | ({"note": e.note} if e.note else {}) for e in found if e.kind == kind_])
         return Result(education or nq71, edu_score, nq71, nq71_ev, themes, fmt, why,
-                      detect_channel(url, kind, duration_seconds), pick("agency"), pick("commune"), pick("school"),
+                      detect_channel(url, kind, duration_seconds), pick(EntityKind.AGENCY), pick(EntityKind.COMMUNE), pick(EntityKind.SCHOOL),
                       exemplary=any(t.code in self.shortlist for t in themes))
 
     @staticmethod

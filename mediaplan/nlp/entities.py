@@ -16,6 +16,7 @@ from spacy.matcher import PhraseMatcher
 
 from mediaplan.nlp.tokenize import get_nlp, offsets_of
 from mediaplan.plans import Plan
+from mediaplan.vocab import EntityKind
 
 _OLD_UNIT_WORDS = {"huyện", "tỉnh", "thành", "thị", "quận", "sông", "núi", "đèo", "hồ", "cầu"}
 _SCHOOL = re.compile(
@@ -73,18 +74,18 @@ class EntityFinder:
                 found.append(Entity(kind, key, self.names[key], text[start:end], field, start, end, note))
 
             for match_id, s, e in self.agencies(doc):
-                add("agency", match_id, s, e)
+                add(EntityKind.AGENCY, match_id, s, e)
             schools = list(_SCHOOL.finditer(text))
             taken: list[tuple[int, int]] = []
             # The longest name wins: "xã Sơn Tây Thượng" is not also "xã Sơn Tây".
             for match_id, s, e in sorted(self.communes(doc), key=lambda m: (m[1], -(m[2] - m[1]))):
                 if not any(ts <= s < te for ts, te in taken):
                     taken.append((s, e))
-                    add("commune", match_id, s, e)
+                    add(EntityKind.COMMUNE, match_id, s, e)
             for match_id, s, e in self.former(doc):
                 if not any(ts <= s < te for ts, te in taken):
                     taken.append((s, e))
-                    add("commune", match_id, s, e, note="tên đơn vị cũ")
+                    add(EntityKind.COMMUNE, match_id, s, e, note="tên đơn vị cũ")
             for match_id, s, e in self.bare(doc):
                 if any(ts <= s < te for ts, te in taken) or any(m.start() <= offsets[s][0] < m.end() for m in schools):
                     continue  # inside a longer name, or part of a school's name (Trường THCS Nguyễn Nghiêm)
@@ -92,8 +93,8 @@ class EntityFinder:
                     continue
                 if s > 1 and f"{doc[s - 2].lower_} {doc[s - 1].lower_}" in {"thị xã", "thị trấn", "thành phố"}:
                     continue
-                add("commune", match_id, s, e)
+                add(EntityKind.COMMUNE, match_id, s, e)
             for m in schools:
                 name = " ".join(m.group(0).split())
-                found.append(Entity("school", name, name, m.group(0), field, m.start(), m.end()))
+                found.append(Entity(EntityKind.SCHOOL, name, name, m.group(0), field, m.start(), m.end()))
         return found

@@ -1,4 +1,4 @@
-"""The format of a piece (tin, bài, phóng sự…), from the markers newsrooms put in titles,
+"""The format of an item (tin, bài, phóng sự…), from the markers newsrooms put in titles,
 the section in the URL, the kind of item and, for broadcasts, its duration."""
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import Item, ItemTheme, Theme, utcnow
+from mediaplan.vocab import ThemeMethod
 
 ACTIONS = ("confirm", "add", "remove")
 
@@ -33,7 +34,7 @@ def set_label(session: Session, item_id: int, theme: str, action: str, by: str) 
     if row is None:
         row = ItemTheme(item_id=item_id, theme_code=theme, score=0.0, evidence=[])
         session.add(row)
-    row.method, row.set_by, row.set_at = "manual", by.strip(), utcnow()
+    row.method, row.set_by, row.set_at = ThemeMethod.MANUAL, by.strip(), utcnow()
     row.removed = action == "remove"
     row.score = max(row.score or 0.0, 0.0 if row.removed else 1.0)
     session.flush()

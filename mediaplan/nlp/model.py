@@ -26,6 +26,7 @@ from spacy.util import fix_random_seed, minibatch
 
 from mediaplan.nlp.normalize import normalize
 from mediaplan.nlp.tokenize import syllable_tokenizer
+from mediaplan.vocab import ThemeMethod
 
 SEED = 71
 THRESHOLD = 0.5  # a theme applies when the model's probability reaches this
@@ -67,7 +68,7 @@ def items_from_db(session) -> list[LabelledItem]:
 
     from mediaplan.db.schema import Item, ItemTheme
 
-    reviewed = select(ItemTheme.item_id).where(ItemTheme.method == "manual")
+    reviewed = select(ItemTheme.item_id).where(ItemTheme.method == ThemeMethod.MANUAL)
     rows = session.scalars(select(Item).where(Item.id.in_(reviewed)).options(selectinload(Item.themes)))
     return [LabelledItem(f"item-{i.id}", i.title, i.sapo or "", i.body or "",
                          {t.theme_code for t in i.themes if not t.removed}, i.url, i.kind)

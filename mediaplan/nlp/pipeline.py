@@ -16,6 +16,7 @@ from mediaplan.db.schema import Item, ItemEntity, ItemTheme, utcnow
 from mediaplan.nlp import dedupe
 from mediaplan.nlp.classify import Classifier, Result
 from mediaplan.plans import Plan, current_plan
+from mediaplan.vocab import EntityKind, ThemeMethod
 
 
 @lru_cache
@@ -44,8 +45,8 @@ def apply_result(session: Session, item: Item, result: Result) -> None:
     item.nq71 = result.nq71
     item.format = result.format
     item.classified_at = utcnow()
-    manual = {t.theme_code for t in item.themes if t.method == "manual"}
-    for row in [t for t in item.themes if t.method != "manual"]:
+    manual = {t.theme_code for t in item.themes if t.method == ThemeMethod.MANUAL}
+    for row in [t for t in item.themes if t.method != ThemeMethod.MANUAL]:
         item.themes.remove(row)
     session.flush()
     for theme in result.themes:
@@ -54,7 +55,7 @@ def apply_result(session: Session, item: Item, result: Result) -> None:
         item.themes.append(ItemTheme(theme_code=theme.code, score=round(theme.score, 3), method=theme.method,
                                      evidence=[e.__dict__ for e in theme.evidence]))
     item.entities.clear()
-    for kind, rows in (("agency", result.agencies), ("commune", result.communes), ("school", result.schools)):
+    for kind, rows in ((EntityKind.AGENCY, result.agencies), (EntityKind.COMMUNE, result.communes), (EntityKind.SCHOOL, result.schools)):
         for e in rows:
             item.entities.append(ItemEntity(kind=kind, key=e["key"][:120], text=e["text"][:300], field=e["field"],
                                             start=e["start"], end=e["end"]))

@@ -9,20 +9,18 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import Report, utcnow
+from mediaplan.localtime import local_now, to_local
 from mediaplan.plans import current_plan
 from mediaplan.reports.metrics import compute
+from mediaplan.tabular import Sheet, write_xlsx as write_sheets
 from mediaplan.vocab import CHANNELS
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TEMPLATES = Path(__file__).with_name("templates")
 
 
@@ -49,63 +47,50 @@ def env() -> Environment:
 
 
 def render_html(figures: dict) -> str:
-    plan = current_plan().meta
+    full = current_plan()
+    plan = full.meta
+    lead = next((a.name for a in full.agencies.agencies if a.key == plan.lead_agency), plan.lead_agency)
     year, month = figures["period"].split("-")
     strong = [t["name"] for t in sorted(figures["themes"], key=lambda t: -t["items"]) if t["items"] > 0][:4]
     weak = [t["name"] for t in figures["themes"] if t["items"] == 0]
     unmet = [t["name"] for t in figures["targets"] if t["met"] is False]
     return env().get_template("report.html").render(
-        f=figures, plan=plan, month_label=f"{int(month)}/{year}", signed_date=vi_date(datetime.now(TZ)),
+        f=figures, plan=plan, month_label=f"{int(month)}/{year}", signed_date=vi_date(local_now()), lead=lead,
         strong=strong, weak=weak, unmet=unmet,
     )
 
 
 def write_xlsx(figures: dict, path: Path) -> None:
-    wb = Workbook()
-    head = Font(bold=True)
-    fill = PatternFill("solid", fgColor="E8EEF5")
-
-    def sheet(title: str, header: list[str], rows: list[list], first: bool = False):
-        ws = wb.active if first else wb.create_sheet()
-        ws.title = title
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font, cell.fill = head, fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for row in rows:
-            ws.append(row)
-        for col, width in zip("ABCDEFGHIJ", [48, 14, 14, 14, 18, 30, 30, 20, 20, 14]):
-            ws.column_dimensions[col].width = width
-        ws.freeze_panes = "A2"
-        return ws
-
     t = figures["totals"]
-    sheet("Tổng hợp", ["Chỉ số", "Tháng này", "Tháng trước"], [
-        ["Tổng số tin, bài thu thập", t["items"], None],
-        ["Tin, bài về giáo dục (mỗi cụm tin trùng tính một lần cho mỗi cơ quan)", t["education"], t["previous_education"]],
-        ["Tin, bài nêu Nghị quyết số 71-NQ/TW", t["nq71"], t["previous_nq71"]],
-        ["Tin, bài theo kế hoạch đã đăng", figures["calendar"]["delivered"], None],
-        ["Tin, bài đã lên kế hoạch", figures["calendar"]["planned"], None],
-    ], first=True)
-    sheet("Chủ đề", ["Chủ đề", "Mã", "Tin, bài", "Tháng trước", "Kế hoạch", "Đã đăng theo kế hoạch"],
-          [[r["name"], r["code"], r["items"], r["previous"], r["planned"], r["delivered"]] for r in figures["themes"]])
-    sheet("Cơ quan", ["Cơ quan, đơn vị", "Mã", "Tin, bài giáo dục", "Nêu NQ 71", "Kênh"],
-          [[o["name"], o["key"], o["education"], o["nq71"], ", ".join(CHANNELS.get(c, c) for c in o["channels"])]
-           for o in figures["outlets"]])
-    sheet("Kênh", ["Kênh", "Mã", "Tin, bài"], [[c["name"], c["code"], c["items"]] for c in figures["channels"]])
-    sheet("Định dạng", ["Định dạng", "Mã", "Tin, bài"], [[x["name"], x["code"], x["items"]] for x in figures["formats"]])
-    sheet("Chỉ tiêu", ["Chỉ tiêu", "Mã", "Yêu cầu", "Kết quả", "Đánh giá", "Chi tiết"],
-          [[x["name"], x["key"], fmt_target(x["threshold"], x["unit"]), fmt_target(x["value"], x["unit"]),
-            "Chưa có số liệu" if x["met"] is None else ("Đạt" if x["met"] else "Chưa đạt"), x["detail"]]
-           for x in figures["targets"]])
-    ws = sheet("Danh sách tin bài", ["Tiêu đề", "ID", "Cơ quan", "Ngày đăng", "Kênh", "Định dạng", "Chủ đề", "NQ 71", "Cụm", "URL"],
-               [[i["title"], i["id"], i["outlet"],
-                 datetime.fromisoformat(i["published_at"]).astimezone(TZ).strftime("%d/%m/%Y %H:%M") if i["published_at"] else "",
-                 i["channel"], i["format"], ", ".join(i["themes"]), "có" if i["nq71"] else "", i["cluster_id"], i["url"]]
-                for i in figures["items"]])
-    ws.column_dimensions["J"].width = 60
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    widths = (48, 14, 14, 14, 18, 30, 30, 20, 20, 14)
+    sheets = [
+        Sheet("Tổng hợp", ["Chỉ số", "Tháng này", "Tháng trước"], [
+            ["Tổng số tin, bài thu thập", t["items"], None],
+            ["Tin, bài về giáo dục (mỗi cụm tin trùng tính một lần cho mỗi cơ quan)", t["education"], t["previous_education"]],
+            ["Tin, bài nêu Nghị quyết số 71-NQ/TW", t["nq71"], t["previous_nq71"]],
+            ["Tin, bài theo kế hoạch đã đăng", figures["calendar"]["delivered"], None],
+            ["Tin, bài đã lên kế hoạch", figures["calendar"]["planned"], None],
+        ], widths),
+        Sheet("Chủ đề", ["Chủ đề", "Mã", "Tin, bài", "Tháng trước", "Kế hoạch", "Đã đăng theo kế hoạch"],
+              [[r["name"], r["code"], r["items"], r["previous"], r["planned"], r["delivered"]] for r in figures["themes"]],
+              widths),
+        Sheet("Cơ quan", ["Cơ quan, đơn vị", "Mã", "Tin, bài giáo dục", "Nêu NQ 71", "Kênh"],
+              [[o["name"], o["key"], o["education"], o["nq71"], ", ".join(CHANNELS.get(c, c) for c in o["channels"])]
+               for o in figures["outlets"]], widths),
+        Sheet("Kênh", ["Kênh", "Mã", "Tin, bài"], [[c["name"], c["code"], c["items"]] for c in figures["channels"]], widths),
+        Sheet("Định dạng", ["Định dạng", "Mã", "Tin, bài"], [[x["name"], x["code"], x["items"]] for x in figures["formats"]],
+              widths),
+        Sheet("Chỉ tiêu", ["Chỉ tiêu", "Mã", "Yêu cầu", "Kết quả", "Đánh giá", "Chi tiết"],
+              [[x["name"], x["key"], fmt_target(x["threshold"], x["unit"]), fmt_target(x["value"], x["unit"]),
+                "Chưa có số liệu" if x["met"] is None else ("Đạt" if x["met"] else "Chưa đạt"), x["detail"]]
+               for x in figures["targets"]], widths),
+        Sheet("Danh sách tin bài", ["Tiêu đề", "ID", "Cơ quan", "Ngày đăng", "Kênh", "Định dạng", "Chủ đề", "NQ 71", "Cụm", "URL"],
+              [[i["title"], i["id"], i["outlet"],
+                f"{to_local(datetime.fromisoformat(i['published_at'])):%d/%m/%Y %H:%M}" if i["published_at"] else "",
+                i["channel"], i["format"], ", ".join(i["themes"]), "có" if i["nq71"] else "", i["cluster_id"], i["url"]]
+               for i in figures["items"]], widths[:9] + (60,)),
+    ]
+    write_sheets(path, sheets)
 
 
 def build_report(session: Session, period: str, out_dir: Path) -> tuple[Report, dict]:

@@ -13,16 +13,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from mediaplan.calendar.month import month_bounds
+from mediaplan.periods import month_bounds, previous_month
 from mediaplan.db.schema import Agency, Column, Coverage, Item, Outlet, Story, Target, TargetValue, Theme
 from mediaplan.vocab import CHANNELS, FORMATS, label
 
 MULTIPLATFORM_FORMATS = {"infographic", "short_video", "qa", "podcast"}
-
-
-def previous_period(period: str) -> str:
-    year, month = (int(x) for x in period.split("-"))
-    return f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
 
 
 def _items(session: Session, period: str) -> list[Item]:
@@ -58,7 +53,7 @@ def compute(session: Session, period: str) -> dict:
     items = _items(session, period)
     edu = [i for i in items if i.education]
     now = count_month(session, period, items)
-    before = count_month(session, previous_period(period))
+    before = count_month(session, previous_month(period))
     themes = session.scalars(select(Theme).order_by(Theme.position)).all()
     outlets = session.scalars(select(Outlet).order_by(Outlet.id)).all()
 
@@ -138,7 +133,7 @@ def compute(session: Session, period: str) -> dict:
 
     return {
         "period": period,
-        "previous_period": previous_period(period),
+        "previous_period": previous_month(period),
         "totals": {"items": len(items), "education": now["education"], "nq71": now["nq71"],
                    "previous_education": before["education"], "previous_nq71": before["nq71"],
                    "clusters_merged": len(edu) - len(unique_edu)},
@@ -172,11 +167,10 @@ def exemplary_items(session: Session, period: str) -> list[dict]:
     """
     from mediaplan.db.schema import ItemEntity
     from mediaplan.plans import current_plan
-    from mediaplan.settings import get_settings
+    from mediaplan.localtime import to_local
 
     shortlist = {t.code for t in current_plan().themes.themes if t.shortlist}
     names = {c.agency_key: c.name for c in current_plan().communes}
-    tz = get_settings().tz
     rows, seen = [], set()
     for item in _items(session, period):
         hits = [t for t in item.themes if t.theme_code in shortlist and not t.removed]
@@ -187,7 +181,7 @@ def exemplary_items(session: Session, period: str) -> list[dict]:
         evidence = [e["text"] for t in hits for e in (t.evidence or [])]
         rows.append({
             "id": item.id, "url": item.url, "title": item.title, "outlet": item.outlet.name,
-            "date": f"{item.published_at.astimezone(tz):%d/%m/%Y}" if item.published_at else "",
+            "date": f"{to_local(item.published_at):%d/%m/%Y}" if item.published_at else "",
             "evidence": ", ".join(dict.fromkeys(evidence[:4])) or ("biên tập viên gắn nhãn" if hits else ""),
             "places": ", ".join(dict.fromkeys(names.get(k, k) for k in places)),
         })

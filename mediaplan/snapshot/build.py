@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from mediaplan.snapshot import SITES_DIR, SNAPSHOT_DIR
+from mediaplan.localtime import local_tz
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TODAY = "Thứ Năm, 26/11/2026"
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 BQN_HOST = "baoquangngai.vn"
@@ -64,7 +63,7 @@ class Story:
 
     @property
     def local(self) -> datetime:
-        return datetime.strptime(self.raw["published"], "%Y-%m-%d %H:%M").replace(tzinfo=TZ)
+        return datetime.strptime(self.raw["published"], "%Y-%m-%d %H:%M").replace(tzinfo=local_tz())
 
 
 def load_content() -> tuple[list[dict], list[dict]]:
@@ -226,7 +225,7 @@ def build_portal(env: Environment, key: str, stories: list[Story]) -> None:
 def build_youtube(videos: list[dict]) -> None:
     entries = []
     for v in sorted(videos, key=lambda v: v["published"], reverse=True)[:15]:
-        local = datetime.strptime(v["published"], "%Y-%m-%d %H:%M").replace(tzinfo=TZ)
+        local = datetime.strptime(v["published"], "%Y-%m-%d %H:%M").replace(tzinfo=local_tz())
         utc = local.astimezone(timezone.utc)
         vid = v["video_id"]
         entries.append(f""" <entry>
