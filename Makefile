@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install demo serve test test-sqlite bench eval snapshot clean
+.PHONY: install demo serve test test-fast bench eval snapshot clean
 
 $(BIN)/mediaplan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,9 @@ demo: install  ## the whole path offline on SQLite, then the dashboard
 
 test: install  ## the whole suite (SQLite; PostgreSQL tests too when it is reachable, always in CI)
 	$(BIN)/python -m pytest -q
+
+test-fast: install  ## the edit-test loop: SQLite only, no slow, end-to-end, browser or Redis tests
+	$(BIN)/python -m pytest -q -m "not (slow or e2e or browser or redis or pg)"
 
 bench: install
 	$(BIN)/python -m mediaplan.bench

@@ -1,5 +1,11 @@
 """Shared fixtures: a fresh database per test (SQLite, and PostgreSQL where marked), the snapshot
-server, and a real SMTP sink. Nothing here mocks a component: every test talks to the real thing."""
+server, and a real SMTP sink. Nothing here mocks a component: every test talks to the real thing.
+
+Databases: the schema is migrated and the plan loaded once per session into a template
+(a SQLite file, a PostgreSQL template database); each test gets its own copy of it.
+
+Markers (see pyproject.toml): `pg` is added here to every test that runs on PostgreSQL;
+`make test-fast` leaves out `slow`, `e2e`, `browser`, `redis` and `pg`."""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import os
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,24 +47,84 @@ def _pg_available() -> bool:
         return False
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """A throwaway database on each backend; PostgreSQL skips only outside CI when unreachable."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
-    import sqlalchemy
-
+def _require_pg() -> None:
     if not _pg_available():
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN} and CI is set: the database tests must run on it")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN} (set CI=1 to make this a failure)")
-    name = f"mediaplan_test_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+
+
+def _pg_admin():
+    import sqlalchemy
+
+    return sqlalchemy.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _build_template(url: str, data_dir: Path) -> None:
+    """Migrate and load the plan once; every test then starts from a copy of this database."""
+    from mediaplan.db import get_engine, migrate, session_scope
+    from mediaplan.plans import current_plan
+    from mediaplan.plans.sync import sync_plan
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MEDIAPLAN_DATABASE_URL", url)
+        mp.setenv("MEDIAPLAN_DATA_DIR", str(data_dir))
+        mp.delenv("MEDIAPLAN_PLAN", raising=False)
+        _reset_caches()
+        migrate(url)
+        with session_scope(url) as session:
+            sync_plan(session, current_plan())
+        get_engine(url).dispose()
+        _reset_caches()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.db"
+    _build_template(f"sqlite:///{path}", folder / "var")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A migrated PostgreSQL database with the plan loaded, copied per test with CREATE DATABASE … TEMPLATE."""
+    if not _pg_available():
+        yield None
+        return
+    name = f"mediaplan_tmpl_{uuid.uuid4().hex[:10]}"
+    admin = _pg_admin()
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        _build_template(_pg_url(name), Path(os.environ.get("TMPDIR", "/tmp")) / f"{name}-var")
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """Each database test runs once per backend; PostgreSQL ones carry the `pg` marker (see below)."""
+    if request.param == "postgresql":
+        _require_pg()
+    return request.param
+
+
+@contextmanager
+def _pg_database(template: str | None = None):
+    name = f"mediaplan_test_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    try:
+        yield _pg_url(name)
     finally:
         from mediaplan.db import get_engine
 
@@ -65,6 +132,16 @@ def database_url(request, tmp_path):
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture
+def database_url(backend, tmp_path):
+    """A throwaway empty database on each backend."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    with _pg_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -82,32 +159,41 @@ def _configure(monkeypatch, tmp_path: Path, url: str) -> dict:
     return env
 
 
-def _prepared(monkeypatch, tmp_path: Path, url: str) -> str:
-    from mediaplan.db import migrate, session_scope
-    from mediaplan.plans import current_plan
-    from mediaplan.plans.sync import sync_plan
+def _copy_sqlite(template: Path, target: Path) -> str:
+    """A consistent copy through SQLite's backup API (a file copy could miss the WAL)."""
+    import sqlite3
 
-    _configure(monkeypatch, tmp_path, url)
-    migrate()
-    with session_scope() as session:
-        sync_plan(session, current_plan())
-    return url
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(template) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return f"sqlite:///{target}"
 
 
 @pytest.fixture
-def db(monkeypatch, tmp_path, database_url):
-    """Configured, migrated, plan loaded; yields the URL. Runs once per backend."""
-    yield _prepared(monkeypatch, tmp_path, database_url)
+def db(monkeypatch, tmp_path, backend, request):
+    """Configured, migrated, plan loaded (a copy of the session's template); yields the URL. Runs once per backend."""
     from mediaplan.db import get_engine
 
-    get_engine().dispose()
-    _reset_caches()
+    if backend == "sqlite":
+        url = _copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
+        _configure(monkeypatch, tmp_path, url)
+        yield url
+        get_engine().dispose()
+        _reset_caches()
+        return
+    with _pg_database(request.getfixturevalue("pg_template")) as url:
+        _configure(monkeypatch, tmp_path, url)
+        yield url
+        get_engine().dispose()
+        _reset_caches()
 
 
 @pytest.fixture
-def sqlite_db(monkeypatch, tmp_path, sqlite_url):
+def sqlite_db(monkeypatch, tmp_path, sqlite_template):
     """The same as `db`, on SQLite only, for tests about logic rather than storage."""
-    yield _prepared(monkeypatch, tmp_path, sqlite_url)
+    url = _copy_sqlite(sqlite_template, tmp_path / "test.db")
+    _configure(monkeypatch, tmp_path, url)
+    yield url
     _reset_caches()
 
 
@@ -140,6 +226,27 @@ def run_cli(*args: str, env: dict | None = None, check: bool = True, stdin: str 
     return proc
 
 
+@pytest.fixture
+def cli(monkeypatch):
+    """`cli("items", "export", …)`: run a command in-process on the test's database; `code` is the exit expected."""
+    from mediaplan.cli import _kit, app
+
+    for console in (_kit.console, _kit.err):
+        monkeypatch.setattr(console, "_width", 200)  # as wide as run_cli's terminal, so table rows do not wrap
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0):
+        result = runner.invoke(app, list(args), prog_name="mediaplan")
+        if result.exit_code != code:
+            raise AssertionError(f"mediaplan {' '.join(args)} exited {result.exit_code}, not {code}\n"
+                                 f"{result.output}\n{result.exception!r}")
+        return result
+
+    return invoke
+
+
 ITEMS = [
     ("baoquangngai-rss", "https://baoquangngai.vn/xa-hoi/202611/tuyen-duong-nha-giao-1a2b3c4/",
      "Tuyên dương 46 nhà giáo tiêu biểu nhân Ngày Nhà giáo Việt Nam",
@@ -168,3 +275,10 @@ def populated_db(db):
     with session_scope() as session:
         classify_items(session)
     return db
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgresql":
+            item.add_marker(pytest.mark.pg)

@@ -76,6 +76,7 @@ def test_format_from_title_markers(clf, title, fmt):
     assert clf.classify(title, "", "Nội dung.").format == fmt
 
 
+@pytest.mark.slow
 def test_classify_text_cli_json_and_jsonl(tmp_path):
     one = run_cli("classify-text", "-", "--json",
                   stdin="Sở GD&ĐT quán triệt Nghị quyết 71 cho giáo viên\nHội nghị có 500 giáo viên tham dự.")

@@ -11,6 +11,8 @@ from conftest import run_cli
 from mediaplan.db import session_scope
 from mediaplan.db.schema import Delivery, Item, ItemTheme, ReportDelivery
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # the whole demo path: `make test-fast` leaves it out
+
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -91,7 +93,7 @@ def test_auto_linking_on_the_snapshot(demo_run):
     """Column slots are marked published by the items tagged with the column; one-off stories without a
     decisive sign are only suggested; education items that deliver nothing stay unplanned coverage."""
     from mediaplan.calendar.linking import link_deliveries, unplanned_items
-    from mediaplan.calendar.month import month_bounds
+    from mediaplan.periods import month_bounds
     from mediaplan.db.schema import Coverage, Story
 
     with session_scope() as session:

@@ -4,6 +4,8 @@ rules on held-out items, use it only where it wins, and keep showing the rules' 
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli
 from mediaplan.db import session_scope
 from mediaplan.nlp import model as themes_model
@@ -14,6 +16,7 @@ from mediaplan.plans import load_plan
 GOLD = Path(__file__).parent / "fixtures" / "gold"
 
 
+@pytest.mark.slow
 def test_train_evaluate_and_status_end_to_end(sqlite_db, tmp_path):
     env = {"MEDIAPLAN_DATABASE_URL": sqlite_db, "MEDIAPLAN_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "200"}
     assert "Chưa có mô hình" in run_cli("nlp", "status", env=env).stdout
@@ -35,6 +38,7 @@ def test_train_evaluate_and_status_end_to_end(sqlite_db, tmp_path):
     assert bad.returncode == 1 and "cần thêm nhãn" in bad.stderr
 
 
+@pytest.mark.slow
 def test_a_theme_the_model_won_is_decided_by_it_with_the_rules_evidence(tmp_path):
     plan = load_plan("quang-ngai-nq71")
     items = [i for p in sorted(GOLD.glob("*.yaml")) for i in themes_model.items_from_file(p)]
