@@ -144,6 +144,14 @@ class EntityKind(Vocabulary):
     SCHOOL = "school", "trường học"
 
 
+class TextField(Vocabulary):
+    """Where in an item a piece of evidence or an entity was found (offsets count within that field)."""
+
+    TITLE = "title", "tiêu đề"
+    SAPO = "sapo", "sa-pô"
+    BODY = "body", "nội dung"
+
+
 class ThemeGroup(Vocabulary):
     TASK = "task", "nhiệm vụ"
     TOPIC = "topic", "chủ đề"

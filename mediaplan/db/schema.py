@@ -55,6 +55,7 @@ from mediaplan.vocab import (
     TargetMetric,
     TargetPer,
     TargetUnit,
+    TextField,
     ThemeGroup,
     ThemeMethod,
     Vocabulary,
@@ -323,7 +324,7 @@ class ItemEntity(Base):
     kind: Mapped[EntityKind] = mapped_column(closed(EntityKind))
     key: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(String(300))
-    field: Mapped[str] = mapped_column(String(10))
+    field: Mapped[TextField] = mapped_column(closed(TextField, 10))
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     item: Mapped[Item] = relationship(back_populates="entities")

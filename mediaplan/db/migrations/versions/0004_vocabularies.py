@@ -87,6 +87,7 @@ CHECKS = {
     },
     'item_entities': {
         'kind': ('agency', 'commune', 'school'),
+        'field': ('title', 'sapo', 'body'),
     },
     'item_themes': {
         'method': ('rule', 'model', 'manual'),
