@@ -68,6 +68,9 @@ class Result:
     communes: list[dict]
     schools: list[dict]
     exemplary: bool = False  # a good model or exemplary person: feeds the commendation shortlist
+    education_rules: bool | None = None  # the rules' own decision, when a learned education model took part
+    education_probability: float | None = None  # that model's probability (None: rules alone decided)
+    education_method: str = "rules"  # rules | model | or | and (see nlp/models/education/MODEL_CARD.md)
 
     def to_json(self) -> dict:
         return {
@@ -82,7 +85,9 @@ class Result:
             "agencies": self.agencies,
             "communes": self.communes,
             "schools": self.schools,
-            "evidence": {"education_score": round(self.education_score, 2),
+            "evidence": {"education_score": round(self.education_score, 2), "education_method": self.education_method,
+                         **({"education_rules": self.education_rules, "education_probability": round(self.education_probability, 3)}
+                            if self.education_probability is not None else {}),
                          "nq71": [asdict(e) for e in self.nq71_evidence], "format": self.format_reason},
         }
 
@@ -90,9 +95,10 @@ class Result:
 class Classifier:
     """Built once per process (matchers for every theme); `classify` is then cheap."""
 
-    def __init__(self, plan: Plan, tokenizer: str = "syllable", model=None):
+    def __init__(self, plan: Plan, tokenizer: str = "syllable", model=None, education_model=None):
         self.plan = plan
         self.model = model  # a trained ThemeModel, deciding the themes where it beat the rules
+        self.education_model = education_model  # nlp.education_model.EducationModel: combined with the rules' flag
         self.nlp = get_nlp(tokenizer)
         self.positive = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.negative = PhraseMatcher(self.nlp.vocab, attr="LOWER")
@@ -196,6 +202,12 @@ class Classifier:
         body_matches = sum(1 for e in evidence.get("education", []) if e.field == "body" and e.weight > 0)
         density = 100.0 * body_matches / body_tokens if body_tokens else 0.0
         education = edu_score >= edu_rules.threshold and (head.get("education", 0.0) > 0 or density >= EDU_BODY_DENSITY)
+        edu_extra: dict = {}
+        if use_model and self.education_model is not None:  # combined only where it beat the rules on held-out data
+            rules_said = education
+            education, probability, how = self.education_model.decide(education, fields["title"], fields["sapo"], fields["body"])
+            if how != "rules":
+                edu_extra = {"education_rules": rules_said, "education_probability": probability, "education_method": how}
 
         nq71_ev = []
         for name, text in fields.items():
@@ -232,7 +244,7 @@ class Classifier:
                                       | ({"note": e.note} if e.note else {}) for e in found if e.kind == kind_])
         return Result(education or nq71, edu_score, nq71, nq71_ev, themes, fmt, why,
                       detect_channel(url, kind, duration_seconds), pick(EntityKind.AGENCY), pick(EntityKind.COMMUNE), pick(EntityKind.SCHOOL),
-                      exemplary=any(t.code in self.shortlist for t in themes))
+                      exemplary=any(t.code in self.shortlist for t in themes), **edu_extra)
 
     @staticmethod
     def _span_evidence(fields: dict[str, str], docs: dict, span: query.Span) -> Evidence:

@@ -13,16 +13,49 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from mediaplan.nlp.pipeline import get_classifier
+from mediaplan.nlp.classify import Classifier
+from mediaplan.nlp.model import ThemeModel
+from mediaplan.nlp.pipeline import model_dir
+from mediaplan.plans import current_plan
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "vnexpress-2024"
+
+
+def education_table() -> None:
+    """The learned education flag against the rules, held-out only (nlp/education_train.py): the linear kind
+    (the shipped one) retrained on each split now, the other kinds as stored in metrics.json by `compare`."""
+    from mediaplan.nlp import education_train, training_data
+    from mediaplan.nlp.education_model import ARTIFACT, get_model
+
+    if not training_data.available():
+        print(f"Không có dữ liệu huấn luyện ở {training_data.TRAINING}: bỏ qua bảng so sánh cờ giáo dục.")
+        return
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("scikit-learn chưa được cài: bỏ qua bảng so sánh cờ giáo dục.")
+        return
+    stored = json.loads((ARTIFACT / "metrics.json").read_text()) if (ARTIFACT / "metrics.json").is_file() else {}
+    fresh = education_train.compare(kinds=("linear",), write=False)
+    merged = {"kinds": {**stored.get("kinds", {}), **fresh.get("kinds", {})}}
+    print("\nCờ education: luật, mô hình, kết hợp (chỉ trên dữ liệu mô hình chưa thấy; câu đố trac-nghiem bỏ ra:"
+          f" {fresh.get('quiz_items_left_out', 0)} mục)")
+    print("\n".join(education_train.table(merged, fresh=("linear",))))
+    model = get_model()
+    if model:
+        print(f"Mô hình đang dùng: bài đầy đủ → {model.combine['full']}, mục ngắn → {model.combine['short']} "
+              f"(ngưỡng {model.thresholds['short']})\n")
 
 
 def main(data: Path = DATA) -> int:
     if not data.is_dir():
         print(f"Không có dữ liệu đánh giá ở {data} (thư mục ../shared/data/ không có trên máy này).")
         return 0
-    clf = get_classifier()
+    education_table()
+    # Rules (and the editors' theme model) only: the education model trained on most of these articles.
+    from mediaplan.settings import get_settings
+
+    clf = Classifier(current_plan(), get_settings().tokenizer, ThemeModel.load(model_dir()))
     rows = []
     for path in sorted(data.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():

@@ -25,7 +25,10 @@ def get_classifier(plan: Plan | None = None) -> Classifier:
     from mediaplan.settings import get_settings
 
     settings = get_settings()
-    return Classifier(plan or current_plan(), settings.tokenizer, ThemeModel.load(model_dir()))
+    from mediaplan.nlp.education_model import get_model
+
+    return Classifier(plan or current_plan(), settings.tokenizer, ThemeModel.load(model_dir()),
+                      education_model=get_model())  # the shipped education model (models/education/), lazily cached
 
 
 def model_dir():

@@ -1,0 +1,93 @@
+"""The shipped education model (mediaplan/nlp/models/education/): no ../shared/ needed, hand-written texts only."""
+
+import json
+import time
+
+import pytest
+
+from mediaplan.nlp.education_model import ARTIFACT, EducationModel, features, get_model, is_short
+from mediaplan.nlp.pipeline import get_classifier
+
+EDUCATION = [
+    ("Hà Nội công bố điểm chuẩn tuyển sinh lớp 10 năm học 2026-2027",
+     "Điểm chuẩn vào các trường THPT công lập năm nay tăng nhẹ so với năm trước, nhiều thí sinh trúng tuyển nguyện vọng một.",
+     "Sở Giáo dục và Đào tạo cho biết học sinh xác nhận nhập học trực tuyến từ ngày 10/7. Các trường tổ chức đón học sinh lớp 10."),
+    ("Trường THCS vùng cao khai giảng năm học mới",
+     "Giáo viên và học sinh trường THCS xã miền núi dự lễ khai giảng, nhận sách giáo khoa và học bổng.",
+     "Năm học này nhà trường có 420 học sinh, phần lớn là con em đồng bào dân tộc thiểu số. Thầy cô đã đến từng nhà vận động các em ra lớp."),
+]
+OTHER = [
+    ("Đội tuyển Việt Nam thắng Thái Lan 2-1 ở bán kết",
+     "Hai bàn thắng của tiền đạo Tiến Linh giúp đội tuyển giành vé vào chung kết giải Đông Nam Á.",
+     "Trận đấu diễn ra trên sân Mỹ Đình trước 40.000 khán giả. Huấn luyện viên cho biết các cầu thủ đã chơi đúng chiến thuật."),
+    ("Giá vàng tăng mạnh, chứng khoán giảm điểm phiên thứ ba liên tiếp",
+     "Giá vàng miếng trong nước tăng 1,5 triệu đồng mỗi lượng, trong khi chỉ số VN-Index mất gần 20 điểm.",
+     "Các nhà đầu tư bán ròng cổ phiếu ngân hàng và bất động sản. Lãi suất huy động tại nhiều ngân hàng thương mại cũng nhích lên."),
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = get_model()
+    assert m is not None, "the artifact mediaplan/nlp/models/education/ is missing"
+    return m
+
+
+def test_artifact_is_small_and_loads_fast():
+    size = sum(f.stat().st_size for f in ARTIFACT.iterdir())
+    assert size < 20_000_000
+    assert (ARTIFACT / "MODEL_CARD.md").is_file()
+    metrics = json.loads((ARTIFACT / "metrics.json").read_text())
+    assert {"linear", "hashed_sgd", "spacy_bow"} <= set(metrics["kinds"])
+    start = time.perf_counter()
+    m = EducationModel.load(ARTIFACT)
+    assert time.perf_counter() - start < 2.0  # under 1 s on an idle core; slack for a busy CI runner
+    assert m.thresholds.keys() == {"full", "short"} and set(m.combine.values()) <= {"rules", "model", "or", "and"}
+
+
+def test_loaded_once(model):
+    assert get_model() is model
+
+
+def test_features_are_syllable_uni_and_bigrams():
+    assert features("Học sinh  GIỎI") == ["học", "sinh", "giỏi", "học sinh", "sinh giỏi"]
+
+
+@pytest.mark.parametrize("title,sapo,body", EDUCATION)
+def test_education_news_scores_high(model, title, sapo, body):
+    assert model.probability(f"{title}\n{sapo}\n{body}") >= 0.5
+    assert model.probability(title) >= 0.5  # a headline alone
+
+
+@pytest.mark.parametrize("title,sapo,body", OTHER)
+def test_sport_and_economy_score_low(model, title, sapo, body):
+    assert model.probability(f"{title}\n{sapo}\n{body}") < 0.2
+    assert model.probability(title) < 0.3
+
+
+def test_short_items_are_told_apart():
+    assert is_short("Tiêu đề", "Một câu dẫn ngắn.", "")
+    assert not is_short("Tiêu đề", "Câu dẫn.", "Thân bài.")
+
+
+def test_decide_follows_the_combination(model):
+    title, sapo, body = OTHER[0]
+    how = model.combine["short"]
+    decided, p, used = model.decide(True, title, sapo, "")
+    assert used == how
+    if how == "or":
+        assert decided is True  # the rules said yes; OR keeps it
+    decided, p, _ = model.decide(False, *EDUCATION[0][:2], "")
+    assert decided is (how in ("or", "model"))
+
+
+def test_pipeline_classifier_uses_the_model_on_a_short_item():
+    clf = get_classifier()
+    assert clf.education_model is get_model()
+    # a headline with no rule phrase that the model knows is education news
+    r = clf.classify("Thí sinh đạt điểm 10 môn Văn kỳ thi tốt nghiệp THPT chia sẻ bí quyết ôn luyện")
+    data = r.to_json()
+    assert data["education"] is True
+    assert "education_method" in data["evidence"]
+    r = clf.classify("Đội tuyển Việt Nam thắng Thái Lan 2-1 ở bán kết")
+    assert r.education is False
