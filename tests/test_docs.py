@@ -14,7 +14,7 @@ _CODE = re.compile(r"`([^`\s]+)`")
 _PATH = re.compile(r"^[\w.-]+(/[\w.<>*-]*)+$|^[\w-]+\.(py|yaml|md|toml|json|html|js|css)$")
 _DOTTED = re.compile(r"^[a-z_][a-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+(\(\))?$")
 _NOT_CODE = {".env"}
-_GENERATED = ("var/", "out/")  # written by runs, not in the repository
+_GENERATED = ("var/", "out/")  # written by runs, not in the repository; "../" is outside it (../shared/)
 _OURS = {"mediaplan", "crawler", "nlp", "calendar", "reports", "web", "cli", "services", "db", "plans", "snapshot",
          "vocab", "localtime", "periods", "tabular", "settings", "scheduler", "demo", "bench", "smtp", "mailsink"}
 
@@ -23,7 +23,7 @@ def _names(doc: Path) -> tuple[set[str], set[str]]:
     paths, dotted = set(), set()
     for token in _CODE.findall(doc.read_text(encoding="utf-8")):
         token = token.rstrip(".,:;")
-        if token in _NOT_CODE or token.startswith(("http", "-", "/", "$", *_GENERATED)) or "=" in token:
+        if token in _NOT_CODE or token.startswith(("http", "-", "/", "$", "..", *_GENERATED)) or "=" in token:
             continue
         if _PATH.match(token):
             paths.add(token)
