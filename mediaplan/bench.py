@@ -38,6 +38,10 @@ def main() -> None:
     t0 = time.perf_counter()
     clf = get_classifier()
     print(f"classifier build (plan matchers): {time.perf_counter() - t0:.2f} s")
+    from mediaplan.nlp.education_model import ARTIFACT, EducationModel
+
+    load = _time(lambda: EducationModel.load(ARTIFACT), 3)
+    print(f"education model load: {load:.2f} s (mean of 3)")
     texts = [extract_article(h, "https://baoquangngai.vn/x/", profile) for h in html]
     words = sum(len(f"{a.title} {a.sapo} {a.body}".split()) for a in texts)
     per = _time(lambda: [clf.classify(a.title, a.sapo, a.body) for a in texts], 5)

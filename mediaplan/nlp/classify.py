@@ -71,6 +71,7 @@ class Result:
     education_rules: bool | None = None  # the rules' own decision, when a learned education model took part
     education_probability: float | None = None  # that model's probability (None: rules alone decided)
     education_method: str = "rules"  # rules | model | or | and (see nlp/models/education/MODEL_CARD.md)
+    education_model_evidence: list[dict] = field(default_factory=list)  # the model's top terms, with offsets
 
     def to_json(self) -> dict:
         return {
@@ -86,7 +87,8 @@ class Result:
             "communes": self.communes,
             "schools": self.schools,
             "evidence": {"education_score": round(self.education_score, 2), "education_method": self.education_method,
-                         **({"education_rules": self.education_rules, "education_probability": round(self.education_probability, 3)}
+                         **({"education_rules": self.education_rules, "education_probability": round(self.education_probability, 3),
+                             "education_model": self.education_model_evidence}
                             if self.education_probability is not None else {}),
                          "nq71": [asdict(e) for e in self.nq71_evidence], "format": self.format_reason},
         }
@@ -207,7 +209,8 @@ class Classifier:
             rules_said = education
             education, probability, how = self.education_model.decide(education, fields["title"], fields["sapo"], fields["body"])
             if how != "rules":
-                edu_extra = {"education_rules": rules_said, "education_probability": probability, "education_method": how}
+                edu_extra = {"education_rules": rules_said, "education_probability": probability, "education_method": how,
+                             "education_model_evidence": self.education_model.contributions(fields)}
 
         nq71_ev = []
         for name, text in fields.items():

@@ -68,6 +68,41 @@ class EducationModel:
         z = float(x @ self.coef[idx]) / float(np.sqrt(x @ x)) + self.intercept
         return float(1.0 / (1.0 + np.exp(-z)))
 
+    def contributions(self, fields: dict[str, str], top: int = 8) -> list[dict]:
+        """The terms that pushed the probability up most, each with where it stands: why the model said so.
+
+        A term's share is its TF-IDF value times its weight, over the same norm `probability` uses, so the
+        shares and the intercept add up to the logit. Offsets are those of the term's first occurrence, in
+        the field's text as the classifier saw it (normalised), like the rules' evidence.
+        """
+        spans: dict[str, tuple[str, int, int]] = {}
+        counts: dict[str, int] = {}
+        for name, text in fields.items():
+            found = list(_SYLLABLE.finditer(normalize(text).lower())) if text else []
+            for k, m in enumerate(found):
+                grams = [(m.group(0), m.start(), m.end())]
+                if k + 1 < len(found):
+                    grams.append((f"{m.group(0)} {found[k + 1].group(0)}", m.start(), found[k + 1].end()))
+                for gram, start, end in grams:
+                    if gram in self.vocabulary:
+                        counts[gram] = counts.get(gram, 0) + 1
+                        spans.setdefault(gram, (name, start, end))
+        if not counts:
+            return []
+        terms = list(counts)
+        idx = np.array([self.vocabulary[t] for t in terms], dtype=np.int64)
+        x = (1.0 + np.log(np.array([counts[t] for t in terms], dtype=np.float64))) * self.idf[idx]
+        share = x * self.coef[idx] / float(np.sqrt(x @ x))
+        order = np.argsort(-share)[:top]
+        out = []
+        for j in order:
+            if share[j] <= 0:
+                break
+            name, start, end = spans[terms[j]]
+            out.append({"text": fields[name][start:end], "field": name, "start": start, "end": end,
+                        "weight": round(float(share[j]), 3)})
+        return out
+
     def decide(self, rules: bool, title: str, sapo: str = "", body: str = "") -> tuple[bool, float, str]:
         """(education, probability, how) for one item, given the rules' own decision."""
         kind = "short" if is_short(title, sapo, body) else "full"
