@@ -47,11 +47,69 @@ def education_table() -> None:
               f"(ngưỡng {model.thresholds['short']})\n")
 
 
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def themes_table() -> None:
+    """The rules' themes against the annotated set (2-of-3 gold of three independent annotators).
+
+    The rules were never fitted to these items, so the figures are held-out by construction. Each
+    figure is given on all cells and without the disputed ones (cells the annotators split 2-to-1).
+    """
+    from mediaplan.nlp import training_data
+    from mediaplan.nlp.agreement import ANNOTATIONS, agreement, gold, load_annotators
+    from mediaplan.nlp.pipeline import get_classifier
+
+    folders = sorted(f for f in ANNOTATIONS.iterdir() if f.is_dir()) if ANNOTATIONS.is_dir() else []
+    if not folders or not training_data.available():
+        print("Không có tập gán nhãn chủ đề hoặc dữ liệu ../shared/data/training: bỏ qua bảng chủ đề.")
+        return
+    codes = current_plan().theme_codes
+    labels = ("education", "nq71", *codes)
+    examples = {e.id: e for e in training_data.load()}
+    clf = get_classifier()
+    for folder in folders:
+        annotators = load_annotators(folder)
+        report = agreement(annotators, labels)
+        items = [g for g in gold(annotators, labels) if g.id in examples]
+        print(f"\nChủ đề trên tập gán nhãn {folder.name}: {len(items)} mục, {report['annotators']} người gán nhãn; "
+              f"ô nhất trí {report['unanimous']:.3f}, kappa Fleiss {report['kappa']:.3f}")
+        counts = {code: [0, 0, 0, 0, 0, 0] for code in labels}  # tp fp fn, then the same without disputed cells
+        for g in items:
+            e = examples[g.id]
+            result = clf.classify(e.title, e.sapo, e.body)
+            said = {t.code for t in result.themes} | {f for f in ("education", "nq71") if getattr(result, f)}
+            truth = set(g.themes) | {f for f in ("education", "nq71") if getattr(g, f)}
+            for code in labels:
+                hit = (code in said, code in truth)
+                for base, keep in ((0, True), (3, code not in g.disputed)):
+                    if keep:
+                        counts[code][base + 0] += hit == (True, True)
+                        counts[code][base + 1] += hit == (True, False)
+                        counts[code][base + 2] += hit == (False, True)
+        print(f"{'nhãn':22s} {'dương':>6s} {'kappa':>6s}   P     R     F1  | không tính ô tranh chấp: P     R     F1")
+        for code in labels:
+            c = counts[code]
+            p, r, f = prf(*c[:3])
+            p2, r2, f2 = prf(*c[3:])
+            kappa = report["per_label"][code]["kappa"]
+            print(f"{code:22s} {c[0] + c[2]:6d} {kappa if kappa is not None else float('nan'):6.2f}  "
+                  f"{p:.2f}  {r:.2f}  {f:.2f} |                          {p2:.2f}  {r2:.2f}  {f2:.2f}")
+        for name, base in (("micro (20 chủ đề)", 0), ("micro, không tranh chấp", 3)):
+            tp, fp, fn = (sum(counts[c][base + k] for c in codes) for k in range(3))
+            p, r, f = prf(tp, fp, fn)
+            print(f"{name}: P {p:.3f}  R {r:.3f}  F1 {f:.3f}  (TP {tp}, FP {fp}, FN {fn})")
+
+
 def main(data: Path = DATA) -> int:
     if not data.is_dir():
         print(f"Không có dữ liệu đánh giá ở {data} (thư mục ../shared/data/ không có trên máy này).")
         return 0
     education_table()
+    themes_table()
     # Rules (and the editors' theme model) only: the education model trained on most of these articles.
     from mediaplan.settings import get_settings
 
