@@ -104,12 +104,41 @@ def themes_table() -> None:
             print(f"{name}: P {p:.3f}  R {r:.3f}  F1 {f:.3f}  (TP {tp}, FP {fp}, FN {fn})")
 
 
+def theme_models_table() -> None:
+    """Learned theme models against the rules on the annotated set, 5-fold, held-out folds only
+    (nlp/theme_train.py): `linear` and `hashed_sgd` retrained now, `spacy_bow` as stored by its `compare`."""
+    from mediaplan.nlp import theme_train
+
+    if not theme_train.td.available():
+        print(f"Không có dữ liệu huấn luyện ở {theme_train.td.TRAINING}: bỏ qua bảng so sánh mô hình chủ đề.")
+        return
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("scikit-learn chưa được cài: bỏ qua bảng so sánh mô hình chủ đề.")
+        return
+    fresh = theme_train.compare(kinds=("linear", "hashed_sgd"), write=False, quiet=True)
+    if not fresh:
+        return
+    stored = json.loads(theme_train.MEASUREMENT.read_text()) if theme_train.MEASUREMENT.is_file() else {}
+    for kind, row in stored.get("kinds", {}).items():
+        fresh["kinds"].setdefault(kind, {**row, "stored": True})
+    theme_train.decide(fresh, list(fresh["rules"]))
+    print(f"\nChủ đề: luật và mô hình học trên tập gán nhãn {fresh['set']} ({fresh['items']} mục, k-fold, chỉ phần "
+          "giữ lại; " + ", ".join(f"{k} lưu trong measurement.json" for k, r in fresh["kinds"].items() if r.get("stored"))
+          + ")")
+    print("\n".join(theme_train.table(fresh)))
+    print(f"Mô hình thắng rõ (≥ {theme_train.CLEAR_MARGIN} F1, ≥ {theme_train.CLEAR_POSITIVES} dương): "
+          f"{', '.join(fresh['clearly_won']) or 'không có'}")
+
+
 def main(data: Path = DATA) -> int:
     if not data.is_dir():
         print(f"Không có dữ liệu đánh giá ở {data} (thư mục ../shared/data/ không có trên máy này).")
         return 0
     education_table()
     themes_table()
+    theme_models_table()
     # Rules (and the editors' theme model) only: the education model trained on most of these articles.
     from mediaplan.settings import get_settings
 

@@ -1,0 +1,81 @@
+"""Learned themes: one TF-IDF + logistic regression per theme on syllable 1–2-grams, shipped as plain arrays.
+
+The same features and scoring as the education flag (`education_model.EducationModel`: one shared vocabulary
+and idf, one weight row and intercept per theme), trained on the theme-annotated set by
+`nlp.theme_train.train`. `models/themes/` holds `vocabulary.txt`, `weights.npz` (idf, coef [themes × terms],
+intercepts), `config.json` (per theme: how it combines with the rules and its threshold) and, beside them,
+`metrics.json` (the k-fold measurement) and `MODEL_CARD.md`. Nothing in it needs scikit-learn.
+
+`config.json`'s `enabled` says whether the classifier uses it at all (see the model card for why it may not).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from mediaplan.nlp.education_model import EducationModel
+
+ARTIFACT = Path(__file__).resolve().parent / "models" / "themes"
+
+
+@dataclass
+class LearnedThemes:
+    models: dict[str, EducationModel]  # per theme code: a view on the shared vocabulary and idf
+    combine: dict[str, str]  # per theme: model | or | and
+    thresholds: dict[str, float]
+    meta: dict
+
+    @property
+    def themes(self) -> set[str]:
+        return set(self.models)
+
+    def probability(self, code: str, text: str) -> float:
+        return self.models[code].probability(text)
+
+    def decide(self, code: str, rules: bool, text: str) -> tuple[bool, float, str]:
+        """(theme applies, probability, how) given the rules' own decision for this theme."""
+        how = self.combine[code]
+        p = self.probability(code, text)
+        model = p >= self.thresholds[code]
+        return {"model": model, "or": rules or model, "and": rules and model}[how], p, how
+
+    def contributions(self, code: str, fields: dict[str, str], top: int = 8) -> list[dict]:
+        return self.models[code].contributions(fields, top)
+
+    def save(self, folder: Path, vocabulary: dict[str, int], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        terms = sorted(vocabulary, key=vocabulary.get)
+        (folder / "vocabulary.txt").write_text("\n".join(terms) + "\n", encoding="utf-8")
+        np.savez_compressed(folder / "weights.npz", idf=idf.astype(np.float32), coef=coef.astype(np.float32),
+                            intercept=intercept.astype(np.float64))
+        (folder / "config.json").write_text(json.dumps({"themes": list(self.models), "combine": self.combine,
+                                                        "thresholds": self.thresholds, **self.meta},
+                                                       ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path = ARTIFACT) -> "LearnedThemes | None":
+        if not (folder / "weights.npz").is_file():
+            return None
+        terms = (folder / "vocabulary.txt").read_text(encoding="utf-8").split("\n")[:-1]
+        vocabulary = {t: i for i, t in enumerate(terms)}
+        arrays = np.load(folder / "weights.npz")
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        idf = arrays["idf"].astype(np.float64)
+        codes = config.pop("themes")
+        combine, thresholds = config.pop("combine"), config.pop("thresholds")
+        models = {c: EducationModel(vocabulary, idf, arrays["coef"][k].astype(np.float64), float(arrays["intercept"][k]),
+                                    {"full": thresholds[c], "short": thresholds[c]}, {"full": combine[c], "short": combine[c]}, {})
+                  for k, c in enumerate(codes)}
+        return cls(models, combine, thresholds, config)
+
+
+@lru_cache
+def get_learned_themes() -> LearnedThemes | None:
+    """The shipped artifact, loaded once per process; None when it is missing or not enabled."""
+    model = LearnedThemes.load(ARTIFACT)
+    return model if model is not None and model.meta.get("enabled") else None
