@@ -12,6 +12,9 @@ from datetime import date, datetime, timezone
 from mediaplan.localtime import local_midnight_utc, to_local
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
+# The years a plan's calendar can name. Outside them date arithmetic (a week around 0001-01-01, a month
+# after 9999-12) overflows, so an input there is refused as a user error instead of failing later.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 class PeriodError(ValueError):
@@ -21,7 +24,7 @@ class PeriodError(ValueError):
 def parse_month(period: str) -> tuple[int, int]:
     """(year, month) of "YYYY-MM", or a PeriodError in Vietnamese."""
     m = _MONTH.fullmatch((period or "").strip())
-    if not m or not (1 <= int(m.group(2)) <= 12) or not (1900 <= int(m.group(1)) <= 9998):
+    if not m or not (1 <= int(m.group(2)) <= 12) or not (FIRST_DAY.year <= int(m.group(1)) <= LAST_DAY.year):
         raise PeriodError(f"tháng không hợp lệ {period!r}: dùng dạng YYYY-MM, ví dụ 2026-11")
     return int(m.group(1)), int(m.group(2))
 
@@ -30,6 +33,17 @@ def check_month(period: str) -> str:
     """The period itself, normalised, once it is known to be valid."""
     year, month = parse_month(period)
     return f"{year:04d}-{month:02d}"
+
+
+def parse_day(value: str) -> date:
+    """A "YYYY-MM-DD" day within the calendar's years, or a PeriodError in Vietnamese."""
+    try:
+        day = date.fromisoformat((value or "").strip())
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise PeriodError(f"ngày không hợp lệ {value!r}: dùng dạng YYYY-MM-DD, từ năm {FIRST_DAY.year} đến {LAST_DAY.year}")
+    return day
 
 
 def shift_month(period: str, months: int) -> str:

@@ -335,7 +335,6 @@ FORMATS = Format.labels()
 CHANNELS = Channel.labels()
 PLATFORMS = Platform.labels()
 COVERAGE_STATUSES = CoverageStatus.labels()
-STORY_STATUSES = StoryStatus.labels()
 
 
 def label(vocabulary: str, code: str | None) -> str:

@@ -30,3 +30,26 @@ def test_a_bad_month_is_one_clear_400(populated_db):
         bad = client.get(url)
         assert bad.status_code == 400, url
         assert "tháng không hợp lệ" in bad.json()["detail"], url
+
+
+BIG = 10**20  # past PostgreSQL's integer: once a 500 ("integer out of range") for every id in a URL
+OUT_OF_RANGE = [
+    ("get", f"/items/{BIG}", None), ("get", f"/items?after={BIG}", None), ("get", f"/items?page={BIG}", None),
+    ("get", "/items?after=0", None), ("get", "/calendar/gaps?weeks=1000000000", None),
+    ("get", "/calendar/budget?day=9999-12-31&days=7", None), ("get", "/calendar?view=week&day=0001-01-01", None),
+    ("get", "/calendar?month=9999-12", None),
+    ("post", f"/api/coverages/{BIG}/move", {"date": "2026-11-20"}),
+    ("post", "/api/coverages/1/move", {"date": "9999-12-31"}),
+    ("post", "/api/coverages/1/move", {"publish_at": "0001-01-01T00:00:00"}),
+    ("post", f"/api/coverages/{BIG}/status", {"status": "assigned"}),
+    ("post", f"/api/coverages/1/deliveries/{BIG}", {"accept": True}),
+    ("post", "/api/stories", {"title": "x", "date": "9999-12-31"}),
+]
+
+
+def test_out_of_range_input_is_a_4xx_never_a_500(populated_db):
+    """Ids past the database's integer, dates near year 1 or 9999, huge counts: refused before any query."""
+    client = TestClient(create_app(populated_db), raise_server_exceptions=False)
+    for method, url, body in OUT_OF_RANGE:
+        answer = client.get(url) if method == "get" else client.post(url, json=body)
+        assert 400 <= answer.status_code < 500, (url, body, answer.status_code)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from mediaplan.calendar import stories as planning
 from mediaplan.calendar.linking import confirm
@@ -19,19 +19,27 @@ from mediaplan.db.schema import Coverage
 from mediaplan.localtime import local_tz, to_local
 from mediaplan.services.plan_defaults import press_outlet
 from mediaplan.vocab import CoverageStatus, Format, Platform
-from mediaplan.web.deps import SessionDep, who
+from mediaplan.periods import FIRST_DAY, LAST_DAY
+from mediaplan.web.deps import DbId, SessionDep, who
 
 router = APIRouter(prefix="/api")
 
 
 class MoveIn(BaseModel):
-    on: date | None = Field(None, alias="date")  # keep the time of day, change the day (drag and drop)
+    on: date | None = Field(None, alias="date", ge=FIRST_DAY, le=LAST_DAY)  # keep the time of day, change the day
     publish_at: datetime | None = None  # or an exact new time (naive = local time)
+
+    @field_validator("publish_at")
+    @classmethod
+    def _within_calendar(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not FIRST_DAY <= value.date() <= LAST_DAY:
+            raise ValueError(f"ngoài khoảng {FIRST_DAY.year}–{LAST_DAY.year}")
+        return value
 
 
 class StoryIn(BaseModel):
     title: str = Field(min_length=1, max_length=500)
-    on: date | None = Field(None, alias="date")  # empty: the ideas backlog
+    on: date | None = Field(None, alias="date", ge=FIRST_DAY, le=LAST_DAY)  # empty: the ideas backlog
     time: str = "08:00"
     platform: Platform | None = Platform.ONLINE
     format: Format | None = Format.NEWS
@@ -52,7 +60,7 @@ class StatusIn(BaseModel):
 
 
 @router.post("/coverages/{coverage_id}/move")
-def move(coverage_id: int, body: MoveIn, request: Request, session: SessionDep):
+def move(coverage_id: DbId, body: MoveIn, request: Request, session: SessionDep):
     try:
         coverage = planning.get_coverage(session, coverage_id)
         if body.publish_at is not None:
@@ -70,7 +78,7 @@ def move(coverage_id: int, body: MoveIn, request: Request, session: SessionDep):
 
 
 @router.post("/coverages/{coverage_id}/status")
-def set_status(coverage_id: int, body: StatusIn, request: Request, session: SessionDep):
+def set_status(coverage_id: DbId, body: StatusIn, request: Request, session: SessionDep):
     try:
         coverage = planning.get_coverage(session, coverage_id)
         planning.set_status(session, coverage, body.status, who(request), body.note)
@@ -83,7 +91,7 @@ def set_status(coverage_id: int, body: StatusIn, request: Request, session: Sess
 
 
 @router.post("/coverages/{coverage_id}/deliveries/{item_id}")
-def confirm_link(coverage_id: int, item_id: int, body: LinkIn, request: Request, session: SessionDep):
+def confirm_link(coverage_id: DbId, item_id: DbId, body: LinkIn, request: Request, session: SessionDep):
     """An editor confirms or rejects a link the monitor suggested (or links an item by hand)."""
     try:
         coverage = planning.get_coverage(session, coverage_id)

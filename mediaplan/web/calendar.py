@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from mediaplan.calendar.month import Filters, month_view, week_view
 from mediaplan.db.schema import Coverage, Outlet
 from mediaplan.localtime import local_today
 from mediaplan.periods import next_month, parse_month, previous_month
-from mediaplan.vocab import COVERAGE_STATUSES, FORMATS, PLATFORMS, FeedScope, OutletKind
+from mediaplan.vocab import FeedScope, OutletKind
 from mediaplan.web.deps import SessionDep, parse_day, templates, theme_names, valid_month
 
 router = APIRouter()
@@ -81,7 +81,6 @@ def _render(request: Request, session: Session, month: str | None, view: str, da
         "legend": [c for c in names if c in used],
         "filters": vars(filters), "outlets": outlets, "assignees": assignees, "readonly": readonly,
         "backlog": [] if readonly else planning.backlog(session), "share": share,
-        "PLATFORMS": PLATFORMS, "FORMATS": FORMATS, "COVERAGE_STATUSES": COVERAGE_STATUSES,
         "today": local_today(),
     })
 
@@ -106,7 +105,7 @@ def shared(request: Request, token: str, session: SessionDep, month: str | None 
 
 
 @router.get("/calendar/gaps", response_class=HTMLResponse)
-def gaps_page(request: Request, session: SessionDep, month: str | None = None, weeks: int = 4):
+def gaps_page(request: Request, session: SessionDep, month: str | None = None, weeks: int = Query(4, ge=1, le=52)):
     month = valid_month(session, month)
     today = local_today()
     return templates.TemplateResponse(request, "gaps.html", {

@@ -11,15 +11,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Iterator
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
+from fastapi import Path as PathParam
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import Item, Theme
 from mediaplan.localtime import local_today, to_local
+from mediaplan import periods
 from mediaplan.periods import check_month, current_month, month_of
-from mediaplan.vocab import CHANNELS, COVERAGE_STATUSES, FORMATS, label
+from mediaplan.vocab import CHANNELS, COVERAGE_STATUSES, FORMATS, PLATFORMS, label
 
 HERE = Path(__file__).parent
 
@@ -30,7 +32,8 @@ def local(dt: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
 
 
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals.update(label=label, local=local, FORMATS=FORMATS, CHANNELS=CHANNELS, STATUSES=COVERAGE_STATUSES)
+templates.env.globals.update(label=label, local=local, FORMATS=FORMATS, CHANNELS=CHANNELS, PLATFORMS=PLATFORMS,
+                             COVERAGE_STATUSES=COVERAGE_STATUSES)
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -60,9 +63,11 @@ def valid_month(session: Session, month: str | None) -> str:
 
 
 def parse_day(day: str | None) -> date:
-    """A "YYYY-MM-DD" query parameter, today when absent."""
-    try:
-        return date.fromisoformat(day) if day else local_today()
-    except ValueError:
-        raise HTTPException(400, f"Ngày không hợp lệ: {day!r} (dạng YYYY-MM-DD)") from None
+    """A "YYYY-MM-DD" query parameter, today when absent; out of form or range is a PeriodError (a 400)."""
+    return periods.parse_day(day) if day else local_today()
+
+
+# Ids are PostgreSQL integers: a larger one cannot name a row, so it is refused (422) before any query.
+MAX_ID = 2**31 - 1
+DbId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 

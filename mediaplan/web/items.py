@@ -24,7 +24,7 @@ from mediaplan.nlp.normalize import fold, normalize
 from mediaplan.periods import month_bounds
 from mediaplan.plans import current_plan
 from mediaplan.services.items import label_item
-from mediaplan.web.deps import SessionDep, templates, theme_names, valid_month
+from mediaplan.web.deps import MAX_ID, DbId, SessionDep, templates, theme_names, valid_month
 
 router = APIRouter()
 
@@ -143,7 +143,7 @@ def ambiguous_forms(q: str) -> list[list[str]]:
 @router.get("/items", response_class=HTMLResponse)
 def items(request: Request, session: SessionDep, theme: str | None = None, outlet: str | None = None,
           month: str | None = None, q: str | None = None, education: str | None = None,
-          page: int = Query(1, ge=1), after: int | None = None):
+          page: int = Query(1, ge=1, le=100_000), after: int | None = Query(None, ge=1, le=MAX_ID)):
     filters = ItemFilters(theme or "", outlet or "", month or "", q or "", education or "")
     found = list_items(session, filters, after=after, page=page)
     return templates.TemplateResponse(request, "items.html", {
@@ -168,7 +168,7 @@ def highlight(text: str, spans: list[tuple[int, int, str]]) -> Markup:
 
 
 @router.get("/items/{item_id}", response_class=HTMLResponse)
-def item_page(request: Request, item_id: int, session: SessionDep):
+def item_page(request: Request, item_id: DbId, session: SessionDep):
     item = session.get(Item, item_id, options=[selectinload(Item.themes), selectinload(Item.entities)])
     if item is None:
         raise HTTPException(404, "Không tìm thấy tin, bài")
@@ -190,7 +190,7 @@ def item_page(request: Request, item_id: int, session: SessionDep):
 
 
 @router.post("/items/{item_id}/labels")
-def item_label(item_id: int, session: SessionDep, theme: str = Form(...), action: str = Form(...),
+def item_label(item_id: DbId, session: SessionDep, theme: str = Form(...), action: str = Form(...),
                by: str = Form(...)):
     """An editor's correction from the item page; the page is shown again with it applied."""
     try:
