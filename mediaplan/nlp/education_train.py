@@ -171,13 +171,18 @@ def rule_decisions(examples) -> dict[str, dict[str, bool]]:
 
 # ---------------------------------------------------------------- measurement
 
-def prf(y, pred) -> dict:
-    y, pred = np.asarray(y, bool), np.asarray(pred, bool)
-    tp, fp, fn = int((y & pred).sum()), int((~y & pred).sum()), int((y & ~pred).sum())
+def scores(tp: int, fp: int, fn: int) -> dict:
+    """Precision, recall and F1 from counts (0 where undefined), with the counts beside them: every figure
+    `make eval` and the model cards print comes from here."""
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
-    return {"n": int(len(y)), "positives": int(y.sum()), "tp": tp, "fp": fp, "fn": fn,
+    return {"positives": tp + fn, "tp": tp, "fp": fp, "fn": fn,
             "precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r) if p + r else 0.0, 3)}
+
+
+def prf(y, pred) -> dict:
+    y, pred = np.asarray(y, bool), np.asarray(pred, bool)
+    return {"n": int(len(y)), **scores(int((y & pred).sum()), int((~y & pred).sum()), int((y & ~pred).sum()))}
 
 
 def best_threshold(y, prob, rules=None, how="model") -> float:
@@ -185,9 +190,7 @@ def best_threshold(y, prob, rules=None, how="model") -> float:
     y = np.asarray(y, bool)
     best, best_t = -1.0, 0.5
     for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        m = prob >= t
-        pred = m if how == "model" else (rules | m if how == "or" else rules & m)
-        f = prf(y, pred)["f1"]
+        f = prf(y, apply(how, t, prob, rules))["f1"]
         if f >= best:
             best, best_t = f, float(t)
     return best_t
@@ -200,15 +203,14 @@ def choose(val: dict) -> dict:
         methods = {"rules": {"threshold": None, "val": prf(y, rules)}}
         for how in ("model", "or", "and"):
             t = best_threshold(y, prob, rules, how)
-            m = prob >= t
-            pred = m if how == "model" else (rules | m if how == "or" else rules & m)
-            methods[how] = {"threshold": t, "val": prf(y, pred)}
+            methods[how] = {"threshold": t, "val": prf(y, apply(how, t, prob, rules))}
         chosen = max(methods, key=lambda k: (methods[k]["val"]["f1"], k == "rules"))
         out[view] = {"methods": methods, "chosen": chosen}
     return out
 
 
 def apply(how, t, prob, rules):
+    """The decisions of one method: the rules, the model at threshold t, or the two joined by OR / AND."""
     if how == "rules":
         return rules
     m = prob >= t

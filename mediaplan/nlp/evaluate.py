@@ -48,9 +48,10 @@ def education_table() -> None:
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+    from mediaplan.nlp.education_train import scores
+
+    s = scores(tp, fp, fn)
+    return s["precision"], s["recall"], s["f1"]
 
 
 def themes_table() -> None:

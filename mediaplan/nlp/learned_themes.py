@@ -6,14 +6,14 @@ and idf, one weight row and intercept per theme), trained on the theme-annotated
 intercepts), `config.json` (per theme: how it combines with the rules and its threshold) and, beside them,
 `metrics.json` (the k-fold measurement) and `MODEL_CARD.md`. Nothing in it needs scikit-learn.
 
-`config.json`'s `enabled` says whether the classifier uses it at all (see the model card for why it may not).
+The classifier does not use it: `metrics.json` records `enabled: false` and the model card says why (on the
+provincial demo news the model's changes were mostly wrong). `theme_train train` rebuilds the weights.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -36,13 +36,6 @@ class LearnedThemes:
 
     def probability(self, code: str, text: str) -> float:
         return self.models[code].probability(text)
-
-    def decide(self, code: str, rules: bool, text: str) -> tuple[bool, float, str]:
-        """(theme applies, probability, how) given the rules' own decision for this theme."""
-        how = self.combine[code]
-        p = self.probability(code, text)
-        model = p >= self.thresholds[code]
-        return {"model": model, "or": rules or model, "and": rules and model}[how], p, how
 
     def contributions(self, code: str, fields: dict[str, str], top: int = 8) -> list[dict]:
         return self.models[code].contributions(fields, top)
@@ -73,9 +66,3 @@ class LearnedThemes:
                   for k, c in enumerate(codes)}
         return cls(models, combine, thresholds, config)
 
-
-@lru_cache
-def get_learned_themes() -> LearnedThemes | None:
-    """The shipped artifact, loaded once per process; None when it is missing or not enabled."""
-    model = LearnedThemes.load(ARTIFACT)
-    return model if model is not None and model.meta.get("enabled") else None

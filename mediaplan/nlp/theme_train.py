@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from mediaplan.nlp import training_data as td
-from mediaplan.nlp.education_train import CACHE_DIR, HashedSGD, Linear, _cache_file, best_threshold
+from mediaplan.nlp.education_train import CACHE_DIR, HashedSGD, Linear, _cache_file, apply, best_threshold, scores
 
 KINDS = ("linear", "spacy_bow", "hashed_sgd")
 METHODS = ("model", "or", "and")
@@ -137,18 +137,7 @@ def counts(y, pred) -> dict:
 
 
 def prf(c: dict) -> dict:
-    tp, fp, fn = c["tp"], c["fp"], c["fn"]
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return {**c, "positives": tp + fn, "precision": round(p, 3), "recall": round(r, 3),
-            "f1": round(2 * p * r / (p + r) if p + r else 0.0, 3)}
-
-
-def combine(how, prob, threshold, rules):
-    if how == "rules":
-        return rules
-    m = prob >= threshold
-    return m if how == "model" else (rules | m if how == "or" else rules & m)
+    return {**c, **scores(c["tp"], c["fp"], c["fn"])}
 
 
 def _f1(y, pred) -> float:
@@ -158,7 +147,7 @@ def _f1(y, pred) -> float:
 def choose_on(y, prob, rules):
     """Thresholds per method and the chosen method, on (inner) data: ties go to the rules, then the simpler."""
     thresholds = {how: best_threshold(y, prob, rules, how) for how in METHODS}
-    scores = {"rules": _f1(y, rules), **{how: _f1(y, combine(how, prob, thresholds[how], rules)) for how in METHODS}}
+    scores = {"rules": _f1(y, rules), **{how: _f1(y, apply(how, thresholds[how], prob, rules)) for how in METHODS}}
     order = ("rules", "model", "or", "and")
     chosen = max(order, key=lambda m: (scores[m], -order.index(m)))
     return thresholds, chosen
@@ -203,8 +192,8 @@ def compare(kinds=KINDS, write: bool = True, quiet: bool = False) -> dict:
                 picks[code].append(chosen)
                 thresholds[code].append(th)
                 for how in METHODS:
-                    preds[how][test, t] = combine(how, prob[:, t], th[how], R[test, t])
-                preds["chosen"][test, t] = combine(chosen, prob[:, t], th.get(chosen, 0.5), R[test, t])
+                    preds[how][test, t] = apply(how, th[how], prob[:, t], R[test, t])
+                preds["chosen"][test, t] = apply(chosen, th.get(chosen, 0.5), prob[:, t], R[test, t])
         per = {}
         for t, code in enumerate(codes):
             per[code] = {m: prf(counts(Y[:, t], preds[m][:, t])) for m in preds}
