@@ -351,6 +351,13 @@ def train(out: Path = OUT, enabled: bool = False, weights: bool = True) -> dict 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    known = {"compare", "train", "--enable", "--measurement-only", *KINDS}
+    if any(a not in known for a in args) or (args[:1] not in ([], ["train"]) and set(args) - {"compare", *KINDS}):
+        print("usage: python -m mediaplan.nlp.theme_train [compare [KIND ...] | train [--measurement-only] [--enable]]\n"
+              f"  KIND: {', '.join(KINDS)}", file=sys.stderr)
+        return 2
+    if args[:1] == ["compare"]:
+        args = args[1:]
     start = time.time()
     if args and args[0] == "train":
         train(enabled="--enable" in args, weights="--measurement-only" not in args)
