@@ -123,3 +123,15 @@ def test_search_columns_follow_the_text(sqlite_db):
         item.title = "Phường Trương Quang Trọng"
         session.flush()
         assert item.search_folded.startswith("phuong truong quang trong")
+
+
+def test_review_migration_downgrades_and_upgrades_again(db):
+    """0005 is reversible: the review columns go and come back, and the models match the schema again."""
+    downgrade("0004")
+    with get_engine().connect() as conn:
+        assert "review_priority" not in {c["name"] for c in inspect(conn).get_columns("items")}
+        assert "proposed_by" not in {c["name"] for c in inspect(conn).get_columns("item_themes")}
+    migrate()
+    with get_engine().connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert "ck_item_themes_proposed_by" in {c["name"] for c in inspect(conn).get_check_constraints("item_themes")}

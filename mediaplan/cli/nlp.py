@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from mediaplan.cli._kit import console, month, needs_db, refusals
+from mediaplan.cli._kit import console, fail, month, needs_db, refusals
 
 nlp_app = typer.Typer(help="Phân loại: huấn luyện mô hình từ nhãn của biên tập viên, đánh giá, trạng thái.",
                       no_args_is_help=True)
@@ -89,6 +89,64 @@ def status():
         return
     console.print(f"Huấn luyện lúc {metrics['trained_at']} trên {metrics['train']} tin, kiểm tra trên {metrics['heldout']} tin")
     console.print(_figures_table("Quy tắc và mô hình trên phần kiểm tra", metrics["themes"], compare=True))
+
+
+@nlp_app.command("review")
+@needs_db
+def review(
+    item_id: Annotated[Optional[int], typer.Argument(help="Tin cần quyết định; bỏ trống để xem hàng đợi.", min=1)] = None,
+    keep: Annotated[Optional[list[str]], typer.Option("--keep", help="Nhãn đúng: `education` hoặc mã chủ đề (lặp lại được).")] = None,
+    drop: Annotated[Optional[list[str]], typer.Option("--drop", help="Nhãn sai: `education` hoặc mã chủ đề (lặp lại được).")] = None,
+    done: Annotated[bool, typer.Option("--done", help="Đã xem, không sửa gì: đưa tin ra khỏi hàng đợi.")] = False,
+    by: Annotated[Optional[str], typer.Option(help="Người duyệt (bắt buộc khi quyết định).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="Số tin mỗi trang.")] = 20,
+    after: Annotated[Optional[str], typer.Option(help="Trang sau: vị trí in ở cuối trang trước.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In dạng JSON, mỗi tin một dòng.")] = False,
+):
+    """Hàng đợi duyệt: tin mà quy tắc và mô hình không thống nhất, hoặc mô hình kém chắc chắn nhất; quyết định từng nhãn."""
+    from mediaplan.db import session_scope
+    from mediaplan.services import review as svc
+
+    if item_id is None:
+        if keep or drop or done:
+            fail("--keep/--drop/--done cần số tin, ví dụ: mediaplan nlp review 42 --keep education --by 'Tên'", code=2)
+        with refusals(), session_scope() as session:
+            items, cursor = svc.queue(session, limit, svc.Cursor.parse(after))
+            size = svc.queue_size(session)
+            rows = [_review_row(item, svc.reason(item)) for item in items]
+        if as_json:
+            for row in rows:
+                console.print_json(json.dumps(row, ensure_ascii=False))
+            return
+        table = Table(title=f"Hàng đợi duyệt: {size} tin")
+        for name in ("#", "tiêu đề", "giáo dục", "mô hình", "chủ đề", "lý do"):
+            table.add_column(name)
+        for row in rows:
+            p = row["education_probability"]
+            table.add_row(str(row["id"]), row["title"][:80], "có" if row["education"] else "không",
+                          "" if p is None else f"{p:.2f}".replace(".", ","), ", ".join(row["themes"]), row["reason"])
+        console.print(table)
+        if cursor:
+            console.print(f"Trang sau: mediaplan nlp review --after {cursor}")
+        return
+    if not (keep or drop or done):
+        fail("cần --keep, --drop hoặc --done", code=2)
+    with refusals(), session_scope() as session:
+        for label in keep or []:
+            svc.decide(session, item_id, label, True, by or "")
+        for label in drop or []:
+            svc.decide(session, item_id, label, False, by or "")
+        if done:
+            svc.done(session, item_id, by or "")
+    console.print(f"Đã duyệt tin #{item_id}" + (f": đúng {', '.join(keep)}" if keep else "")
+                  + (f"; sai {', '.join(drop)}" if drop else ""))
+
+
+def _review_row(item, why: str) -> dict:
+    return {"id": item.id, "title": item.title, "url": item.url, "outlet": item.outlet.key,
+            "education": bool(item.education), "education_rules": item.education_rules,
+            "education_probability": item.education_probability, "priority": item.review_priority,
+            "themes": sorted(t.theme_code for t in item.themes if not t.removed), "reason": why}
 
 
 @nlp_app.command("shortlist")

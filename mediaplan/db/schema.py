@@ -261,6 +261,18 @@ class Item(Base):
     education: Mapped[bool | None] = mapped_column(Boolean)
     nq71: Mapped[bool | None] = mapped_column(Boolean)
     classified_at: Mapped[datetime | None]
+    # The learned education model's view, kept whatever decided the flag, so the review queue can find where
+    # it and the rules disagree (or where it is least sure) in SQL: its probability, the rules' own decision,
+    # its top terms with offsets (shown on the item page and in exports), and the queue's order.
+    education_probability: Mapped[float | None] = mapped_column(Float)
+    education_rules: Mapped[bool | None] = mapped_column(Boolean)
+    education_auto: Mapped[bool | None] = mapped_column(Boolean)  # the classifier's decision, before any editor's
+    education_evidence: Mapped[list[Any]] = mapped_column(default=list)  # [{"text", "field", "start", "end", "weight"}]
+    review_priority: Mapped[float | None] = mapped_column(Float, index=True)  # None: nothing to review
+    # An editor's decision on the flag wins over re-classification, as a manual theme label does.
+    education_manual: Mapped[bool | None] = mapped_column(Boolean)
+    reviewed_by: Mapped[str | None] = mapped_column(String(80))
+    reviewed_at: Mapped[datetime | None]
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
     # What search reads, kept by `_keep_search_text` below: the lower-cased text, and the same accent-folded.
@@ -314,6 +326,9 @@ class ItemTheme(Base):
     set_by: Mapped[str | None] = mapped_column(String(80))
     set_at: Mapped[datetime] = mapped_column(default=utcnow)
     removed: Mapped[bool] = mapped_column(Boolean, default=False)  # a manual "not this theme"
+    # What the classifier had said before an editor decided (rule or model; None: the editor added it): the
+    # reviewed precision of `nlp status` is the share of these proposals that editors kept.
+    proposed_by: Mapped[ThemeMethod | None] = mapped_column(closed(ThemeMethod, 10))
     item: Mapped[Item] = relationship(back_populates="themes")
 
 

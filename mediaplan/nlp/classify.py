@@ -72,6 +72,23 @@ class Result:
     education_probability: float | None = None  # that model's probability (None: rules alone decided)
     education_method: str = "rules"  # rules | model | or | and (see nlp/models/education/MODEL_CARD.md)
     education_model_evidence: list[dict] = field(default_factory=list)  # the model's top terms, with offsets
+    model_probability: float | None = None  # the model's probability whatever decided (None: no model loaded)
+    model_threshold: float | None = None  # its threshold for this kind of item (full article or short item)
+
+    @property
+    def review_priority(self) -> float | None:
+        """How much an editor's look at this item is worth, for the review queue (None: no model, nothing to weigh).
+
+        Above 1: the model alone would decide the flag otherwise than it was decided, the further from its
+        threshold the higher. Below 1: they agree, and the nearer the threshold (the less sure), the higher.
+        """
+        p, t = self.model_probability, self.model_threshold
+        if p is None or t is None:
+            return None
+        distance = abs(p - t)
+        if (p >= t) != self.education:
+            return round(1.0 + distance, 4)
+        return round(1.0 - min(1.0, distance / max(t, 1.0 - t)), 4)
 
     def to_json(self) -> dict:
         return {
@@ -87,9 +104,12 @@ class Result:
             "communes": self.communes,
             "schools": self.schools,
             "evidence": {"education_score": round(self.education_score, 2), "education_method": self.education_method,
-                         **({"education_rules": self.education_rules, "education_probability": round(self.education_probability, 3),
-                             "education_model": self.education_model_evidence}
+                         **({"education_rules": self.education_rules, "education_probability": round(self.education_probability, 3)}
                             if self.education_probability is not None else {}),
+                         **({"education_model_probability": round(self.model_probability, 3),
+                             "education_model_threshold": self.model_threshold,
+                             "education_model": self.education_model_evidence}
+                            if self.model_probability is not None else {}),
                          "nq71": [asdict(e) for e in self.nq71_evidence], "format": self.format_reason},
         }
 
@@ -207,10 +227,14 @@ class Classifier:
         edu_extra: dict = {}
         if use_model and self.education_model is not None:  # combined only where it beat the rules on held-out data
             rules_said = education
-            education, probability, how = self.education_model.decide(education, fields["title"], fields["sapo"], fields["body"])
-            if how != "rules":
-                edu_extra = {"education_rules": rules_said, "education_probability": probability, "education_method": how,
-                             "education_model_evidence": self.education_model.contributions(fields)}
+            seen = self.education_model.assess(education, fields["title"], fields["sapo"], fields["body"])
+            education = seen.education
+            edu_extra = {"education_rules": rules_said, "model_probability": seen.probability,
+                         "model_threshold": seen.threshold}
+            if seen.how != "rules":
+                edu_extra |= {"education_probability": seen.probability, "education_method": seen.how}
+            if seen.how != "rules" or seen.disagrees:  # the terms are worth their cost where the model decided or objects
+                edu_extra["education_model_evidence"] = self.education_model.contributions(fields)
 
         nq71_ev = []
         for name, text in fields.items():

@@ -44,6 +44,20 @@ def is_short(title: str, sapo: str = "", body: str = "") -> bool:
     return not (body or "").strip() and len(f"{title} {sapo}".split()) <= SHORT_ITEM_WORDS
 
 
+@dataclass(frozen=True)
+class Assessment:
+    education: bool  # the decision, rules and model combined as the artifact says for this kind of item
+    probability: float
+    threshold: float  # for this kind of item (chosen on validation data)
+    how: str  # rules | model | or | and: who decided
+    kind: str  # full | short
+
+    @property
+    def disagrees(self) -> bool:
+        """Whether the model alone would decide otherwise than this decision."""
+        return (self.probability >= self.threshold) != self.education
+
+
 @dataclass
 class EducationModel:
     vocabulary: dict[str, int]
@@ -104,14 +118,26 @@ class EducationModel:
         return out
 
     def decide(self, rules: bool, title: str, sapo: str = "", body: str = "") -> tuple[bool, float, str]:
-        """(education, probability, how) for one item, given the rules' own decision."""
+        """(education, probability, how) for one item, given the rules' own decision (probability -1: not asked)."""
         kind = "short" if is_short(title, sapo, body) else "full"
         how = self.combine.get(kind, "rules")
         if how == "rules":
             return rules, -1.0, how
         p = self.probability("\n".join(t for t in (title, sapo, body) if t))
-        model = p >= self.thresholds[kind]
-        return {"model": model, "or": rules or model, "and": rules and model}[how], p, how
+        return self.combine_with(rules, p, kind)[0], p, how
+
+    def assess(self, rules: bool, title: str, sapo: str = "", body: str = "") -> Assessment:
+        """The model's view of an item whether or not it decides: the review queue needs it where the rules decide
+        too (full articles), to find the items where the two disagree."""
+        kind = "short" if is_short(title, sapo, body) else "full"
+        p = self.probability("\n".join(t for t in (title, sapo, body) if t))
+        education, how = self.combine_with(rules, p, kind)
+        return Assessment(education, p, float(self.thresholds.get(kind, 0.5)), how, kind)
+
+    def combine_with(self, rules: bool, p: float, kind: str) -> tuple[bool, str]:
+        how = self.combine.get(kind, "rules")
+        model = p >= self.thresholds.get(kind, 0.5)
+        return {"rules": rules, "model": model, "or": rules or model, "and": rules and model}[how], how
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

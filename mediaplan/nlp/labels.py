@@ -34,6 +34,8 @@ def set_label(session: Session, item_id: int, theme: str, action: str, by: str) 
     if row is None:
         row = ItemTheme(item_id=item_id, theme_code=theme, score=0.0, evidence=[])
         session.add(row)
+    elif row.method != ThemeMethod.MANUAL:
+        row.proposed_by = row.method  # what the classifier had said: the reviewed precision counts these
     row.method, row.set_by, row.set_at = ThemeMethod.MANUAL, by.strip(), utcnow()
     row.removed = action == "remove"
     row.score = max(row.score or 0.0, 0.0 if row.removed else 1.0)

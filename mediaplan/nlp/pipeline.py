@@ -44,7 +44,13 @@ def classify_item(item: Item) -> Result:
 
 
 def apply_result(session: Session, item: Item, result: Result) -> None:
-    item.education = result.education
+    """Write a classification onto an item; an editor's decisions (the flag, manual themes) stay as they are."""
+    item.education_auto = result.education
+    item.education = result.education if item.education_manual is None else item.education_manual
+    item.education_rules = result.education_rules
+    item.education_probability = result.model_probability
+    item.education_evidence = result.education_model_evidence
+    item.review_priority = None if item.reviewed_at is not None else result.review_priority
     item.nq71 = result.nq71
     item.format = result.format
     item.classified_at = utcnow()
