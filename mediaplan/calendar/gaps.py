@@ -1,10 +1,10 @@
 """Gaps: for a month and each theme (× platform × format where the plan sets a target),
 target, planned and delivered side by side, with what to plan next.
 
-Delivered counts published items the monitor classified with the theme, once per
-story per outlet (near-duplicates are one story), whether or not they were planned;
-"unplanned" is the part of it that delivers no coverage. Planned counts coverages
-in the month that are not cancelled.
+Delivered counts published items of the theme (within the target's platform and format), once per
+story per outlet, whether or not they were planned: `reports.counts.count`, the same count the report's
+targets use. "Unplanned" is the part of it that delivers no coverage. Planned counts coverages in the
+month that are not cancelled.
 """
 
 from __future__ import annotations
@@ -14,26 +14,13 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from mediaplan.calendar.linking import platform_matches
 from mediaplan.calendar.month import coverages_between, key_dates_in
-from mediaplan.db.schema import Delivery, Item, Outlet, Target, Theme
+from mediaplan.db.schema import Item, Outlet, Target, Theme
 from mediaplan.localtime import local_midnight_utc, local_today
 from mediaplan.periods import month_bounds
-from mediaplan.vocab import CoverageStatus, LinkStatus, OutletKind, StoryStatus, TargetMetric
-
-
-def _delivered(items: list[Item], theme: str, platform: str | None, fmt: str | None) -> list[Item]:
-    seen, out = set(), []
-    for i in items:
-        if theme not in {t.theme_code for t in i.themes if not t.removed}:
-            continue
-        if (platform and not platform_matches(platform, i.channel)) or (fmt and i.format != fmt):
-            continue
-        key = (i.cluster_id or i.id, i.outlet_id)
-        if key not in seen:
-            seen.add(key)
-            out.append(i)
-    return out
+from mediaplan.reports import counts
+from mediaplan.reports.counts import Limits
+from mediaplan.vocab import CoverageStatus, OutletKind, StoryStatus, TargetMetric
 
 
 def compute_gaps(session: Session, period: str, weeks: int = 4, today: date | None = None) -> dict:
@@ -41,18 +28,16 @@ def compute_gaps(session: Session, period: str, weeks: int = 4, today: date | No
     today = today or local_today()
     themes = {t.code: t.name for t in session.scalars(select(Theme).order_by(Theme.position))}
     coverages = [c for c in coverages_between(session, start, end) if c.status != CoverageStatus.CANCELLED and c.story.status != StoryStatus.CANCELLED]
-    items = list(session.scalars(select(Item).options(selectinload(Item.themes))
-                                 .where(Item.published_at >= start, Item.published_at < end, Item.education.is_(True))))
-    linked = set(session.scalars(select(Delivery.item_id).where(Delivery.status == LinkStatus.CONFIRMED)))
+    month = Limits(start=start, end=end)
 
     def row(theme: str, platform: str | None, fmt: str | None, target: float | None, key: str | None) -> dict:
         planned = [c for c in coverages if theme in (c.story.themes or [])
                    and (not platform or c.platform == platform) and (not fmt or c.format == fmt)]
-        delivered = _delivered(items, theme, platform, fmt)
+        limits = month.but(theme=theme, platform=platform, format=fmt)  # the report's target counts the same
         return {"theme": theme, "theme_name": themes.get(theme, theme), "platform": platform, "format": fmt,
-                "target": target, "target_key": key, "planned": len(planned), "delivered": len(delivered),
-                "unplanned": sum(1 for i in delivered if i.id not in linked),
-                "planned_ids": [c.id for c in planned], "delivered_ids": [i.id for i in delivered]}
+                "target": target, "target_key": key, "planned": len(planned), "delivered": counts.count(session, limits),
+                "unplanned": counts.unplanned(session, limits),
+                "planned_ids": [c.id for c in planned], "delivered_ids": counts.representatives(session, limits)}
 
     rows = []
     targeted = set()

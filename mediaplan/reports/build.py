@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from mediaplan.db.schema import Report, utcnow
 from mediaplan.localtime import local_now, to_local
 from mediaplan.plans import current_plan
-from mediaplan.reports.metrics import compute
+from mediaplan.reports.metrics import DEFINITIONS, compute
 from mediaplan.tabular import Sheet, write_xlsx as write_sheets
-from mediaplan.vocab import CHANNELS
+from mediaplan.vocab import CHANNELS, AgencyKind
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -30,6 +30,11 @@ def fmt_target(value, unit: str) -> str:
     if unit == "ratio":
         return f"{value * 100:.0f}%"
     return f"{value:g}"
+
+
+def vi_day(iso: str | None) -> str:
+    """"2026-11-19" → "19/11/2026" (empty for no date)."""
+    return "" if not iso else f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
 
 
 def vi_date(d: datetime) -> str:
@@ -43,6 +48,8 @@ def env() -> Environment:
     e = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     e.filters["fmt_target"] = fmt_target
     e.filters["vi_channel"] = lambda c: CHANNELS.get(c, c)
+    e.filters["vi_day"] = vi_day
+    e.globals["definitions"] = DEFINITIONS
     return e
 
 
@@ -82,8 +89,12 @@ def write_xlsx(figures: dict, path: Path) -> None:
               widths),
         Sheet("Chỉ tiêu", ["Chỉ tiêu", "Mã", "Yêu cầu", "Kết quả", "Đánh giá", "Chi tiết"],
               [[x["name"], x["key"], fmt_target(x["threshold"], x["unit"]), fmt_target(x["value"], x["unit"]),
-                "Chưa có số liệu" if x["met"] is None else ("Đạt" if x["met"] else "Chưa đạt"), x["detail"]]
+                x["evaluation"], x["detail"]]
                for x in figures["targets"]], widths),
+        Sheet("Đơn vị", ["Đơn vị", "Mã", "Loại", "Trang thông tin điện tử", "Theo dõi", "Tin, bài về NQ 71 trong tháng",
+                         "Từ đầu kế hoạch", "Tin, bài gần nhất", "Tình trạng"],
+              [[u["name"], u["key"], AgencyKind(u["kind"]).label, u["portal"] or "", "có" if u["monitored"] else "không",
+                u["posts"], u["posts_since_start"], vi_day(u["last_post"]), u["status"]] for u in figures["units"]], widths),
         Sheet("Danh sách tin bài", ["Tiêu đề", "ID", "Cơ quan", "Ngày đăng", "Kênh", "Định dạng", "Chủ đề", "NQ 71", "Cụm", "URL"],
               [[i["title"], i["id"], i["outlet"],
                 f"{to_local(datetime.fromisoformat(i['published_at'])):%d/%m/%Y %H:%M}" if i["published_at"] else "",

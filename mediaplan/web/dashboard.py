@@ -1,15 +1,16 @@
-"""The dashboard (`/`): a month's figures against the plan, and the health check."""
+"""The dashboard (`/`): a month's figures against the plan, and the health check.
+
+Every figure comes from `reports.metrics.compute` or `reports.counts`, as in the report (docs/metrics.md)."""
 
 from __future__ import annotations
-
-from collections import Counter
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
 from mediaplan.db.schema import Item
-from mediaplan.periods import month_of
+from mediaplan.periods import FIRST_DAY, month_bounds, shift_month
+from mediaplan.reports.counts import Limits, count
 from mediaplan.reports.metrics import compute
 from mediaplan.web.deps import SessionDep, templates, valid_month
 
@@ -25,10 +26,9 @@ def healthz(session: SessionDep):
 def dashboard(request: Request, session: SessionDep, month: str | None = None):
     month = valid_month(session, month)
     figures = compute(session, month)
-    # Month series: education items per month over the last 6 months with data.
-    published = session.scalars(select(Item.published_at).where(Item.education.is_(True), Item.published_at.is_not(None)))
-    months = Counter(month_of(t) for t in published)
-    series = sorted(months.items())[-6:]
+    # The six months up to this one, each counted as the month's own card is (`reports.counts`, one SQL count each).
+    months = [m for m in (shift_month(month, -k) for k in range(5, -1, -1)) if m >= f"{FIRST_DAY.year:04d}-01"]
+    series = [(m, count(session, Limits(*month_bounds(m)))) for m in months]
     return templates.TemplateResponse(request, "dashboard.html", {
         "f": figures, "month": month, "series": series, "max_series": max([n for _, n in series] or [1]),
         "max_theme": max([t["items"] for t in figures["themes"]] or [1]) or 1,

@@ -21,6 +21,7 @@ from mediaplan.db.schema import Item, Theme
 from mediaplan.localtime import local_today, to_local
 from mediaplan import periods
 from mediaplan.periods import check_month, current_month, month_of
+from mediaplan.reports.metrics import DEFINITIONS
 from mediaplan.vocab import CHANNELS, COVERAGE_STATUSES, FORMATS, PLATFORMS, label
 
 HERE = Path(__file__).parent
@@ -32,7 +33,7 @@ def local(dt: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
 
 
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals.update(label=label, local=local, FORMATS=FORMATS, CHANNELS=CHANNELS, PLATFORMS=PLATFORMS,
+templates.env.globals.update(definitions=DEFINITIONS, label=label, local=local, FORMATS=FORMATS, CHANNELS=CHANNELS, PLATFORMS=PLATFORMS,
                              COVERAGE_STATUSES=COVERAGE_STATUSES)
 
 

@@ -1,0 +1,132 @@
+"""The metrics layer (issue 11): targets counted as the plan data defines them, checked against counts taken
+independently from the items table; the V.6 compliance table over every unit; the same figure on the report,
+the gaps page and the dashboard; and a target evaluated only when its figure is complete."""
+
+from datetime import datetime, timezone
+
+from openpyxl import load_workbook
+from sqlalchemy import select, text, update
+
+from fastapi.testclient import TestClient
+from mediaplan.calendar.gaps import compute_gaps
+from mediaplan.db import session_scope
+from mediaplan.db.schema import Agency, Item, ItemTheme, Outlet, Source
+from mediaplan.reports.build import build_report
+from mediaplan.reports.metrics import compute
+from mediaplan.web.app import create_app
+
+WHEN = datetime(2026, 11, 12, 3, 0, tzinfo=timezone.utc)
+
+
+def _item(session, outlet: str, n: int, channel: str, fmt: str, themes=(), nq71=False, cluster=None, education=True):
+    outlet_id = session.scalar(select(Outlet.id).where(Outlet.key == outlet))
+    url = f"https://example.vn/{outlet}/{n}"
+    item = Item(outlet_id=outlet_id, kind="video" if channel == "tv" else "article", url=url, canonical_url=url,
+                content_hash=f"{n:064d}", title=f"Tin {n}", sapo="", body="", published_at=WHEN, channel=channel,
+                format=fmt, education=education, nq71=nq71, cluster_id=cluster)
+    session.add(item)
+    session.flush()
+    for code in themes:
+        session.add(ItemTheme(item_id=item.id, theme_code=code, score=1.0, method="rule", evidence=[]))
+    return item
+
+
+def _month(session):
+    """TV talk shows, an online talk show, other TV items of the theme, a syndicated copy, portal posts."""
+    _item(session, "baoquangngai", 1, "tv", "talk_show", ["press_products"])
+    first = _item(session, "baoquangngai", 2, "tv", "talk_show", ["press_products"])
+    _item(session, "baoquangngai", 3, "tv", "talk_show", ["press_products"], cluster=first.id)  # the same show twice
+    first.cluster_id = first.id
+    _item(session, "baoquangngai", 4, "online", "talk_show", ["press_products"])
+    _item(session, "baoquangngai", 5, "tv", "reportage", ["press_products"])
+    _item(session, "baoquangngai", 6, "tv", "talk_show", ["teachers"])
+    _item(session, "baoquangngai", 7, "tv", "talk_show", ["press_products"], education=False)
+    _item(session, "sgddt", 8, "portal", "news", ["dissemination"], nq71=True)
+    _item(session, "xa-son-ha", 9, "portal", "news", ["teachers"])  # education, but not about Resolution 71
+    session.flush()
+
+
+def _independent_tv_talk_shows(session) -> int:
+    """By hand, in plain SQL: education TV talk shows of the theme in November, once per cluster and outlet."""
+    return session.execute(text(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT COALESCE(i.cluster_id, i.id), i.outlet_id FROM items i "
+        "JOIN item_themes t ON t.item_id = i.id AND t.theme_code = 'press_products' AND t.removed = :no "
+        "WHERE i.channel = 'tv' AND i.format = 'talk_show' AND i.education = :yes "
+        "AND i.published_at >= :start AND i.published_at < :end) AS shows"),
+        {"no": False, "yes": True, "start": datetime(2026, 10, 31, 17, tzinfo=timezone.utc),
+         "end": datetime(2026, 11, 30, 17, tzinfo=timezone.utc)}).scalar()
+
+
+def test_a_tv_talk_show_target_counts_only_tv_talk_shows(db):
+    with session_scope() as session:
+        _month(session)
+        session.execute(update(Source).values(enabled=True))  # every source collecting: the figure is complete
+        target = {t["key"]: t for t in compute(session, "2026-11")["targets"]}["talk_show_tv_monthly"]
+        assert target["value"] == _independent_tv_talk_shows(session) == 2
+        assert (target["met"], target["evaluation"]) == (True, "Đạt")
+        gaps = {r["target_key"]: r for r in compute_gaps(session, "2026-11")["rows"] if r["target_key"]}
+        assert gaps["talk_show_tv_monthly"]["delivered"] == 2  # the gaps page counts the same
+
+
+def test_a_target_on_a_channel_not_collected_is_not_judged(db):
+    with session_scope() as session:
+        _month(session)
+        session.execute(update(Source).where(Source.key == "baoquangngai-truyen-hinh").values(enabled=False))
+        target = {t["key"]: t for t in compute(session, "2026-11")["targets"]}["talk_show_tv_monthly"]
+    assert target["value"] == 2 and target["met"] is None
+    assert target["evaluation"].startswith("chưa đủ dữ liệu") and "baoquangngai-truyen-hinh" in target["evaluation"]
+
+
+def test_v6_counts_every_unit_and_only_posts_about_resolution_71(db, tmp_path):
+    with session_scope() as session:
+        _month(session)
+        units = session.scalar(select(text("COUNT(*)")).select_from(Agency).where(Agency.kind.in_(("department", "commune"))))
+        _, figures = build_report(session, "2026-11", tmp_path)
+    rows = {u["key"]: u for u in figures["units"]}
+    assert len(rows) == units == 4 + 96
+    names = {u["name"] for u in figures["units"]}
+    assert {"Xã Sơn Hà", "Phường Cẩm Thành", "Đặc khu Lý Sơn", "Sở Nội vụ"} <= names
+    assert rows["sgddt"]["posts"] == 1 and rows["sgddt"]["status"] == "đã đăng"
+    sonha = next(u for u in figures["units"] if u["name"] == "Xã Sơn Hà")
+    assert sonha["monitored"] and sonha["posts"] == 0 and sonha["status"] == "chưa đăng"  # an education post, not NQ 71
+    assert sum(1 for u in figures["units"] if u["status"] == "chưa theo dõi") == 100 - 3
+    v6 = {t["key"]: t for t in figures["targets"]}["portal_posts"]
+    assert v6["value"] == 1 / 100 and v6["met"] is None and "97/100" in v6["evaluation"]
+    sheet = load_workbook(tmp_path / "report.xlsx")["Đơn vị"]
+    listed = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(listed) == 100 and "Đặc khu Lý Sơn" in listed
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.count("data-unit=") == 100 and "chưa theo dõi" in html
+
+
+def test_every_surface_shows_the_same_figures(db, tmp_path):
+    with session_scope() as session:
+        _month(session)
+        _, figures = build_report(session, "2026-11", tmp_path)
+        gaps = compute_gaps(session, "2026-11")
+    client = TestClient(create_app(db))
+    dashboard = client.get("/?month=2026-11").text
+    assert f'id="card-education">{figures["totals"]["education"]}</div>' in dashboard
+    by_theme = {t["code"]: t["items"] for t in figures["themes"]}
+    for row in gaps["rows"]:
+        if row["platform"] is None and row["format"] is None:
+            assert row["delivered"] == by_theme[row["theme"]], row["theme"]
+    sheet = load_workbook(tmp_path / "report.xlsx")["Chủ đề"]
+    assert {r[1]: r[2] for r in sheet.iter_rows(min_row=2, values_only=True)} == by_theme
+    targets = load_workbook(tmp_path / "report.xlsx")["Chỉ tiêu"]
+    assert [c.value for c in targets[1]][:4] == ["Chỉ tiêu", "Mã", "Yêu cầu", "Kết quả"]
+
+
+def test_every_definition_shown_is_in_the_metrics_doc():
+    """The tooltips and the report's notes come from one dict; docs/metrics.md names each of its figures."""
+    from pathlib import Path
+
+    from mediaplan.reports.metrics import DEFINITIONS
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "metrics.md").read_text(encoding="utf-8")
+    keys = {"items": "totals.items", "education": "totals.education", "nq71": "totals.nq71", "theme_items": "themes[].items",
+            "planned": "calendar.planned", "delivered": "calendar.delivered", "unplanned": "calendar.unplanned",
+            "units": "units", "evaluation": "Evaluation"}
+    assert set(DEFINITIONS) == set(keys)
+    for key, name in keys.items():
+        assert name in doc, key
