@@ -1,4 +1,5 @@
-"""Reporting periods: "YYYY-MM" months, their UTC bounds and arithmetic, written once.
+"""Reporting periods: "YYYY-MM" months and the quarters, half-years, years and since-start made of them,
+their UTC bounds and arithmetic, written once.
 
 A month is a local calendar month (the Department reports in local time), so its
 bounds are local midnights converted to UTC.
@@ -7,6 +8,7 @@ bounds are local midnights converted to UTC.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from mediaplan.localtime import local_midnight_utc, to_local
@@ -79,3 +81,88 @@ def month_of(value: datetime | date) -> str:
 
 def current_month() -> str:
     return month_of(datetime.now(timezone.utc))
+
+
+# --- reporting periods of any length ------------------------------------------------------------------------
+# "2026-11" (a month), "2026-Q4" (a quarter), "2026-H2" (a half-year), "2026" (a year) or "since-start" (from the
+# plan's first day to the end of the current month: progress towards the 2030 milestones). Each is a run of whole
+# local months, so everything said above about months holds for them.
+
+SINCE_START = "since-start"
+_PERIOD = re.compile(r"(\d{4})(?:-(\d{2})|-Q([1-4])|-H([12]))?")
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str  # as normalised: "2026-11", "2026-Q4", "2026-H2", "2026", "since-start"
+    first: str  # its first month
+    months: int  # how many months it spans
+
+    @property
+    def last(self) -> str:
+        return shift_month(self.first, self.months - 1)
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        """UTC bounds [start, end) of the whole period."""
+        return month_bounds(self.first)[0], month_bounds(self.last)[1]
+
+    @property
+    def kind(self) -> str:
+        if self.key == SINCE_START:
+            return "since-start"
+        if ".." in self.key:
+            return "span"  # the months before a since-start period, for its comparison
+        return {1: "month", 3: "quarter", 6: "half", 12: "year"}[self.months]
+
+    @property
+    def label(self) -> str:
+        """How the report names it: "tháng 11/2026", "quý IV năm 2026", "6 tháng cuối năm 2026", "năm 2026"."""
+        year, month = parse_month(self.first)
+        if self.kind in ("since-start", "span"):
+            last_year, last_month = parse_month(self.last)
+            return f"từ {month}/{year} đến {last_month}/{last_year}"
+        return {"month": f"tháng {month}/{year}", "quarter": f"quý {('I', 'II', 'III', 'IV')[(month - 1) // 3]} năm {year}",
+                "half": f"6 tháng {'đầu' if month == 1 else 'cuối'} năm {year}", "year": f"năm {year}"}[self.kind]
+
+    def previous(self) -> Period:
+        """The period of the same length just before (for since-start: the same span ending a month earlier)."""
+        first = shift_month(self.first, -self.months)
+        if self.key == SINCE_START:
+            return Period(f"{first}..{shift_month(self.first, -1)}", first, self.months)
+        return parse_period(_key(first, self.months))
+
+
+def _key(first: str, months: int) -> str:
+    year, month = parse_month(first)
+    return {1: first, 3: f"{year}-Q{(month - 1) // 3 + 1}", 6: f"{year}-H{(month - 1) // 6 + 1}", 12: f"{year}"}[months]
+
+
+def parse_period(text: str, plan_start: date | None = None, today: date | None = None) -> Period:
+    """A Period from its text, or a PeriodError in Vietnamese naming the accepted forms."""
+    value = (text or "").strip()
+    if value == SINCE_START:
+        if plan_start is None:
+            from mediaplan.plans import current_plan
+
+            plan_start = current_plan().meta.starts
+        first = f"{plan_start.year:04d}-{plan_start.month:02d}"
+        end = month_of(today) if today else current_month()
+        months = max(1, (parse_month(end)[0] - plan_start.year) * 12 + parse_month(end)[1] - plan_start.month + 1)
+        return Period(SINCE_START, first, months)
+    m = _PERIOD.fullmatch(value)
+    if m and FIRST_DAY.year <= int(m.group(1)) <= LAST_DAY.year:
+        year = int(m.group(1))
+        if m.group(2):
+            return Period(check_month(value), check_month(value), 1) if 1 <= int(m.group(2)) <= 12 else _refuse(value)
+        if m.group(3):
+            return Period(f"{year}-Q{m.group(3)}", f"{year:04d}-{(int(m.group(3)) - 1) * 3 + 1:02d}", 3)
+        if m.group(4):
+            return Period(f"{year}-H{m.group(4)}", f"{year:04d}-{(int(m.group(4)) - 1) * 6 + 1:02d}", 6)
+        return Period(f"{year}", f"{year:04d}-01", 12)
+    return _refuse(value)
+
+
+def _refuse(value: str):
+    raise PeriodError(f"kỳ báo cáo không hợp lệ {value!r}: dùng tháng 2026-11, quý 2026-Q4, nửa năm 2026-H2, "
+                      f"năm 2026 hoặc since-start")

@@ -130,3 +130,28 @@ def test_every_definition_shown_is_in_the_metrics_doc():
     assert set(DEFINITIONS) == set(keys)
     for key, name in keys.items():
         assert name in doc, key
+
+
+def test_periods_of_any_length_build_and_compare(db, tmp_path):
+    from datetime import date
+
+    import pytest
+
+    from mediaplan.periods import PeriodError, parse_period
+
+    assert parse_period("2026-Q4").previous().key == "2026-Q3"
+    assert parse_period("2026-H2").label == "6 tháng cuối năm 2026"
+    assert parse_period("since-start", date(2026, 4, 2), date(2026, 12, 2)).first == "2026-04"
+    for bad in ("2026-13", "2026-Q5", "2026-H3", "26", "tháng 11"):
+        with pytest.raises(PeriodError, match="kỳ báo cáo không hợp lệ"):
+            parse_period(bad)
+    with session_scope() as session:
+        _month(session)
+        quarter = compute(session, "2026-Q4")
+        year = compute(session, "2026")
+        november = compute(session, "2026-11")
+        empty = compute(session, "2025-Q1")
+    assert quarter["totals"]["education"] == year["totals"]["education"] == november["totals"]["education"]
+    assert quarter["previous_period"] == "2026-Q3" and quarter["period_label"] == "quý IV năm 2026"
+    assert len(year["series"]) == 12 and sum(m["education"] for m in year["series"]) == year["totals"]["education"]
+    assert empty["totals"]["education"] == 0

@@ -57,12 +57,11 @@ def render_html(figures: dict) -> str:
     full = current_plan()
     plan = full.meta
     lead = next((a.name for a in full.agencies.agencies if a.key == plan.lead_agency), plan.lead_agency)
-    year, month = figures["period"].split("-")
     strong = [t["name"] for t in sorted(figures["themes"], key=lambda t: -t["items"]) if t["items"] > 0][:4]
     weak = [t["name"] for t in figures["themes"] if t["items"] == 0]
     unmet = [t["name"] for t in figures["targets"] if t["met"] is False]
     return env().get_template("report.html").render(
-        f=figures, plan=plan, month_label=f"{int(month)}/{year}", signed_date=vi_date(local_now()), lead=lead,
+        f=figures, plan=plan, month_label=figures["period_label"], signed_date=vi_date(local_now()), lead=lead,
         strong=strong, weak=weak, unmet=unmet,
     )
 
@@ -71,14 +70,14 @@ def write_xlsx(figures: dict, path: Path) -> None:
     t = figures["totals"]
     widths = (48, 14, 14, 14, 18, 30, 30, 20, 20, 14)
     sheets = [
-        Sheet("Tổng hợp", ["Chỉ số", "Tháng này", "Tháng trước"], [
+        Sheet("Tổng hợp", ["Chỉ số", "Trong kỳ", "Kỳ trước"], [
             ["Tổng số tin, bài thu thập", t["items"], None],
             ["Tin, bài về giáo dục (mỗi cụm tin trùng tính một lần cho mỗi cơ quan)", t["education"], t["previous_education"]],
             ["Tin, bài nêu Nghị quyết số 71-NQ/TW", t["nq71"], t["previous_nq71"]],
             ["Tin, bài theo kế hoạch đã đăng", figures["calendar"]["delivered"], None],
             ["Tin, bài đã lên kế hoạch", figures["calendar"]["planned"], None],
         ], widths),
-        Sheet("Chủ đề", ["Chủ đề", "Mã", "Tin, bài", "Tháng trước", "Kế hoạch", "Đã đăng theo kế hoạch"],
+        Sheet("Chủ đề", ["Chủ đề", "Mã", "Tin, bài", "Kỳ trước", "Kế hoạch", "Đã đăng theo kế hoạch"],
               [[r["name"], r["code"], r["items"], r["previous"], r["planned"], r["delivered"]] for r in figures["themes"]],
               widths),
         Sheet("Cơ quan", ["Cơ quan, đơn vị", "Mã", "Tin, bài giáo dục", "Nêu NQ 71", "Kênh"],

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.db.schema import Agency, Column, Coverage, Item, ItemEntity, Outlet, Story, Target, TargetValue, Theme
 from mediaplan.localtime import local_midnight_utc, to_local
-from mediaplan.periods import month_bounds, previous_month
+from mediaplan.periods import FIRST_DAY, Period, month_bounds, parse_period, shift_month
 from mediaplan.reports import counts
 from mediaplan.reports.counts import Limits
 from mediaplan.vocab import CHANNELS, FORMATS, AgencyKind, OutletKind, label
@@ -42,14 +42,28 @@ PORTAL_UNITS = (AgencyKind.DEPARTMENT, AgencyKind.COMMUNE)  # the units plan V.6
 ITEM_LIST_CAP = 5000  # the report's list of items (the XLSX sheet); the counts are never capped
 
 
-def count_month(session: Session, period: str) -> dict:
-    """Counts only (also used for the previous-month comparison)."""
-    start, end = month_bounds(period)
+def count_period(session: Session, period: Period) -> dict:
+    """Counts only (also used for the comparison with the previous period)."""
+    start, end = period.bounds
     month = Limits(start=start, end=end)
     return {"items": session.scalar(select(func.count()).select_from(Item)
                                     .where(Item.published_at >= start, Item.published_at < end)) or 0,
             "education": counts.count(session, month), "nq71": counts.count(session, month.but(nq71=True)),
             "themes": counts.count_by(session, month, "theme")}
+
+
+def monthly_series(session: Session, period: Period, months: int = 12) -> list[dict]:
+    """Education and NQ 71 stories per month: the months of the period, or the `months` up to its last month
+    when it is shorter (the trend chart)."""
+    span = max(period.months, months)
+    out = []
+    for k in range(span - 1, -1, -1):
+        m = shift_month(period.last, -k)
+        if m < f"{FIRST_DAY.year:04d}-01":
+            continue
+        limits = Limits(*month_bounds(m))
+        out.append({"month": m, "education": counts.count(session, limits), "nq71": counts.count(session, limits.but(nq71=True))})
+    return out
 
 
 def _plan_start() -> datetime | None:
@@ -90,11 +104,14 @@ def _verdict(value, threshold, missing: str | None) -> tuple[bool | None, str]:
     return value >= threshold, "Đạt" if value >= threshold else "Chưa đạt"
 
 
-def compute(session: Session, period: str) -> dict:
-    start, end = month_bounds(period)
+def compute(session: Session, period: str | Period) -> dict:
+    """Every figure of a period ("2026-11", "2026-Q4", "2026-H2", "2026", "since-start"; see `periods.parse_period`)."""
+    period = period if isinstance(period, Period) else parse_period(period)
+    previous = period.previous()
+    start, end = period.bounds
     month = Limits(start=start, end=end)
-    now = count_month(session, period)
-    before = count_month(session, previous_month(period))
+    now = count_period(session, period)
+    before = count_period(session, previous)
     themes = session.scalars(select(Theme).order_by(Theme.position)).all()
     outlets = session.scalars(select(Outlet).order_by(Outlet.id)).all()
     by_outlet_counts = counts.count_by(session, month, "outlet")
@@ -183,8 +200,14 @@ def compute(session: Session, period: str) -> dict:
         Item.education.is_(True), Item.published_at >= start, Item.published_at < end)) or 0
 
     return {
-        "period": period,
-        "previous_period": previous_month(period),
+        "period": period.key,
+        "period_kind": period.kind,
+        "period_label": period.label,
+        "first_month": period.first,
+        "last_month": period.last,
+        "previous_period": previous.key,
+        "previous_label": previous.label,
+        "series": monthly_series(session, period),
         "totals": {"items": now["items"], "education": now["education"], "nq71": now["nq71"],
                    "previous_education": before["education"], "previous_nq71": before["nq71"],
                    "clusters_merged": edu_rows - now["education"]},
@@ -222,7 +245,7 @@ def exemplary_items(session: Session, period: str) -> list[dict]:
 
     shortlist = {t.code for t in current_plan().themes.themes if t.shortlist}
     names = {c.agency_key: c.name for c in current_plan().communes}
-    start, end = month_bounds(period)
+    start, end = parse_period(period).bounds
     candidates = session.scalars(
         select(Item).options(selectinload(Item.themes), selectinload(Item.outlet))
         .where(Item.published_at >= start, Item.published_at < end,
