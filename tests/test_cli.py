@@ -18,7 +18,8 @@ from openpyxl import load_workbook
 from conftest import run_cli
 
 FIELDS = {"id", "url", "outlet", "source", "kind", "channel", "format", "title", "sapo", "body", "author",
-          "published_at", "themes", "education", "nq71", "cluster_id"}
+          "published_at", "themes", "education", "nq71", "cluster_id",
+          "education_decided_by", "education_probability", "education_model_terms", "theme_evidence"}
 TEACHERS_TITLE = "Tuyên dương 46 nhà giáo tiêu biểu nhân Ngày Nhà giáo Việt Nam"
 
 

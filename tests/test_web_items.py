@@ -3,6 +3,7 @@
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
@@ -173,3 +174,127 @@ def test_item_page_shows_evidence(populated_db):
     assert page.status_code == 200
     assert "<mark" in page.text and 'data-theme="exemplary"' in page.text and "gương điển hình" in page.text
     assert client.get("/items/999").status_code == 404
+
+
+# --- the item page: the education flag's evidence (issue 10) ------------------------------------------------
+
+SHORT_NEWS = ("Xã Trà Bồng tặng xe đạp cho học sinh nghèo",
+              "Các em học sinh vượt khó đến trường nhận 50 chiếc xe đạp mới trước năm học.")
+
+
+def add_short_item(title: str, sapo: str, url: str | None = None) -> int:
+    """A stored headline + lead (no body): a short item, whose flag the rules and the model decide together."""
+    [item_id] = add_items([(title, datetime(2026, 11, 12, 1, 30, tzinfo=timezone.utc))])
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        item.sapo = sapo
+        if url:
+            item.url = url
+    return item_id
+
+
+class Marked(HTMLParser):
+    """The text of an element as a person reads it, and the spans of it inside <mark>, with their classes."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text, self.marks, self._open = "", [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "mark":
+            self._open = (len(self.text), dict(attrs).get("class", "").split())
+
+    def handle_endtag(self, tag):
+        if tag == "mark" and self._open:
+            self.marks.append((self._open[0], len(self.text), set(self._open[1])))
+            self._open = None
+
+    def handle_data(self, data):
+        self.text += data
+
+    def covered(self, start: int, end: int, kind: str) -> bool:
+        """Whether every character of [start, end) is inside a mark of this kind."""
+        return all(any(s <= i < e and kind in k for s, e, k in self.marks) for i in range(start, end))
+
+
+def element(html: str, pattern: str) -> Marked:
+    m = re.search(pattern + r"(.*?)</(?:h1|p)>", html, re.S)
+    assert m, pattern
+    parsed = Marked()
+    parsed.feed(m.group(1))
+    return parsed
+
+
+def test_item_page_shows_the_model_terms_highlighted_at_their_offsets(db):
+    from mediaplan.nlp.pipeline import classify_items
+
+    item_id = add_short_item(*SHORT_NEWS)
+    with session_scope() as session:
+        classify_items(session, everything=True)
+        item = session.get(Item, item_id)
+        terms, title, sapo = list(item.education_evidence), item.title, item.sapo
+        rule_evidence = [e for t in item.themes for e in t.evidence]
+        assert item.education and item.education_probability >= 0.42  # the model, with "rules OR model"
+    assert terms and {t["field"] for t in terms} == {"title", "sapo"}
+    page = TestClient(create_app(db)).get(f"/items/{item_id}").text
+    assert 'data-decided="or"' in page and "quy tắc hoặc mô hình" in page and "tin ngắn" in page
+    probability = re.search(r'id="edu-probability">([^<]+)<', page).group(1)
+    assert re.fullmatch(r"0,\d\d+", probability)  # Vietnamese decimal comma
+    assert 'id="edu-threshold">0,42<' in page
+    shown = {"title": element(page, r'<h1 id="title">'), "sapo": element(page, r'<p class="sapo">')}
+    assert shown["title"].text == title and shown["sapo"].text == sapo  # the text itself is intact
+    for t in terms:
+        assert shown[t["field"]].covered(t["start"], t["end"], "model"), t
+        assert {"title": title, "sapo": sapo}[t["field"]][t["start"]:t["end"]] == t["text"]
+        assert f'data-field="{t["field"]}" data-start="{t["start"]}" data-end="{t["end"]}"' in page  # listed with offsets
+    for e in rule_evidence:  # the rules' matches beside them, marked as such
+        assert shown[e["field"]].covered(e["start"], e["end"], "rule"), e
+    top = terms[0]
+    weight = f"{top['weight']:.2f}".replace(".", ",")
+    assert re.search(rf'<mark class="model">{re.escape(top["text"])}</mark> <span class="weight">{weight}</span>', page)
+    assert 'id="mark-legend"' in page
+
+
+def test_item_page_shows_an_editors_decision_and_themes_by_model_and_editor(db):
+    from mediaplan.db.schema import ItemTheme
+    from mediaplan.nlp.pipeline import classify_items
+
+    item_id = add_short_item(*SHORT_NEWS)
+    with session_scope() as session:
+        classify_items(session, everything=True)
+        item = session.get(Item, item_id)
+        item.education_manual, item.education = False, False
+        item.reviewed_by, item.reviewed_at = "Nguyễn Thị Lan", datetime(2026, 11, 13, 2, 5, tzinfo=timezone.utc)
+        item.themes.append(ItemTheme(theme_code="teachers", score=0.81, method="model", evidence=[]))
+    client = TestClient(create_app(db))
+    client.post(f"/items/{item_id}/labels", data={"theme": "exemplary", "action": "add", "by": "Trần Minh"})
+    page = client.get(f"/items/{item_id}").text
+    decided = re.search(r'<dd id="edu-decided">(.*?)</dd>', page, re.S).group(1)
+    assert "biên tập viên" in decided and "Nguyễn Thị Lan" in decided and "13/11/2026 09:05" in decided  # local time
+    assert 'data-decided="editor"' in page and 'id="flag-education">không<' in page
+    assert re.search(r'<dd id="edu-auto">có</dd>', page)  # what the classifier had said stays in view
+    model_theme = re.search(r'<li data-theme="teachers" data-method="model">(.*?)</li>', page, re.S).group(1)
+    assert '<span class="method model">mô hình</span>' in model_theme and "0,81" in model_theme
+    manual = re.search(r'<li data-theme="exemplary" data-method="manual">(.*?)</li>', page, re.S).group(1)
+    assert '<span class="method manual">biên tập viên</span>' in manual and "Trần Minh" in manual
+
+
+def test_item_page_escapes_crawled_text_and_links_only_http(db):
+    title = 'Trường <script>alert("x")</script> & học sinh'
+    item_id = add_short_item(title, "Lời dẫn <b>in đậm</b>", url="javascript:alert(1)")
+    start = title.index("script")
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        item.education_probability, item.education_rules, item.education_auto = 0.9, False, True
+        item.education = True
+        item.education_evidence = [
+            {"text": "script", "field": "title", "start": start, "end": start + 6, "weight": 0.5},
+            {"text": "<img src=x onerror=alert(2)>", "field": "sapo", "start": 0, "end": 28, "weight": 0.4},  # stale
+        ]
+    page = TestClient(create_app(db)).get(f"/items/{item_id}").text
+    assert "<script>alert" not in page and "<b>in đậm" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in page and "&lt;b&gt;in đậm&lt;/b&gt;" in page and "&lt;img src=x onerror=alert(2)&gt;" in page
+    shown = element(page, r'<h1 id="title">')
+    assert shown.text == title and shown.covered(start, start + 6, "model")
+    assert "văn bản đã đổi" in page  # evidence that no longer stands where it says is listed, not highlighted
+    assert 'href="javascript:' not in page and "không mở được" in page

@@ -5,6 +5,10 @@ straight to the writer, and the month and theme filters run in SQL, so exporting
 year of 100k items neither loads them all nor scans them in Python. CSV and XLSX go
 through `mediaplan.tabular`, which neutralises cells a spreadsheet would run as a
 formula; JSONL keeps the text exactly as stored.
+
+Each row also says why: who decided the education flag (`nlp.decided`), the model's probability and top terms,
+and each theme's method and rule evidence, all from the columns of rows already loaded (no query per row).
+JSONL gives the evidence as data with its offsets; CSV and XLSX as readable text ("học sinh (0,34); …").
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.db.schema import Item, ItemTheme
 from mediaplan.localtime import to_local
+from mediaplan.nlp.decided import decided_by, decimal
 from mediaplan.nlp.labels import set_label
 from mediaplan.periods import check_month, month_bounds
 from mediaplan.services import ServiceError
@@ -27,7 +32,11 @@ from mediaplan.vocab import ExportFormat
 
 
 EXPORT_FIELDS = ("id", "url", "outlet", "source", "kind", "channel", "format", "title", "sapo", "body", "author",
-                 "published_at", "themes", "education", "nq71", "cluster_id")
+                 "published_at", "themes", "education", "nq71", "cluster_id",
+                 # Why: who decided the education flag (rules|model|or|and|editor, `nlp.decided`), the model's
+                 # probability and top terms, and each theme's method and rule evidence (all with offsets in JSONL).
+                 "education_decided_by", "education_probability", "education_model_terms", "theme_evidence")
+EVIDENCE_KEYS = ("text", "field", "start", "end", "weight")
 BATCH = 500
 
 
@@ -51,7 +60,18 @@ def export_row(item: Item) -> dict[str, Any]:
             "title": item.title, "sapo": item.sapo, "body": item.body, "author": item.author,
             "published_at": to_local(item.published_at).isoformat() if item.published_at else None,
             "themes": sorted(t.theme_code for t in item.themes if not t.removed),
-            "education": bool(item.education), "nq71": bool(item.nq71), "cluster_id": item.cluster_id}
+            "education": bool(item.education), "nq71": bool(item.nq71), "cluster_id": item.cluster_id,
+            "education_decided_by": decided_by(item),
+            "education_probability": None if item.education_probability is None else round(item.education_probability, 3),
+            "education_model_terms": [_evidence(e) for e in item.education_evidence or []],
+            "theme_evidence": [{"theme": t.theme_code, "method": _code(t.method),
+                                "evidence": [_evidence(e) for e in t.evidence or []]}
+                               for t in sorted(item.themes, key=lambda t: t.theme_code) if not t.removed]}
+
+
+def _evidence(e: dict) -> dict[str, Any]:
+    """One piece of evidence as exported: always the same keys, in the same order."""
+    return {k: e.get(k) for k in EVIDENCE_KEYS}
 
 
 def _code(value: str | None) -> str | None:
@@ -64,9 +84,30 @@ def export_rows(session: Session, month: str | None = None, theme: str | None = 
     return (export_row(item) for item in result)
 
 
+def _terms_cell(terms: list[dict]) -> str:
+    """The model's terms for a person: "học sinh (0,34); trường (0,43)"."""
+    return "; ".join(f"{t['text']} ({decimal(t['weight'])})" for t in terms)
+
+
+def _themes_cell(themes: list[dict]) -> str:
+    """Each theme's method and distinct matched phrases: "teachers (rule): nhà giáo, thầy cô | exemplary (manual)"."""
+    parts = []
+    for t in themes:
+        phrases: dict[str, str] = {}  # each phrase once, as first written ("Thư viện" and "thư viện" are one)
+        for e in t["evidence"]:
+            if e.get("text"):
+                phrases.setdefault(e["text"].lower(), e["text"])
+        parts.append(f"{t['theme']} ({t['method']})" + (f": {', '.join(phrases.values())}" if phrases else ""))
+    return " | ".join(parts)
+
+
+_TABULAR = {"themes": ";".join, "education_model_terms": _terms_cell, "theme_evidence": _themes_cell}
+
+
 def _cells(rows: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
+    """Rows for CSV and XLSX: lists made readable text (the writer then neutralises formulas in every cell)."""
     for r in rows:
-        yield [";".join(r[f]) if f == "themes" else r[f] for f in EXPORT_FIELDS]
+        yield [_TABULAR[f](r[f]) if f in _TABULAR else r[f] for f in EXPORT_FIELDS]
 
 
 def export_items(session: Session, fmt: str, out: Path | IO, *, month: str | None = None,

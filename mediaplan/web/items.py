@@ -11,6 +11,7 @@ page costs what the first does; `?page=N` still works as an offset for old links
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -19,6 +20,7 @@ from sqlalchemy import ColumnElement, case, exists, func, not_, or_, select, tru
 from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.db.schema import Item, ItemTheme, Outlet
+from mediaplan.nlp.decided import KIND_LABELS, decimal, education_view, versus
 from mediaplan.nlp.labels import LabelError
 from mediaplan.nlp.normalize import fold, normalize
 from mediaplan.periods import month_bounds
@@ -154,17 +156,60 @@ def items(request: Request, session: SessionDep, theme: str | None = None, outle
     })
 
 
-def highlight(text: str, spans: list[tuple[int, int, str]]) -> Markup:
-    """Mark evidence spans (start, end, title) in a text, escaping everything else."""
-    out, pos = [], 0
-    for start, end, title in sorted(set(spans)):
-        if start < pos:
+MARK_KINDS = ("rule", "model")  # rule: a phrase of the plan's rules; model: a top term of the education model
+
+
+def highlight(text: str, spans: list[tuple]) -> Markup:
+    """Mark evidence spans (start, end, title[, kind]) in a text, escaping everything else.
+
+    Spans may overlap (a rule phrase and a model term on the same words, or the model's "học sinh" and
+    "sinh"): the text is cut at every span boundary and each piece is one <mark> whose classes are the kinds
+    that cover it (`rule`, `model`) and whose title names every span over it, so both kinds show side by side.
+    """
+    marks = sorted({(s[0], s[1], s[2], s[3] if len(s) > 3 and s[3] in MARK_KINDS else "rule") for s in spans
+                    if 0 <= s[0] < s[1] <= len(text)}, key=lambda m: (MARK_KINDS.index(m[3]), m[0], m[1], m[2]))
+    cuts = sorted({0, len(text)} | {p for m in marks for p in m[:2]})
+    out: list = []
+    piece: tuple | None = None  # (start, end, kinds, titles) of the mark being built
+    for a, b in zip(cuts, cuts[1:]):
+        over = [m for m in marks if m[0] <= a and b <= m[1]]  # rule spans first, then the model's
+        kinds = tuple(dict.fromkeys(m[3] for m in over))
+        titles = tuple(dict.fromkeys(m[2] for m in over))
+        if piece and (piece[2], piece[3]) == (kinds, titles):
+            piece = (piece[0], b, kinds, titles)
             continue
-        out.append(escape(text[pos:start]))
-        out.append(Markup('<mark title="{}">{}</mark>').format(title, text[start:end]))
-        pos = end
-    out.append(escape(text[pos:]))
+        if piece:
+            out.append(_mark(text, piece))
+        piece = (a, b, kinds, titles)
+    if piece:
+        out.append(_mark(text, piece))
     return Markup("").join(out)
+
+
+def _mark(text: str, piece: tuple) -> Markup:
+    start, end, kinds, titles = piece
+    if not kinds:
+        return escape(text[start:end])
+    return Markup('<mark class="{}" title="{}">{}</mark>').format(" ".join(kinds), "; ".join(titles), text[start:end])
+
+
+FIELD_LABELS = {"title": "tiêu đề", "sapo": "sapo", "body": "thân bài"}
+
+
+def _where(text: str, e: dict) -> bool:
+    """Whether evidence still stands where it says in the text (an item edited since its classification
+    may have moved it): only then is it highlighted."""
+    start, end = e.get("start"), e.get("end")
+    return (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
+            and text[start:end] == e.get("text"))
+
+
+def safe_href(url: str | None) -> str | None:
+    """A link target only for http(s) addresses; anything else (javascript:, data:…) is not rendered as a link."""
+    try:
+        return url if url and urlsplit(url).scheme.lower() in ("http", "https") else None
+    except ValueError:
+        return None
 
 
 @router.get("/items/{item_id}", response_class=HTMLResponse)
@@ -173,19 +218,34 @@ def item_page(request: Request, item_id: DbId, session: SessionDep):
     if item is None:
         raise HTTPException(404, "Không tìm thấy tin, bài")
     names = theme_names(session)
+    texts = {"title": item.title or "", "sapo": item.sapo or "", "body": item.body or ""}
     spans: dict[str, list] = {"title": [], "sapo": [], "body": []}
     for t in item.themes:
+        if t.removed:
+            continue
         for e in t.evidence or []:
-            spans.setdefault(e["field"], []).append((e["start"], e["end"], names.get(t.theme_code, t.theme_code)))
+            if e.get("field") in texts and _where(texts[e["field"]], e):
+                title = f"Quy tắc — {names.get(t.theme_code, t.theme_code)}"
+                spans[e["field"]].append((e["start"], e["end"], title, "rule"))
+    view = education_view(item)
+    terms = []
+    for e in item.education_evidence or []:
+        shown = e.get("field") in texts and _where(texts[e["field"]], e)
+        if shown:
+            title = f"Mô hình giáo dục — {e['text']} ({decimal(e.get('weight'))})"
+            spans[e["field"]].append((e["start"], e["end"], title, "model"))
+        terms.append({**e, "shown": shown, "field_label": FIELD_LABELS.get(e.get("field"), e.get("field")),
+                      "weight_text": decimal(e.get("weight"))})
     siblings = []
     if item.cluster_id:
         siblings = session.scalars(select(Item).where(Item.cluster_id == item.cluster_id, Item.id != item.id)).all()
     return templates.TemplateResponse(request, "item.html", {
-        "item": item, "names": names,
-        "title_html": highlight(item.title, spans["title"]), "sapo_html": highlight(item.sapo, spans["sapo"]),
-        "body_html": [highlight(p, []) for p in item.body.split("\n\n")] if not spans["body"] else None,
-        "body_marked": highlight(item.body, spans["body"]) if spans["body"] else None,
-        "siblings": siblings,
+        "item": item, "names": names, "href": safe_href(item.url),
+        "title_html": highlight(texts["title"], spans["title"]), "sapo_html": highlight(texts["sapo"], spans["sapo"]),
+        "body_html": [highlight(p, []) for p in texts["body"].split("\n\n")] if not spans["body"] else None,
+        "body_marked": highlight(texts["body"], spans["body"]) if spans["body"] else None,
+        "siblings": siblings, "marked": any(spans.values()), "edu": view, "model_terms": terms,
+        "decimal": decimal, "versus": versus, "kind_labels": KIND_LABELS, "field_labels": FIELD_LABELS,
     })
 
 
