@@ -155,3 +155,17 @@ def test_periods_of_any_length_build_and_compare(db, tmp_path):
     assert quarter["previous_period"] == "2026-Q3" and quarter["period_label"] == "quý IV năm 2026"
     assert len(year["series"]) == 12 and sum(m["education"] for m in year["series"]) == year["totals"]["education"]
     assert empty["totals"]["education"] == 0
+
+
+def test_the_units_page_lists_every_unit_as_the_report_does(db):
+    with session_scope() as session:
+        _month(session)
+        figures = compute(session, "2026-11")
+    client = TestClient(create_app(db))
+    page = client.get("/units?period=2026-11")
+    assert page.status_code == 200 and page.text.count("data-unit=") == len(figures["units"]) == 100
+    assert "Đặc khu Lý Sơn" in page.text and "Sở Nội vụ" in page.text
+    silent = client.get("/units?period=2026-11&status=chưa đăng")
+    assert silent.text.count("data-unit=") == sum(1 for u in figures["units"] if u["status"] == "chưa đăng")
+    assert client.get("/units?period=2026-Q9").status_code == 400
+    assert client.get("/units?period=since-start").status_code == 200

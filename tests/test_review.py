@@ -104,3 +104,14 @@ def test_the_cli_lists_and_decides(db, cli):
     with session_scope() as session:
         assert session.get(Item, item_id).education_manual is False
     assert "0 tin" in cli("nlp", "review").stdout
+
+
+def test_a_theme_decision_keeps_the_item_queued_for_its_other_labels(db):
+    [item_id] = _queued([0.7])
+    with session_scope() as session:
+        review.decide(session, item_id, "teachers", True, "A")
+        assert review.queue_size(session) == 1
+        review.done(session, item_id, "A")
+        assert review.queue_size(session) == 0
+        with pytest.raises(ServiceError):
+            review.decide(session, item_id, "teachers", True, "x" * 81)

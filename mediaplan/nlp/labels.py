@@ -14,6 +14,7 @@ from mediaplan.db.schema import Item, ItemTheme, Theme, utcnow
 from mediaplan.vocab import ThemeMethod
 
 ACTIONS = ("confirm", "add", "remove")
+NAME_MAX = 80  # item_themes.set_by
 
 
 class LabelError(ValueError):
@@ -25,6 +26,8 @@ def set_label(session: Session, item_id: int, theme: str, action: str, by: str) 
         raise LabelError(f"thao tác không hợp lệ {action!r}; chọn {', '.join(ACTIONS)}")
     if not by.strip():
         raise LabelError("cần tên người sửa nhãn")
+    if len(by.strip()) > NAME_MAX or any(ord(c) < 32 for c in by):
+        raise LabelError(f"tên người sửa nhãn không hợp lệ: tối đa {NAME_MAX} ký tự, không có ký tự điều khiển")
     item = session.get(Item, item_id)
     if item is None:
         raise LabelError(f"không có tin, bài #{item_id}")

@@ -5,7 +5,8 @@ learned model alone would decide the education flag otherwise than it was decide
 higher the less sure the model is. The queue is that column in descending order, one index scan, paged by
 key, so it costs the same at 1M items as at 100. An item leaves the queue once an editor has settled it.
 
-Each decision is one label: the flag (`education`) or one theme, kept or refused. Theme decisions are manual
+Each decision is one label: the flag (`education`) or one theme, kept or refused. A decision on the flag (the
+reason an item is queued) or `done` settles the item; a theme decision leaves it queued for its other labels. Theme decisions are manual
 labels (`nlp.labels.set_label`), the flag's is `items.education_manual`; re-classification keeps both, and
 `nlp train` learns from both. What the classifier had proposed stays beside the decision
 (`item_themes.proposed_by`, `items.education_auto`), so the precision on reviewed items is a SQL count.
@@ -94,6 +95,7 @@ def decide(session: Session, item_id: int, label: str, keep: bool, by: str) -> I
         except LabelError as exc:
             raise ServiceError(str(exc)) from None
         session.expire(item, ["themes"])
+        return item  # the item stays in the queue: the editor may go on with its other labels, then `done`
     return _settled(item, by)
 
 
@@ -108,6 +110,8 @@ def done(session: Session, item_id: int, by: str) -> Item:
 
 
 def _settled(item: Item, by: str) -> Item:
+    if len(by.strip()) > 80 or any(ord(c) < 32 for c in by):
+        raise ServiceError("tên người duyệt không hợp lệ: tối đa 80 ký tự, không có ký tự điều khiển", field="by")
     item.reviewed_by, item.reviewed_at, item.review_priority = by.strip()[:80], utcnow(), None
     return item
 
