@@ -40,6 +40,19 @@ class PlanMeta(Strict):
     # The two lines heading the report's left-hand block, as the official format prints them.
     report_authority: str  # the body above the signer, e.g. "UBND TỈNH QUẢNG NGÃI"
     report_unit: str  # the signer, e.g. "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
+    # The report's closing block (Decree 30): "Nơi nhận:" lines without the leading "- " or the closing ";" / "."
+    # (the document adds them), from "Như trên" to "Lưu: VT, …"; the signer's title lines, upper case, and name.
+    report_recipients: list[str] = Field(default_factory=lambda: ["Như trên", "Lưu: VT"])
+    signer_title: list[str] = Field(default_factory=lambda: ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"])
+    signer_name: str = "(họ và tên)"  # a placeholder until the plan names the signer
+    report_place: str = ""  # the place on the date line ("Quảng Ngãi, ngày …"); the province when not given
+
+    @model_validator(mode="before")
+    @classmethod
+    def _place(cls, data):
+        if isinstance(data, dict) and not data.get("report_place") and data.get("province"):
+            data = {**data, "report_place": data["province"]}
+        return data
 
 
 class Phrase(Strict):
