@@ -72,6 +72,7 @@ def run_demo(out: Path) -> dict:
     from mediaplan.nlp.pipeline import classify_items
     from mediaplan.reports.build import build_report
     from mediaplan.reports.mail import send_report
+    from mediaplan.reports.versions import approve
     from mediaplan.snapshot.server import SnapshotServer
 
     settings = get_settings()
@@ -117,7 +118,8 @@ def run_demo(out: Path) -> dict:
     report_dir = out / period
     with _step("Báo cáo", timings):
         with session_scope() as session:
-            _, figures = build_report(session, period, report_dir)
+            _, figures = build_report(session, period, report_dir, by="demo")
+            approve(session, period, "demo")  # the demo plays the analyst: only an approved version is sent
 
     mail_dir = settings.data_dir / "mail"
     with _step("Gửi e-mail", timings):

@@ -1,8 +1,10 @@
-"""The long-running scheduler: crawl each source on its interval, classify and link, remind, send the monthly report.
+"""The long-running scheduler: crawl each source on its interval, classify and link, remind, draft the monthly report.
 
 Jobs live in a persistent SQLAlchemy job store under fixed ids, so a restart
 replaces rather than duplicates them, and missed runs are coalesced into one.
-The report job is idempotent on its own (one delivery row per recipient and month).
+The report jobs are idempotent on their own: the day-1 draft keeps its version when nothing changed (and tells
+the analysts once); e-mail goes out only for an approved version, once per recipient (`reports.mail`), and the
+retry job resends only what the server refused or never received.
 """
 
 from __future__ import annotations
@@ -37,19 +39,34 @@ def crawl_and_classify(source_key: str) -> None:
         link_deliveries(session)  # newly published items mark their planned coverages published
 
 
-def send_monthly_report() -> None:
-    """On day 1, report on the month that just ended (the same services as `mediaplan report build/send`)."""
+def build_monthly_draft() -> None:
+    """On day 1, build the draft of the month that just ended and e-mail the analysts (MEDIAPLAN_REPORT_ANALYSTS)
+    that it is ready. Nothing goes to the recipients unless MEDIAPLAN_REPORT_AUTO_APPROVE is on: an analyst
+    approves (`mediaplan report approve`) and sends (`mediaplan report send`)."""
     from mediaplan.periods import current_month, previous_month
-    from mediaplan.services.reports import build_month_report, send_month_report
+    from mediaplan.services.reports import monthly_draft
 
     settings = get_settings()
     period = previous_month(current_month())
-    out = settings.data_dir / "reports" / period
     with session_scope() as session:
-        if settings.report_recipients:
-            send_month_report(session, period, out_dir=out, rebuild=True, settings=settings)
-        else:
-            build_month_report(session, period, out)
+        result = monthly_draft(session, period, settings.data_dir / "reports" / period, settings)
+    log.info("report %s: version %s (%s), analysts told: %s, sent: %s", result["period"], result["version"],
+             result["state"], ", ".join(result["analysts"]) or "none", (result["sent"] or {}).get("sent", "none"))
+
+
+send_monthly_report = build_monthly_draft  # the name job stores written before issue 11 refer to
+
+
+def retry_report_deliveries() -> None:
+    """Retry failed report e-mails whose `next_attempt_at` has come (backoff doubles each time) and abandoned
+    `sending` ones; uncertain ones wait for an analyst (`mediaplan report send --resend-uncertain`)."""
+    from mediaplan.services.reports import retry_deliveries
+
+    with session_scope() as session:
+        result = retry_deliveries(session)
+    for key in ("sent", "failed", "uncertain"):
+        if result.get(key):
+            log.info("report retries %s: %s", key, ", ".join(result[key]))
 
 
 def send_reminders_job(digest: str) -> None:
@@ -75,9 +92,12 @@ def configure(scheduler) -> list[str]:
                               args=[s.key], id=job_id, replace_existing=True, coalesce=True,
                               max_instances=1, misfire_grace_time=s.interval_minutes * 60)
             ids.append(job_id)
-    scheduler.add_job(send_monthly_report, CronTrigger(day=1, hour=8, minute=0, timezone=local_tz()), id="report:monthly",
+    scheduler.add_job(build_monthly_draft, CronTrigger(day=1, hour=8, minute=0, timezone=local_tz()), id="report:monthly",
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
-    ids.append("report:monthly")
+    minutes = max(1, get_settings().report_retry_minutes)
+    scheduler.add_job(retry_report_deliveries, IntervalTrigger(minutes=minutes, timezone=local_tz()), id="report:retry",
+                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=minutes * 60)
+    ids += ["report:monthly", "report:retry"]
     scheduler.add_job(send_reminders_job, CronTrigger(hour=7, minute=0, timezone=local_tz()), args=["daily"], id="remind:daily",
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
     scheduler.add_job(send_reminders_job, CronTrigger(day_of_week="mon", hour=7, minute=30, timezone=local_tz()), args=["weekly"],

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
 
     # Classification. The syllable tokenizer is the measured default (make bench); pyvi segments words.
     tokenizer: Literal["syllable", "pyvi"] = "syllable"
+    # The labelled news `mediaplan nlp train` learns from (unset: ../shared/data/training/ beside the repository).
+    training_dir: Path | None = None
 
     # Mail.
     smtp_host: str = "127.0.0.1"
@@ -52,6 +54,13 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "mediaplan <bao-cao@mediaplan.local>"
     report_recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Reports: who reviews a draft (told by e-mail when the scheduler builds one), whether a build is approved
+    # without them (off: the scheduler never sends to recipients on its own), and the retries of a failed e-mail
+    # (the first after `report_retry_minutes`, doubling each time, at most `report_retry_max` attempts).
+    report_analysts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    report_auto_approve: bool = False
+    report_retry_minutes: int = 5
+    report_retry_max: int = 8
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
@@ -73,6 +82,13 @@ class Settings(BaseSettings):
     @field_validator("report_recipients", mode="before")
     @classmethod
     def _split_recipients(cls, value):
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("report_analysts", mode="before")
+    @classmethod
+    def _split_analysts(cls, value):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

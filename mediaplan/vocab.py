@@ -289,11 +289,26 @@ class ExportFormat(Vocabulary):
 
 
 class SendStatus(Vocabulary):
-    """A report e-mail to one recipient for one month."""
+    """A report e-mail to one recipient for one version of a report (`reports.mail` moves it).
+
+    `sending`: claimed, the SMTP conversation has begun but the message itself has not left (a sender that dies
+    here delivered nothing, so the row may be taken again later). `uncertain`: the message went out after DATA and
+    the server's answer never came back; it may or may not have been delivered, so only an analyst re-sends it.
+    """
 
     PENDING = "pending", "chờ gửi"
+    SENDING = "sending", "đang gửi"
     SENT = "sent", "đã gửi"
     FAILED = "failed", "lỗi"
+    UNCERTAIN = "uncertain", "không chắc đã gửi"
+
+
+class ReportState(Vocabulary):
+    """One version (one build) of a period's report: only an approved version is ever sent."""
+
+    DRAFT = "draft", "bản nháp"
+    APPROVED = "approved", "đã duyệt"
+    SENT = "sent", "đã gửi"
 
 
 class Role(Vocabulary):
@@ -328,6 +343,7 @@ _BY_NAME: dict[str, type[Vocabulary]] = {
     "format": Format, "channel": Channel, "kind": ItemKind, "source_kind": SourceKind, "status": StoryStatus,
     "platform": Platform, "method": ThemeMethod, "role": Role, "delivery": SendStatus, "link": LinkStatus,
     "reminder": ReminderKind, "scope": FeedScope, "action": WorkflowAction,
+    "report_state": ReportState,
 }
 
 # Code → name maps for templates and help texts, derived from the enums above.

@@ -268,29 +268,26 @@ def test_export_refuses_a_bad_format_or_month(sqlite_db):
     assert stream.getvalue() == ""  # refused before anything was written
 
 
-def test_send_builds_the_report_if_missing(populated_db, tmp_path, mail_sink):
+def test_send_needs_recipients_and_an_approved_version(populated_db, tmp_path, mail_sink):
     from sqlalchemy import select
 
     from mediaplan.db import session_scope
-    from mediaplan.db.schema import Report
-    from mediaplan.services.reports import NoRecipients, send_month_report
+    from mediaplan.db.schema import ReportVersion
+    from mediaplan.services.reports import (NoRecipients, NoReport, approve_report, build_period_report,
+                                            send_period_report)
     from mediaplan.settings import get_settings
 
     settings = get_settings().model_copy(update={"smtp_port": mail_sink.port})
     with session_scope() as session:
         with pytest.raises(NoRecipients):
-            send_month_report(session, "2026-11", [], out_dir=tmp_path / "out", settings=settings)
-        assert session.scalar(select(Report)) is None  # refused before building anything
-        result = send_month_report(session, "2026-11", ["so@example.vn"], out_dir=tmp_path / "out", settings=settings)
-    assert result == {"sent": ["so@example.vn"], "skipped": [], "failed": []}
-    assert (tmp_path / "out" / "report.html").exists() and [m["to"][0] for m in mail_sink.messages] == ["so@example.vn"]
-    with session_scope() as session:
-        report = session.scalar(select(Report).where(Report.period == "2026-11"))
-        built = report.built_at
-        again = send_month_report(session, "2026-11", ["so@example.vn"], out_dir=tmp_path / "other", settings=settings)
-    assert again["skipped"] == ["so@example.vn"] and not (tmp_path / "other").exists()  # built already: not rebuilt
-    with session_scope() as session:
-        assert session.scalar(select(Report)).built_at == built
+            send_period_report(session, "2026-11", [], settings=settings)
+        with pytest.raises(NoReport, match="report build --period 2026-11"):
+            send_period_report(session, "2026-11", ["so@example.vn"], settings=settings)
+        assert session.scalar(select(ReportVersion)) is None  # a send never builds: what is sent was approved
+        build_period_report(session, "2026-11", tmp_path / "out")
+        approve_report(session, "2026-11", "Lan")
+        result = send_period_report(session, "2026-11", ["so@example.vn"], settings=settings)
+    assert result["sent"] == ["so@example.vn"] and [m["to"][0] for m in mail_sink.messages] == ["so@example.vn"]
 
 
 def test_report_send_without_recipients_says_how_to_name_them(sqlite_db, cli):

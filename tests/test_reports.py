@@ -1,4 +1,4 @@
-"""The monthly report: figures, outputs, and e-mail that is sent once per recipient and month."""
+"""The report: figures, outputs, and e-mail of an approved version, sent once per recipient (tests/test_report_versions.py\nhas the versions, approval, uncertain sends and retries)."""
 
 from datetime import datetime, timezone
 
@@ -7,10 +7,12 @@ from sqlalchemy import select
 
 from mediaplan.crawler.store import Fetched, upsert_item
 from mediaplan.db import session_scope
-from mediaplan.db.schema import ReportDelivery
+from mediaplan.db.schema import ReportDelivery, ReportVersion
+from mediaplan.mailsink import free_port
 from mediaplan.nlp.pipeline import classify_items
 from mediaplan.reports.build import build_report, vi_date
 from mediaplan.reports.mail import send_report
+from mediaplan.reports.versions import approve
 from mediaplan.settings import get_settings
 
 STORY = ("Sở Giáo dục và Đào tạo quán triệt Nghị quyết số 71-NQ/TW cho cán bộ quản lý, giáo viên",
@@ -44,9 +46,10 @@ def test_syndicated_story_counts_once_per_outlet(db, tmp_path):
 
 def test_send_retries_failures_and_never_resends(db, tmp_path, mail_sink):
     with session_scope() as session:
-        build_report(session, "2026-11", tmp_path / "out")
+        version, _ = build_report(session, "2026-11", tmp_path / "out")
+        approve(session, "2026-11", "Lan")
     recipients = ["a@example.vn", "b@example.vn"]
-    down = get_settings().model_copy(update={"smtp_port": 9})  # nothing listens there
+    down = get_settings().model_copy(update={"smtp_port": free_port()})  # nothing listens there
     with session_scope() as session:
         result = send_report(session, down, "2026-11", recipients)
     assert result["failed"] == recipients and mail_sink.messages == []
@@ -56,8 +59,13 @@ def test_send_retries_failures_and_never_resends(db, tmp_path, mail_sink):
     with session_scope() as session:
         assert send_report(session, up, "2026-11", recipients)["skipped"] == recipients
         rows = session.scalars(select(ReportDelivery).order_by(ReportDelivery.recipient)).all()
-    assert [(r.status, r.attempts) for r in rows] == [("sent", 2), ("sent", 2)]
+        assert session.get(ReportVersion, version.id).state == "sent"
+    assert [(r.status, r.attempts, r.version_id) for r in rows] == [("sent", 2, version.id), ("sent", 2, version.id)]
+    assert all(r.last_answer.startswith("250") and r.sent_at and r.next_attempt_at is None for r in rows)
     assert sorted(m["to"][0] for m in mail_sink.messages) == recipients
+    msg = mail_sink.messages[0]["message"]
+    assert msg["Subject"] == "Báo cáo truyền thông Nghị quyết 71-NQ/TW tháng 11/2026"
+    assert [p.get_filename() for p in msg.iter_attachments()][0] == "bao-cao-nq71-2026-11.xlsx"
 
 
 def test_official_date_format():

@@ -1,4 +1,5 @@
-"""The scheduler's persistent job store: a restart neither loses nor duplicates jobs."""
+"""The scheduler: its persistent job store (a restart neither loses nor duplicates jobs), the day-1 report draft
+(analysts told, recipients only with auto-approval) and the retry job."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -25,3 +26,70 @@ def test_restart_keeps_one_job_per_source_and_the_monthly_report(db):
     nxt = report.trigger.get_next_fire_time(None, datetime(2026, 11, 26, 12, 0, tzinfo=TZ))
     assert nxt == datetime(2026, 12, 1, 8, 0, tzinfo=TZ)
     second.shutdown(wait=False)
+
+
+def _mail_env(monkeypatch, port: int, **extra: str) -> None:
+    from mediaplan.settings import get_settings
+
+    monkeypatch.setenv("MEDIAPLAN_SMTP_PORT", str(port))
+    monkeypatch.setenv("MEDIAPLAN_REPORT_ANALYSTS", "phan-tich@so.vn, truong-phong@so.vn")
+    monkeypatch.setenv("MEDIAPLAN_REPORT_RECIPIENTS", "ubnd@quangngai.gov.vn")
+    for key, value in extra.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+
+
+def _versions_and_deliveries():
+    from sqlalchemy import select
+
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import ReportDelivery, ReportVersion
+
+    with session_scope() as session:
+        return ([(v.period, v.version, v.state, v.built_by) for v in session.scalars(select(ReportVersion))],
+                session.scalars(select(ReportDelivery)).all())
+
+
+def test_day_one_builds_a_draft_and_tells_the_analysts_but_sends_nothing(populated_db, mail_sink, monkeypatch):
+    import mediaplan.periods
+    from mediaplan.scheduler import build_monthly_draft, send_monthly_report
+
+    _mail_env(monkeypatch, mail_sink.port)
+    monkeypatch.setattr(mediaplan.periods, "current_month", lambda: "2026-12")  # day 1 of December
+    build_monthly_draft()
+    versions, deliveries = _versions_and_deliveries()
+    assert versions == [("2026-11", 1, "draft", "lịch tự động")] and deliveries == []
+    (notice,) = mail_sink.messages
+    assert sorted(notice["to"]) == ["phan-tich@so.vn", "truong-phong@so.vn"]
+    assert "chờ duyệt" in notice["message"]["Subject"] and "tháng 11/2026" in notice["message"]["Subject"]
+    body = notice["message"].get_body(("plain",)).get_content()
+    assert "mediaplan report approve --period 2026-11 --by" in body and "chưa được gửi cho ai" in body
+    send_monthly_report()  # a second run (the old job name, as a job store written before may call it)
+    assert _versions_and_deliveries()[0] == versions and len(mail_sink.messages) == 1  # told once
+
+
+def test_auto_approval_sends_the_draft_to_the_recipients(populated_db, mail_sink, monkeypatch, tmp_path):
+    from mediaplan.db import session_scope
+    from mediaplan.services.reports import monthly_draft
+    from mediaplan.settings import get_settings
+
+    _mail_env(monkeypatch, mail_sink.port, MEDIAPLAN_REPORT_AUTO_APPROVE="true")
+    with session_scope() as session:
+        result = monthly_draft(session, "2026-11", tmp_path / "reports", get_settings())
+    assert result["sent"]["sent"] == ["ubnd@quangngai.gov.vn"] and result["state"] == "sent"
+    versions, deliveries = _versions_and_deliveries()
+    assert [(v[2]) for v in versions] == ["sent"] and [(d.recipient, d.status) for d in deliveries] == [
+        ("ubnd@quangngai.gov.vn", "sent")]
+    by_subject = {m["message"]["Subject"]: m["to"] for m in mail_sink.messages}
+    assert by_subject["Báo cáo truyền thông Nghị quyết 71-NQ/TW tháng 11/2026"] == ["ubnd@quangngai.gov.vn"]
+    assert any("tự động duyệt và gửi" in s for s in by_subject)
+
+
+def test_the_retry_job_is_scheduled(db):
+    scheduler = build_scheduler(blocking=False)
+    configure(scheduler)
+    scheduler.start(paused=True)
+    retry = scheduler.get_job("report:retry")
+    assert retry.trigger.interval.total_seconds() == 5 * 60
+    assert scheduler.get_job("report:monthly").func.__name__ == "build_monthly_draft"
+    scheduler.shutdown(wait=False)

@@ -48,6 +48,7 @@ from mediaplan.vocab import (
     OutletKind,
     Platform,
     ReminderKind,
+    ReportState,
     Role,
     SendStatus,
     SourceKind,
@@ -493,28 +494,66 @@ class FeedToken(Base):
 # --- reports ------------------------------------------------------------------------------
 
 
-class Report(Base):
-    __tablename__ = "reports"
+class ReportVersion(Base):
+    """One build of a period's report: draft → approved → sent. Only an approved (or already sent) version is sent.
+
+    A version never changes once approved: its files are copied into `out_dir` (an archive of its own, under the
+    data dir), its figures and the analysts' narrative edits it was built with are kept here, and `content_hash`
+    (figures + narrative) tells a rebuild that changes nothing from one that needs a new version.
+    """
+
+    __tablename__ = "report_versions"
+    __table_args__ = (UniqueConstraint("period", "version", name="uq_report_version_period_version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(7), unique=True)  # YYYY-MM
+    period: Mapped[str] = mapped_column(String(20))  # periods.Period.key: 2026-11, 2026-Q4, 2026-H2, 2026, since-start
+    version: Mapped[int] = mapped_column(Integer)  # 1, 2, … within the period
+    state: Mapped[ReportState] = mapped_column(closed(ReportState, 10), default=ReportState.DRAFT)
     built_at: Mapped[datetime] = mapped_column(default=utcnow)
-    out_dir: Mapped[str] = mapped_column(String(1000))
+    built_by: Mapped[str | None] = mapped_column(String(80))
+    approved_by: Mapped[str | None] = mapped_column(String(80))
+    approved_at: Mapped[datetime | None]
     figures: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    narrative: Mapped[dict[str, Any]] = mapped_column(default=dict)  # section key → the analyst's text it was built with
+    out_dir: Mapped[str] = mapped_column(String(1000))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    notified_at: Mapped[datetime | None]  # when the analysts were told this draft is ready
+    deliveries: Mapped[list[ReportDelivery]] = relationship(back_populates="version", order_by="ReportDelivery.recipient")
+
+
+class ReportNarrative(Base):
+    """An analyst's text for one narrative section of a period's report: kept per period, so every rebuild keeps it."""
+
+    __tablename__ = "report_narratives"
+    __table_args__ = (UniqueConstraint("period", "section", name="uq_report_narrative_period_section"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(20))
+    section: Mapped[str] = mapped_column(String(20))  # reports.versions.NARRATIVE_SECTIONS
+    text: Mapped[str] = mapped_column(Text)
+    edited_by: Mapped[str] = mapped_column(String(80))
+    edited_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ReportDelivery(Base):
-    """One row per recipient and period: the guarantee that nobody gets the same month twice."""
+    """One row per version and recipient, written before the SMTP conversation begins and updated as it goes.
+
+    Nobody gets one version twice silently (a `sent` or `uncertain` row is never sent again unless an analyst
+    asks), and no e-mail is lost silently (`failed` rows are retried at `next_attempt_at`; every answer is kept).
+    """
 
     __tablename__ = "report_deliveries"
-    __table_args__ = (UniqueConstraint("period", "recipient", name="uq_delivery_period_recipient"),)
+    __table_args__ = (UniqueConstraint("version_id", "recipient", name="uq_report_delivery_version_recipient"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(7))
+    version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id", name="fk_report_deliveries_version"))
+    period: Mapped[str] = mapped_column(String(20))  # the version's, for the delivery log
     recipient: Mapped[str] = mapped_column(String(300))
     status: Mapped[SendStatus] = mapped_column(closed(SendStatus, 10), default=SendStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    message_id: Mapped[str | None] = mapped_column(String(300))
+    last_answer: Mapped[str | None] = mapped_column(Text)  # what the server last answered, or why it could not be reached
+    message_id: Mapped[str | None] = mapped_column(String(300))  # stable per version and recipient
+    started_at: Mapped[datetime | None]  # when the latest attempt began
     sent_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]  # a transient failure's retry; None: none planned
+    version: Mapped[ReportVersion] = relationship(back_populates="deliveries")
 
 
 class User(Base):

@@ -1,4 +1,6 @@
-"""Write the month's report: report.html (also the e-mail body) and report.xlsx.
+"""Write a period's report: report.html (also the e-mail body, with its charts as inline images), report.xlsx,
+report.docx (the document the Department signs) and report.pdf, and record the build as a version
+(reports.versions).
 
 Both read the same figures dict (`metrics.compute`), which is also stored on the
 report row, so the outputs and the database agree by construction.
@@ -11,13 +13,17 @@ from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mediaplan.db.schema import Report, utcnow
+from mediaplan.db.schema import ReportVersion
 from mediaplan.localtime import local_now, to_local
+from mediaplan.periods import Period
 from mediaplan.plans import current_plan
+from mediaplan.reports.charts import render_charts
+from mediaplan.reports.docx import write_docx
 from mediaplan.reports.metrics import DEFINITIONS, compute
+from mediaplan.reports.pdf import write_pdf
+from mediaplan.reports.versions import narrative_overrides, record_version
 from mediaplan.tabular import Sheet, write_xlsx as write_sheets
 from mediaplan.vocab import CHANNELS, AgencyKind
 
@@ -53,16 +59,18 @@ def env() -> Environment:
     return e
 
 
-def render_html(figures: dict) -> str:
+def render_html(figures: dict, *, charts: dict[str, bytes] | None = None, narrative: dict[str, str] | None = None) -> str:
+    """report.html: the figures, the charts (inline PNGs), the narrative (the analyst's edits over the first
+    draft, section by section) and the closing blocks; also the e-mail body and the PDF's source."""
+    from mediaplan.reports.narrative import to_html as narrative_html
+    from mediaplan.reports.pdf import charts_html, closing_html
+
     full = current_plan()
     plan = full.meta
     lead = next((a.name for a in full.agencies.agencies if a.key == plan.lead_agency), plan.lead_agency)
-    strong = [t["name"] for t in sorted(figures["themes"], key=lambda t: -t["items"]) if t["items"] > 0][:4]
-    weak = [t["name"] for t in figures["themes"] if t["items"] == 0]
-    unmet = [t["name"] for t in figures["targets"] if t["met"] is False]
     return env().get_template("report.html").render(
         f=figures, plan=plan, month_label=figures["period_label"], signed_date=vi_date(local_now()), lead=lead,
-        strong=strong, weak=weak, unmet=unmet,
+        charts_html=charts_html(charts), narrative_html=narrative_html(figures, narrative), closing_html=closing_html(),
     )
 
 
@@ -103,18 +111,17 @@ def write_xlsx(figures: dict, path: Path) -> None:
     write_sheets(path, sheets)
 
 
-def build_report(session: Session, period: str, out_dir: Path) -> tuple[Report, dict]:
+def build_report(session: Session, period: str | Period, out_dir: Path, *, by: str | None = None) -> tuple[ReportVersion, dict]:
+    """Write a period's report into `out_dir` and record it as a version (`reports.versions.record_version`)."""
     figures = compute(session, period)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "report.html").write_text(render_html(figures), encoding="utf-8")
+    overrides = narrative_overrides(session, figures["period"])
+    charts = render_charts(figures)
+    html = render_html(figures, charts=charts, narrative=overrides)
+    (out_dir / "report.html").write_text(html, encoding="utf-8")
     write_xlsx(figures, out_dir / "report.xlsx")
+    write_docx(figures, out_dir / "report.docx", narrative=overrides, number=None, charts=charts)
+    write_pdf(html, out_dir / "report.pdf")
     (out_dir / "figures.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
-    report = session.scalar(select(Report).where(Report.period == period))
-    if report is None:
-        report = Report(period=period, out_dir=str(out_dir.resolve()), figures=figures)
-        session.add(report)
-    else:
-        report.out_dir, report.figures, report.built_at = str(out_dir.resolve()), figures, utcnow()
-    session.flush()
-    return report, figures
+    return record_version(session, figures["period"], out_dir, figures, overrides, by=by), figures

@@ -1,51 +1,157 @@
-"""The monthly report: build it (HTML, XLSX, figures) and e-mail it to the province's recipients.
+"""The report of a period: build a version, let an analyst edit its narrative and approve it, e-mail it, log it.
 
-Sending is idempotent per recipient and month (`reports.mail` keeps one delivery row
-each), so the CLI, the web app and the scheduler's day-1 job can all call
-`send_month_report` and nobody receives the report twice.
+    build (a draft version) → narrative edits → build again (a new draft that keeps them) → approve → send
+
+Only an approved version is sent (`reports.versions.sendable`), never twice to one recipient for one version, and
+every delivery is recorded before and after its SMTP conversation (`reports.mail`). The CLI, the web page and the
+scheduler all go through these functions. The scheduler builds the month's draft on day 1 and tells the analysts;
+it sends to recipients only when MEDIAPLAN_REPORT_AUTO_APPROVE is on.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mediaplan.db.schema import Report
-from mediaplan.periods import check_month
+from mediaplan.db.schema import ReportDelivery, ReportNarrative, ReportVersion, utcnow
+from mediaplan.periods import Period, parse_period
+from mediaplan.reports import versions
 from mediaplan.reports.build import build_report
-from mediaplan.reports.mail import send_report
+from mediaplan.reports.mail import notify_analysts, retry_due, send_version
 from mediaplan.services import ServiceError
 from mediaplan.settings import Settings, get_settings
+from mediaplan.smtp import SendError
+from mediaplan.vocab import ReportState, SendStatus
+
+log = logging.getLogger("mediaplan.reports")
+
+SCHEDULER = "lịch tự động"  # who built a version the scheduler built
+AUTO_APPROVER = "tự động (MEDIAPLAN_REPORT_AUTO_APPROVE)"
+NoReport, NotApproved = versions.NoReport, versions.NotApproved
 
 
 class NoRecipients(ServiceError):
     """Neither the caller nor MEDIAPLAN_REPORT_RECIPIENTS names anyone to send to."""
 
 
-def build_month_report(session: Session, month: str, out_dir: Path) -> dict:
-    """Write report.html, report.xlsx and figures.json of a month into `out_dir`, record it, return its figures."""
-    _, figures = build_report(session, check_month(month), Path(out_dir))
-    return figures
+def period_of(text: str | Period) -> Period:
+    """A Period from what a user typed; a malformed one raises PeriodError (a ValueError, one Vietnamese line)."""
+    return text if isinstance(text, Period) else parse_period(text)
 
 
-def send_month_report(session: Session, month: str, recipients: Iterable[str] | None = None, *, out_dir: Path,
-                      rebuild: bool = False, settings: Settings | None = None) -> dict[str, list[str]]:
-    """E-mail a month's report to `recipients` (default MEDIAPLAN_REPORT_RECIPIENTS).
+class Built(NamedTuple):
+    version: ReportVersion
+    figures: dict
+    new: bool  # False: the content was that of the latest version, which was kept
 
-    The report is built into `out_dir` first if it was never built, or always with `rebuild` (the
-    scheduler reports on the month that just ended, whose figures may have moved since an earlier build);
-    the build is committed before any e-mail leaves, so every message describes a recorded report.
-    Returns the addresses under "sent", "skipped" (already sent for this month) and "failed".
+
+def build_period_report(session: Session, period: str | Period, out_dir: Path, *, by: str | None = None) -> Built:
+    """Write report.html, .xlsx (.docx, .pdf) and figures.json into `out_dir`; record a draft version (or keep the
+    latest one when nothing changed)."""
+    period = period_of(period)
+    before = versions.latest_version(session, period)
+    version, figures = build_report(session, period, Path(out_dir), by=by)
+    return Built(version, figures, before is None or before.id != version.id)
+
+
+def approve_report(session: Session, period: str | Period, by: str, number: int | None = None) -> tuple[ReportVersion, bool]:
+    """Approve the latest draft (or version `number`): (the version, whether it was approved just now)."""
+    return versions.approve(session, period_of(period), by, number)
+
+
+def send_period_report(session: Session, period: str | Period, recipients: Iterable[str] | None = None, *,
+                       number: int | None = None, resend_uncertain: bool = False,
+                       settings: Settings | None = None) -> dict:
+    """E-mail an approved version to `recipients` (default MEDIAPLAN_REPORT_RECIPIENTS).
+
+    A draft is refused (NotApproved) and nothing is sent. With `resend_uncertain`, the version's uncertain
+    deliveries are sent again (and their recipients added to the list). Returns the addresses under "sent",
+    "skipped" (sent before), "failed", "uncertain" (left alone), "busy" (another sender has it) and "waiting",
+    and the version's number under "version".
     """
     settings = settings or get_settings()
-    period = check_month(month)
+    key = period_of(period).key
     to = list(recipients or settings.report_recipients)
+    if not to and not resend_uncertain:
+        raise NoRecipients("chưa có người nhận: dùng --to hoặc đặt MEDIAPLAN_REPORT_RECIPIENTS")
+    version = versions.sendable(session, key, number)
+    if resend_uncertain:
+        to += [d.recipient for d in version.deliveries if d.status == SendStatus.UNCERTAIN]
     if not to:
-        raise NoRecipients("chưa có người nhận: đặt MEDIAPLAN_REPORT_RECIPIENTS")
-    if rebuild or session.scalar(select(Report).where(Report.period == period)) is None:
-        build_report(session, period, Path(out_dir))
+        raise NoRecipients("chưa có người nhận: dùng --to hoặc đặt MEDIAPLAN_REPORT_RECIPIENTS")
+    return {"version": version.version, **send_version(session, settings, version, to, resend_uncertain=resend_uncertain)}
+
+
+def report_versions(session: Session, period: str | Period | None = None) -> list[ReportVersion]:
+    """The versions (with their deliveries) of one period, or of every period, newest first."""
+    return versions.list_versions(session, period_of(period) if period else None)
+
+
+def delivery_log(session: Session, period: str | Period) -> list[ReportDelivery]:
+    """Who received which version, when, and what the server answered."""
+    return versions.deliveries_of(session, period_of(period))
+
+
+def edit_narrative(session: Session, period: str | Period, section: str, text: str, by: str) -> ReportNarrative | None:
+    """Keep an analyst's text for a section of the period's report (an empty text: back to the draft)."""
+    return versions.set_narrative(session, period_of(period), section, text, by)
+
+
+def narrative_overrides(session: Session, period: str | Period) -> dict[str, str]:
+    return versions.narrative_overrides(session, period_of(period))
+
+
+# --- the scheduler's jobs -----------------------------------------------------------------------------------------
+
+
+def monthly_draft(session: Session, month: str, out_dir: Path, settings: Settings | None = None) -> dict:
+    """Day 1: build the month's draft, tell the analysts; approve and send it only with auto-approval on.
+
+    Committed step by step; a second run the same day finds the same content, keeps the version and does not
+    tell the analysts again.
+    """
+    settings = settings or get_settings()
+    version, figures, _ = build_period_report(session, month, out_dir, by=SCHEDULER)
+    session.commit()
+    sent = None
+    if settings.report_auto_approve:
+        versions.approve(session, version.period, AUTO_APPROVER, version.version)
         session.commit()
-    return send_report(session, settings, period, to)
+        if settings.report_recipients:
+            sent = send_version(session, settings, version, settings.report_recipients)
+    told: list[str] = []
+    if version.notified_at is None:
+        told = _tell_analysts(session, settings, version, sent)
+    return {"period": version.period, "version": version.version, "state": version.state, "analysts": told,
+            "sent": sent, "figures": figures}
+
+
+def _tell_analysts(session: Session, settings: Settings, version: ReportVersion, sent: dict | None = None) -> list[str]:
+    try:
+        told = notify_analysts(settings, version, sent)
+    except SendError as exc:  # the retry job tries again (notified_at stays empty)
+        log.warning("could not tell the analysts about %s v%s: %s", version.period, version.version, exc)
+        return []
+    if told:
+        version.notified_at = utcnow()
+        session.commit()
+    return told
+
+
+def retry_deliveries(session: Session, settings: Settings | None = None, now: datetime | None = None) -> dict:
+    """The retry job: failed e-mails whose time has come (and abandoned `sending` ones), and the analysts'
+    notices about scheduler-built drafts that could not be sent. Uncertain deliveries wait for an analyst."""
+    settings = settings or get_settings()
+    result = retry_due(session, settings, now)
+    if settings.report_analysts:
+        waiting = session.scalars(select(ReportVersion).where(ReportVersion.built_by == SCHEDULER,
+                                                              ReportVersion.notified_at.is_(None),
+                                                              ReportVersion.state == ReportState.DRAFT)).all()
+        result["analysts"] = [f"{v.period} v{v.version}" for v in waiting if _tell_analysts(session, settings, v)]
+    return result

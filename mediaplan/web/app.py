@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from mediaplan.db import get_engine
 from mediaplan.periods import PeriodError
-from mediaplan.web import api, calendar, dashboard, ical, items, review, units
+from mediaplan.web import api, calendar, dashboard, ical, items, reports, review, units
 from mediaplan.web.deps import HERE
 
 
@@ -23,7 +23,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app = FastAPI(title="mediaplan", docs_url="/api/docs", redoc_url=None)
     app.state.sessions = sessionmaker(get_engine(database_url), expire_on_commit=False)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (dashboard, items, calendar, api, ical, review, units):
+    for module in (dashboard, items, calendar, api, ical, review, units, reports):
         app.include_router(module.router)
     app.add_exception_handler(PeriodError, _bad_period)
     return app
