@@ -136,7 +136,7 @@ def run_demo(out: Path) -> dict:
     table.add_row("Giáo dục / NQ 71", f"{education} / {nq71} (lần này phân loại {counts['items']} tin, bài)")
     table.add_row("Chủ đề", ", ".join(f"{k} {v}" for k, v in sorted(themes.items(), key=lambda x: -x[1])))
     table.add_row("Tin, bài kế hoạch đã liên kết", str(linked))
-    table.add_row("Báo cáo", f"{report_dir}/report.html, {report_dir}/report.xlsx")
+    table.add_row("Báo cáo", ", ".join(f"{report_dir}/report.{ext}" for ext in ("html", "docx", "pdf", "xlsx")))
     table.add_row(f"Tháng {period}", f"{figures['totals']['education']} tin, bài giáo dục; {figures['totals']['nq71']} nêu NQ 71")
     table.add_row("E-mail", f"đã gửi {len(sent['sent'])}, bỏ qua {len(sent['skipped'])}, lỗi {len(sent['failed'])} → {mail_dir}")
     table.add_row("Thời gian", ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
