@@ -108,3 +108,61 @@ def test_a_model_decision_shows_its_top_terms_with_offsets():
 def test_sport_gives_no_education_terms(model):
     terms = model.contributions({"title": "Đội tuyển bóng đá thắng 2-0 ở vòng loại", "sapo": ""})
     assert all(t["weight"] > 0 for t in terms) and sum(t["weight"] for t in terms) < 1.0
+
+
+@pytest.fixture
+def data_dir(monkeypatch, tmp_path):
+    """A data folder of its own; settings and the model cache forgotten after the test."""
+    from mediaplan.settings import get_settings
+
+    monkeypatch.setenv("MEDIAPLAN_DATA_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    yield tmp_path / "var"
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    get_model.cache_clear()
+
+
+def test_a_model_trained_into_the_data_folder_is_preferred(data_dir):
+    import numpy as np
+
+    from mediaplan.nlp.education_model import artifact_dir
+
+    assert artifact_dir() == ARTIFACT  # nothing trained here: the packaged artifact
+    toy = EducationModel({"học": 0, "sinh": 1}, np.ones(2), np.array([2.0, 1.0]), -1.0, {"full": 0.5, "short": 0.5},
+                         {"full": "rules", "short": "or"}, {"trained": "toy"})
+    toy.save(data_dir / "models" / "education")
+    assert artifact_dir() == data_dir / "models" / "education"
+    get_model.cache_clear()
+    assert get_model().meta == {"trained": "toy"} and get_model() is get_model()
+
+
+def test_the_shipped_card_and_config_say_how_it_was_built():
+    from mediaplan.nlp.education_train import CARD_BEGIN, CARD_END, REPRODUCES
+
+    config = json.loads((ARTIFACT / "config.json").read_text(encoding="utf-8"))
+    assert config["sources"]["editors"] == {"items": 0, "education": 0} and config["editors_labels"] == 0
+    card = (ARTIFACT / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert card.count(CARD_BEGIN) == card.count(CARD_END) == 1
+    assert REPRODUCES in card and "Editors' labels: 0 items" in card and config["trained"] in card
+    assert "mediaplan nlp train" in card and f"{config['thresholds']['short']:.2f}" in card
+
+
+def test_the_card_keeps_its_hand_written_part(tmp_path):
+    from mediaplan.nlp.education_train import CARD, CARD_BEGIN, CARD_END, write_card
+
+    template = tmp_path / "template.md"
+    template.write_text(f"# Card\n\nHand-written.\n\n{CARD_BEGIN}\nold build\n{CARD_END}\n\nMore by hand.\n", encoding="utf-8")
+    write_card(tmp_path, template, ["new build"])
+    assert (tmp_path / CARD).read_text(encoding="utf-8") == \
+        f"# Card\n\nHand-written.\n\n{CARD_BEGIN}\nnew build\n{CARD_END}\n\nMore by hand.\n"
+    write_card(tmp_path, tmp_path / "none.md", ["only"])  # no template: the section alone
+    assert (tmp_path / CARD).read_text(encoding="utf-8") == f"{CARD_BEGIN}\nonly\n{CARD_END}\n"
+
+
+def test_training_without_the_corpus_names_the_folder(tmp_path):
+    from mediaplan.nlp import education_train, training_data
+
+    with pytest.raises(training_data.MissingData, match="no-corpus"):
+        education_train.train(tmp_path / "out", data=tmp_path / "no-corpus")
+    assert not (tmp_path / "out").exists()

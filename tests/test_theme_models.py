@@ -121,3 +121,52 @@ def test_shipped_artifact_if_any_is_small_and_explains_itself():
         assert model.probability("foreign_languages", text) > model.probability("foreign_languages", "Giá vàng tăng mạnh")
         terms = model.contributions("foreign_languages", {"title": text})
         assert terms and all(text[t["start"]:t["end"]] == t["text"] for t in terms)
+
+
+def test_unknown_cells_are_left_out_of_a_themes_training():
+    """An editor's item counts only for the themes decided: its other cells are neither positive nor negative."""
+    pytest.importorskip("sklearn")
+    from sklearn.base import clone
+
+    from mediaplan.nlp.education_train import Linear
+
+    Y = np.array([["tiếng Anh" in t, "Đại học" in t or "đại học" in t] for t in TEXTS])
+    M = np.ones_like(Y)
+    M[0, 0] = M[3, 0] = False  # two items whose `foreign_languages` nobody decided
+    Y[0, 0] = False  # ... and a value there that must not matter
+    model = theme_train.OneVsRest(Linear).fit(TEXTS, Y, M)
+    base = Linear()
+    X = base.vec.fit_transform(TEXTS)
+    alone = clone(base.clf).fit(X[M[:, 0]], Y[M[:, 0], 0])
+    assert np.allclose(model.clfs[0].coef_, alone.coef_) and np.allclose(model.clfs[0].intercept_, alone.intercept_)
+    full = clone(base.clf).fit(X, Y[:, 1])
+    assert np.allclose(model.clfs[1].coef_, full.coef_)  # a theme known everywhere trains on every item
+
+
+@pytest.fixture
+def toy_corpus(monkeypatch):
+    from pathlib import Path
+
+    from mediaplan.settings import get_settings
+
+    monkeypatch.setenv("MEDIAPLAN_TRAINING_DIR", str(Path(__file__).parent / "fixtures" / "training"))
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_an_editors_item_joins_the_measurement_on_the_themes_decided(toy_corpus):
+    pytest.importorskip("sklearn")
+    editor = training_data.editor_example({"id": "item-7", "title": "Giáo viên dạy tiếng Anh cho học sinh lớp 10",
+                                           "sapo": "Thầy giáo tiếng Anh được tuyên dương.", "body": "",
+                                           "education": None, "themes": {"teachers": True}})
+    rules = theme_train.rule_themes([editor])["item-7"]
+    without = theme_train.compare(kinds=("linear",), write=False, quiet=True)
+    with_ = theme_train.compare(kinds=("linear",), write=False, quiet=True, editors=[editor])
+    assert without["items"] == 32 and "editors_labels" not in without  # the annotated ids the toy corpus holds
+    assert with_["items"] == 33 and with_["editors_labels"] == 1 and with_["sources"]["editors"] == 1
+    assert with_["rules"]["teachers"]["positives"] == without["rules"]["teachers"]["positives"] + 1
+    for code in set(rules) - {"teachers"}:  # a theme the rules gave it but the editor did not decide: counted nowhere
+        assert with_["rules"][code] == without["rules"][code]
+    assert set(rules) - {"teachers"}, "the rules should give it an undecided theme for this test to mean something"

@@ -5,10 +5,14 @@ between syllables, so this is the syllable split of `tokenize.get_nlp()` without
 features are those syllables and each pair of neighbours. The shipped artifact (`models/education/`) holds the
 vocabulary, idf and weights (numpy, no pickle, no scikit-learn needed to run it), the thresholds for full
 articles and short items, and how the model is combined with the rules; `MODEL_CARD.md` and `metrics.json`
-say how it was chosen. Training needs scikit-learn and ../shared/data/training/:
+say how it was chosen. Training needs scikit-learn and ../shared/data/training/ (or MEDIAPLAN_TRAINING_DIR):
 
     python -m mediaplan.nlp.education_model compare   # every kind on every split → metrics.json (a few minutes)
-    python -m mediaplan.nlp.education_model train     # rebuild the shipped artifact from ../shared/data/
+    python -m mediaplan.nlp.education_model train     # the shipped artifact from ../shared/data/ alone, in place
+    mediaplan nlp train [--out DIR]                   # both learned models, with editors' labels (the usual way)
+
+`nlp train` writes to `<data_dir>/models/education/` unless told otherwise; `get_model()` prefers that folder
+when it holds a model and falls back to the packaged artifact, so an installed app never writes into its package.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ import json
 import re
 import sys
 import time
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, compress, repeat
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +48,82 @@ def features(text: str) -> list[str]:
 
 def is_short(title: str, sapo: str = "", body: str = "") -> bool:
     return not (body or "").strip() and len(f"{title} {sapo}".split()) <= SHORT_ITEM_WORDS
+
+
+class _Index:
+    """A vocabulary as syllable ids, so that a text's features are looked up with numpy, not one dict lookup each.
+
+    Every feature is a syllable or two syllables joined by a space (`features`), so a bigram is a pair of
+    syllable ids: the vocabulary's bigrams are kept as sorted integer keys and found with one `searchsorted`.
+    Terms that `features` cannot produce (none in a trained vocabulary) are left out, which changes nothing.
+    """
+
+    def __init__(self, vocabulary: dict[str, int]):
+        self.vocabulary = vocabulary
+        terms = list(vocabulary)
+        index = _ints(vocabulary.values(), len(terms))
+        spaces = _ints(map(str.count, terms, repeat(" ")), len(terms))  # 0: a syllable, 1: a pair, more: never a feature
+        unigrams, bigrams = list(compress(terms, spaces == 0)), list(compress(terms, spaces == 1))
+        parts = " ".join(bigrams).split(" ")  # one split for all, two parts each (a split per term took most of the time)
+        left, right = parts[0::2], parts[1::2]
+        ids = {s: k for k, s in enumerate(dict.fromkeys(chain(unigrams, left, right)))}
+        self.ids = ids
+        self.unknown = len(ids)  # the id of any syllable the vocabulary never uses
+        self.width = self.unknown + 1
+        self.unigram = np.full(self.width, -1, dtype=np.int64)  # syllable id → vocabulary index (-1: not a term)
+        self.unigram[_ints(map(ids.__getitem__, unigrams), len(unigrams))] = index[spaces == 0]
+        keys = _ints(map(ids.__getitem__, left), len(left)) * self.width + _ints(map(ids.__getitem__, right), len(right))
+        order = np.argsort(keys)
+        self.keys, self.values = keys[order], index[spaces == 1][order]
+
+    def lookup(self, tokens: list[str], interleave: bool = False) -> np.ndarray:
+        """The vocabulary index (-1: none) of each feature of `tokens`: all unigrams then all bigrams, as
+        `features` lists them, or, with `interleave`, unigram k before the bigram k, k+1."""
+        n = len(tokens)
+        sid = np.fromiter(map(self.ids.get, tokens, repeat(self.unknown)), dtype=np.int64, count=n)
+        uni = self.unigram[sid]
+        if n < 2 or not len(self.keys):
+            bi = np.full(max(0, n - 1), -1, dtype=np.int64)
+        else:
+            key = sid[:-1] * self.width + sid[1:]
+            order = np.argsort(key)  # sorted queries walk the sorted keys in order: much faster
+            wanted = key[order]
+            pos = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+            bi = np.empty(n - 1, dtype=np.int64)
+            bi[order] = np.where(self.keys[pos] == wanted, self.values[pos], -1)
+        if not interleave:
+            return np.concatenate((uni, bi))
+        out = np.empty(max(0, 2 * n - 1), dtype=np.int64)
+        out[0::2], out[1::2] = uni, bi
+        return out
+
+
+_INDEXES: "weakref.WeakValueDictionary[int, _Index]" = weakref.WeakValueDictionary()  # by id() of a vocabulary
+
+
+def _index_of(model: "EducationModel") -> _Index:
+    """Built once per vocabulary (a few tenths of a second, on the first text) and kept by the models that use it
+    (the theme models share one); the vocabulary must not change after."""
+    index = model.__dict__.get("_index")
+    if index is None or index.vocabulary is not model.vocabulary:
+        index = _INDEXES.get(id(model.vocabulary))
+        if index is None or index.vocabulary is not model.vocabulary:
+            index = _INDEXES[id(model.vocabulary)] = _Index(model.vocabulary)
+        model.__dict__["_index"] = index  # not a dataclass field: equality, repr and replace() ignore it
+    return index
+
+
+def _ints(values, count: int) -> np.ndarray:
+    return np.fromiter(values, dtype=np.int64, count=count)
+
+
+def _first_counts(found: np.ndarray, first: bool = False):
+    """Distinct values of `found` in order of first occurrence, with their counts (and that first position)."""
+    values, at, counts = np.unique(found, return_index=True, return_counts=True)
+    order = np.argsort(at)
+    if first:
+        return values[order], counts[order], at[order]
+    return values[order], counts[order]
 
 
 @dataclass(frozen=True)
@@ -69,15 +151,13 @@ class EducationModel:
     meta: dict
 
     def probability(self, text: str) -> float:
-        counts: dict[int, int] = {}
-        for f in features(text):
-            j = self.vocabulary.get(f)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        if not counts:
+        index = _index_of(self)
+        tokens = syllables(text)
+        found = index.lookup(tokens)  # every unigram, then every bigram, as features() lists them
+        idx, n = _first_counts(found[found >= 0])  # in order of first occurrence, as a dict would count them
+        if not len(idx):
             return float(1.0 / (1.0 + np.exp(-self.intercept)))
-        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))  # sublinear tf
+        tf = 1.0 + np.log(n.astype(np.float64))  # sublinear tf
         x = tf * self.idf[idx]
         z = float(x @ self.coef[idx]) / float(np.sqrt(x @ x)) + self.intercept
         return float(1.0 / (1.0 + np.exp(-z)))
@@ -89,30 +169,35 @@ class EducationModel:
         shares and the intercept add up to the logit. Offsets are those of the term's first occurrence, in
         the field's text as the classifier saw it (normalised), like the rules' evidence.
         """
-        spans: dict[str, tuple[str, int, int]] = {}
-        counts: dict[str, int] = {}
-        for name, text in fields.items():
-            found = list(_SYLLABLE.finditer(normalize(text).lower())) if text else []
-            for k, m in enumerate(found):
-                grams = [(m.group(0), m.start(), m.end())]
-                if k + 1 < len(found):
-                    grams.append((f"{m.group(0)} {found[k + 1].group(0)}", m.start(), found[k + 1].end()))
-                for gram, start, end in grams:
-                    if gram in self.vocabulary:
-                        counts[gram] = counts.get(gram, 0) + 1
-                        spans.setdefault(gram, (name, start, end))
-        if not counts:
+        index = _index_of(self)
+        names, lowered, starts, parts = [], [], [], []
+        at = 0
+        for name, text in fields.items():  # each field on its own: no bigram across two fields
+            low = normalize(text).lower() if text else ""
+            tokens = _SYLLABLE.findall(low)
+            names.append(name), lowered.append(low), starts.append(at)
+            parts.append(index.lookup(tokens, interleave=True))  # unigram k, then the bigram k, k+1, then k+1…
+            at += len(parts[-1])
+        found = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+        where = np.flatnonzero(found >= 0)
+        idx, counts, first = _first_counts(found[where], first=True)
+        if not len(idx):
             return []
-        terms = list(counts)
-        idx = np.array([self.vocabulary[t] for t in terms], dtype=np.int64)
-        x = (1.0 + np.log(np.array([counts[t] for t in terms], dtype=np.float64))) * self.idf[idx]
+        x = (1.0 + np.log(counts.astype(np.float64))) * self.idf[idx]
         share = x * self.coef[idx] / float(np.sqrt(x @ x))
         order = np.argsort(-share)[:top]
         out = []
+        spans: dict[int, list[tuple[int, int]]] = {}  # a field's token offsets, found only for the fields shown
         for j in order:
             if share[j] <= 0:
                 break
-            name, start, end = spans[terms[j]]
+            pos = int(where[first[j]])  # where the term first occurs, in the fields one after another
+            f = int(np.searchsorted(starts, pos, side="right")) - 1
+            k, bigram = divmod(pos - starts[f], 2)
+            if f not in spans:
+                spans[f] = [m.span() for m in _SYLLABLE.finditer(lowered[f])]
+            start, end = spans[f][k][0], spans[f][k + bigram][1]
+            name = names[f]
             out.append({"text": fields[name][start:end], "field": name, "start": start, "end": end,
                         "weight": round(float(share[j]), 3)})
         return out
@@ -159,10 +244,27 @@ class EducationModel:
                    float(arrays["intercept"][0]), config.pop("thresholds"), config.pop("combine"), config)
 
 
+def artifact_dir() -> Path:
+    """The model in use: the one `mediaplan nlp train` wrote under the data folder when there is one, else the
+    packaged artifact (`models/education/`)."""
+    from mediaplan.settings import get_settings
+
+    trained = get_settings().data_dir / "models" / "education"
+    return trained if (trained / "weights.npz").is_file() else ARTIFACT
+
+
 @lru_cache
+def _load(folder: Path) -> EducationModel | None:
+    return EducationModel.load(folder)
+
+
 def get_model() -> EducationModel | None:
-    """The shipped model, loaded once per process (None when the artifact is missing)."""
-    return EducationModel.load(ARTIFACT)
+    """The model in use (`artifact_dir()`), loaded once per process and folder (None when there is none).
+    `get_model.cache_clear()` forgets it, so a model just swapped into the same folder is read again."""
+    return _load(artifact_dir())
+
+
+get_model.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,8 +275,13 @@ def main(argv: list[str] | None = None) -> int:
     start = time.time()
     if command == "compare":
         education_train.compare(kinds=tuple(args[1:]) or education_train.KINDS)
-    elif command == "train":
-        education_train.train()
+    elif command == "train":  # what `mediaplan nlp train --out mediaplan/nlp/models` does for this model, without editors' labels
+        try:
+            model = education_train.train(ARTIFACT)
+        except ValueError as exc:  # no corpus, or no measurement to read the thresholds from
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"saved {ARTIFACT}: {len(model.vocabulary)} features, {education_train.folder_size(ARTIFACT) / 1e6:.1f} MB")
     else:
         print("usage: python -m mediaplan.nlp.education_model [compare [KIND ...] | train]")
         return 2

@@ -1,4 +1,5 @@
-"""Training and measurement of the learned `education` flag (needs scikit-learn and ../shared/data/training/).
+"""Training and measurement of the learned `education` flag (needs scikit-learn and ../shared/data/training/,
+or the folder MEDIAPLAN_TRAINING_DIR names).
 
 Kinds, all on the same syllable 1–2-gram features (`education_model.features`) and the same splits:
 - `linear`: TF-IDF (sublinear tf, min_df 2) + logistic regression (balanced classes);
@@ -18,8 +19,10 @@ F1, separately for full articles and short items; the test sets only report.
 from __future__ import annotations
 
 import json
-import tempfile
+import os
 import random
+import shutil
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -62,7 +65,8 @@ class Linear:
         from sklearn.linear_model import LogisticRegression
 
         self.vec = TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=2, dtype=np.float32)
-        self.clf = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, solver="liblinear")
+        # liblinear's primal solver is deterministic (the seed changes nothing; it is set so it never could)
+        self.clf = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, solver="liblinear", random_state=SEED)
 
     def fit(self, texts, y):
         self.clf.fit(self.vec.fit_transform(texts), y)
@@ -152,21 +156,43 @@ def train_texts(examples):
     return texts, np.array(y, dtype=bool)
 
 
+def read_cache(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):  # missing, or half-written by another process: computed again
+        return {}
+
+
+def write_cache(path: Path, cache: dict) -> None:
+    """Written whole, then renamed: a process reading meanwhile sees the old cache or the new, never half."""
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    part.write_text(json.dumps(cache))
+    os.replace(part, path)
+
+
+def text_key(e) -> str:
+    """A cache key for an example's text: ids alone name other texts in another training folder or database."""
+    import hashlib
+
+    return hashlib.sha1("\x1f".join(e.full()).encode("utf-8")).hexdigest()[:20]
+
+
 def rule_decisions(examples) -> dict[str, dict[str, bool]]:
+    """The rules' flag per item id, on the full text and the short view; cached in /tmp by text."""
     cache_file = _cache_file()
-    cache = json.loads(cache_file.read_text()) if cache_file.is_file() else {}
-    todo = [e for e in examples if e.id not in cache]
+    cache = read_cache(cache_file)
+    todo = [e for e in examples if text_key(e) not in cache]
     if todo:
         from mediaplan.nlp.pipeline import get_classifier
 
         clf = get_classifier()
         start = time.time()
         for e in todo:
-            cache[e.id] = {"full": clf.classify(*e.full(), use_model=False).education,
-                           "short": clf.classify(*e.short(), use_model=False).education}
+            cache[text_key(e)] = {"full": clf.classify(*e.full(), use_model=False).education,
+                                  "short": clf.classify(*e.short(), use_model=False).education}
         print(f"rules on {len(todo)} items (full and short) in {time.time() - start:.0f}s")
-        cache_file.write_text(json.dumps(cache))
-    return cache
+        write_cache(cache_file, cache)
+    return {e.id: cache[text_key(e)] for e in examples}
 
 
 # ---------------------------------------------------------------- measurement
@@ -281,7 +307,7 @@ def run_split(kind, split, rules):
 
 def compare(kinds=KINDS, out: Path = ARTIFACT / "metrics.json", write: bool = True) -> dict:
     if not td.available():
-        print(f"Không có dữ liệu huấn luyện ở {td.TRAINING}.")
+        print(f"Không có dữ liệu huấn luyện ở {td.training_dir()}.")
         return {}
     examples = td.load()
     rules = rule_decisions(examples)
@@ -322,20 +348,58 @@ def table(metrics: dict, fresh: tuple = ()) -> list[str]:
     return lines
 
 
-def train(out: Path = ARTIFACT) -> EducationModel | None:
-    """The shipped model: `linear` on all of VnExpress (quizzes left out) and DANeS; thresholds and combination
-    as chosen on the `vne-url` validation fold (recorded in metrics.json by `compare`)."""
-    if not td.available():
-        print(f"Không có dữ liệu huấn luyện ở {td.TRAINING}.")
-        return None
-    examples = [e for e in td.load() if not e.quiz]
-    metrics = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").is_file() else {}
+CARD = "MODEL_CARD.md"
+CARD_BEGIN = "<!-- nlp train: begin. This section is written by `mediaplan nlp train`; edit the rest by hand. -->"
+CARD_END = "<!-- nlp train: end -->"
+REPRODUCES = ("Rebuilt by `mediaplan nlp train`; with ../shared/data/ and the labels in this repository "
+              "(annotations/themes-v1) and no editors' labels it reproduces the shipped artifact.")
+HOW = {"rules": "the rules decide", "model": "the model decides", "or": "rules OR model", "and": "rules AND model"}
+
+
+def folder_size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+
+
+def write_card(out: Path, template: Path, section: list[str]) -> None:
+    """The model card: the hand-written card of `template` with its generated section replaced by `section`."""
+    card = template.read_text(encoding="utf-8") if template.is_file() else ""
+    block = "\n".join([CARD_BEGIN, *section, CARD_END])
+    if CARD_BEGIN in card and CARD_END in card:
+        head, rest = card.split(CARD_BEGIN, 1)
+        card = head + block + rest.split(CARD_END, 1)[1]
+    else:
+        card = card.rstrip("\n") + ("\n\n" if card else "") + block + "\n"
+    (out / CARD).write_text(card, encoding="utf-8")
+
+
+def source_counts(examples, editors) -> dict:
+    counts: dict[str, dict] = {}
+    for e in examples:
+        c = counts.setdefault(e.source, {"items": 0, "education": 0})
+        c["items"] += 1
+        c["education"] += int(e.education)
+    counts[td.EDITORS] = {"items": len(editors), "education": sum(int(e.education) for e in editors)}
+    return counts
+
+
+def train(out: Path = ARTIFACT, editors=(), data: Path | None = None, measured: Path = ARTIFACT / "metrics.json") -> EducationModel:
+    """The model in use: `linear` on all of VnExpress (quizzes left out), DANeS and the editors' decisions on the
+    flag (`editors`: `training_data.editor_example`s, in the order given, after the corpus); thresholds and
+    combination as chosen on the `vne-url` validation fold, read from `measured` (the metrics.json `compare`
+    writes). Writes the whole artifact into `out`: weights, config, a copy of metrics.json and the model card.
+
+    The same corpus and no editors' labels give the same arrays: the corpus is read in a fixed order
+    (`training_data.load`), the vectorizer and liblinear are deterministic. MissingData without the corpus.
+    """
+    data = td.require(data)
+    metrics = json.loads(measured.read_text(encoding="utf-8")) if measured.is_file() else {}
     validation = metrics.get("kinds", {}).get("linear", {}).get("vne-url", {}).get("validation")
     if not validation:
-        print("metrics.json has no linear/vne-url validation: run `compare linear` first")
-        return None
+        raise ValueError(f"{measured} không có số đo linear/vne-url: chạy `python -m mediaplan.nlp.education_model compare linear` trước")
+    editors = list(editors)
+    corpus = [e for e in td.load(data) if not e.quiz]
     start = time.time()
-    texts, y = train_texts(examples)
+    texts, y = train_texts(corpus + editors)
     lin = Linear().fit(texts, y)
     model = lin.export()
     model.combine, model.thresholds = {}, {}
@@ -343,14 +407,39 @@ def train(out: Path = ARTIFACT) -> EducationModel | None:
         how = max(ALLOWED[view], key=lambda m: (validation[view][m]["f1"], m == "rules"))
         model.combine[view] = how
         model.thresholds[view] = float(validation[view][how]["threshold"] or 0.5)
-    counts = {}
-    for e in examples:
-        c = counts.setdefault(e.source, {"items": 0, "education": 0})
-        c["items"] += 1
-        c["education"] += int(e.education)
     model.meta = {"kind": "linear: TF-IDF syllable 1-2-grams + logistic regression (C=4, balanced)",
-                  "trained": date.today().isoformat(), "sources": counts, "train_texts": len(texts),
+                  "trained": date.today().isoformat(), "sources": source_counts(corpus, editors),
+                  "editors_labels": len(editors), "train_texts": len(texts),
                   "train_seconds": round(time.time() - start, 1)}
+    out.mkdir(parents=True, exist_ok=True)
     model.save(out)
-    print(f"saved {out}: {len(model.vocabulary)} features, {sum(f.stat().st_size for f in out.iterdir()) / 1e6:.1f} MB")
+    if measured.resolve() != (out / "metrics.json").resolve():
+        shutil.copyfile(measured, out / "metrics.json")
+    size = folder_size(out)
+    write_card(out, ARTIFACT / CARD if (ARTIFACT / CARD).is_file() else out / CARD, card_section(model, size))
     return model
+
+
+def card_section(model: EducationModel, size: int) -> list[str]:
+    m = model.meta
+    names = {td.EDITORS: "editors' labels (review queue)"}
+    rows = [f"| {names.get(s, s)} | {c['items']:,} | {c['education']:,} |" for s, c in m["sources"].items()]
+    return [
+        "## This build",
+        "",
+        f"Trained {m['trained']} by `mediaplan nlp train` in {m['train_seconds']} s: {len(model.vocabulary):,} features, "
+        f"{size / 1e6:.1f} MB (`vocabulary.txt`, `weights.npz`, `config.json`, `metrics.json`).",
+        "",
+        "| training source | items | education |",
+        "|---|---|---|",
+        *rows,
+        "",
+        f"Editors' labels: {m['editors_labels']} items. {m['train_texts']:,} training texts (each article also as "
+        "headline + 40 words). Thresholds and combination (from `metrics.json`, chosen on the VnExpress validation "
+        f"fold): full articles {HOW[model.combine['full']]}"
+        + ("" if model.combine["full"] == "rules" else f" ≥ {model.thresholds['full']:.2f}")
+        + f"; short items {HOW[model.combine['short']]}"
+        + ("" if model.combine["short"] == "rules" else f" ≥ {model.thresholds['short']:.2f}") + ".",
+        "",
+        REPRODUCES,
+    ]

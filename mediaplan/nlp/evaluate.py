@@ -14,8 +14,6 @@ from collections import Counter
 from pathlib import Path
 
 from mediaplan.nlp.classify import Classifier
-from mediaplan.nlp.model import ThemeModel
-from mediaplan.nlp.pipeline import model_dir
 from mediaplan.plans import current_plan
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "vnexpress-2024"
@@ -28,7 +26,7 @@ def education_table() -> None:
     from mediaplan.nlp.education_model import ARTIFACT, get_model
 
     if not training_data.available():
-        print(f"Không có dữ liệu huấn luyện ở {training_data.TRAINING}: bỏ qua bảng so sánh cờ giáo dục.")
+        print(f"Không có dữ liệu huấn luyện ở {training_data.training_dir()}: bỏ qua bảng so sánh cờ giáo dục.")
         return
     try:
         import sklearn  # noqa: F401
@@ -111,7 +109,7 @@ def theme_models_table() -> None:
     from mediaplan.nlp import theme_train
 
     if not theme_train.td.available():
-        print(f"Không có dữ liệu huấn luyện ở {theme_train.td.TRAINING}: bỏ qua bảng so sánh mô hình chủ đề.")
+        print(f"Không có dữ liệu huấn luyện ở {theme_train.td.training_dir()}: bỏ qua bảng so sánh mô hình chủ đề.")
         return
     try:
         import sklearn  # noqa: F401
@@ -140,10 +138,10 @@ def main(data: Path = DATA) -> int:
     education_table()
     themes_table()
     theme_models_table()
-    # Rules (and the editors' theme model) only: the education model trained on most of these articles.
+    # The rules only: the education model trained on most of these articles.
     from mediaplan.settings import get_settings
 
-    clf = Classifier(current_plan(), get_settings().tokenizer, ThemeModel.load(model_dir()))
+    clf = Classifier(current_plan(), get_settings().tokenizer)
     rows = []
     for path in sorted(data.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():

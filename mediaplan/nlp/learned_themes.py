@@ -7,7 +7,9 @@ intercepts), `config.json` (per theme: how it combines with the rules and its th
 `metrics.json` (the k-fold measurement) and `MODEL_CARD.md`. Nothing in it needs scikit-learn.
 
 The classifier does not use it: `metrics.json` records `enabled: false` and the model card says why (on the
-provincial demo news the model's changes were mostly wrong). `theme_train train` rebuilds the weights.
+provincial demo news the model's changes were mostly wrong). `theme_train train` rebuilds the weights;
+`mediaplan nlp train` re-measures and rebuilds it with editors' labels into `<data_dir>/models/themes/`, which
+`artifact_dir()` then prefers (as `education_model.artifact_dir` does for the flag).
 """
 
 from __future__ import annotations
@@ -21,6 +23,26 @@ import numpy as np
 from mediaplan.nlp.education_model import EducationModel
 
 ARTIFACT = Path(__file__).resolve().parent / "models" / "themes"
+
+
+def artifact_dir() -> Path:
+    """The theme measurement in use: the one `mediaplan nlp train` wrote under the data folder when there is
+    one (a metrics.json with `would_decide`; an old spaCy model's folder does not count), else the packaged one."""
+    from mediaplan.settings import get_settings
+
+    trained = get_settings().data_dir / "models" / "themes"
+    try:
+        if "would_decide" in json.loads((trained / "metrics.json").read_text(encoding="utf-8")):
+            return trained
+    except (OSError, ValueError):
+        pass
+    return ARTIFACT
+
+
+def metrics(folder: Path | None = None) -> dict | None:
+    """metrics.json of the theme artifact in use (None when there is none)."""
+    path = (folder or artifact_dir()) / "metrics.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 @dataclass

@@ -9,8 +9,8 @@ from datetime import datetime
 from functools import lru_cache
 
 from rich.progress import Progress
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.db.schema import Item, ItemEntity, ItemTheme, utcnow
 from mediaplan.nlp import dedupe
@@ -21,20 +21,19 @@ from mediaplan.vocab import EntityKind, ThemeMethod
 
 @lru_cache
 def get_classifier(plan: Plan | None = None) -> Classifier:
-    from mediaplan.nlp.model import ThemeModel
+    """The rules and the learned education model in use (`education_model.get_model`: the one `nlp train` wrote
+    under the data folder, else the packaged one), built once per process; `nlp train` clears this cache."""
+    from mediaplan.nlp.education_model import get_model
     from mediaplan.settings import get_settings
 
-    settings = get_settings()
-    from mediaplan.nlp.education_model import get_model
-
-    return Classifier(plan or current_plan(), settings.tokenizer, ThemeModel.load(model_dir()),
-                      education_model=get_model())  # the shipped education model (models/education/), lazily cached
+    return Classifier(plan or current_plan(), get_settings().tokenizer, education_model=get_model())
 
 
 def model_dir():
+    """Where `mediaplan nlp train` writes the learned models unless told otherwise (`education/`, `themes/`)."""
     from mediaplan.settings import get_settings
 
-    return get_settings().data_dir / "models" / "themes"
+    return get_settings().data_dir / "models"
 
 
 def classify_item(item: Item) -> Result:
@@ -55,9 +54,11 @@ def apply_result(session: Session, item: Item, result: Result) -> None:
     item.format = result.format
     item.classified_at = utcnow()
     manual = {t.theme_code for t in item.themes if t.method == ThemeMethod.MANUAL}
-    for row in [t for t in item.themes if t.method != ThemeMethod.MANUAL]:
+    stale = [t for t in item.themes if t.method != ThemeMethod.MANUAL]
+    for row in stale:
         item.themes.remove(row)
-    session.flush()
+    if stale:  # deleted before a new row with the same key is added (a flush per new item cost a quarter of the run)
+        session.flush()
     for theme in result.themes:
         if theme.code in manual:
             continue
@@ -78,30 +79,58 @@ def load_clusters(session: Session) -> dedupe.Clusters:
     return clusters
 
 
+BATCH_SIZE = 500  # items per transaction of classify_items
+
+
 def classify_items(session: Session, everything: bool = False, since: datetime | None = None,
-                   show_progress: bool = False) -> dict:
-    """Classify what needs it (new or changed items), or everything, or items published since a date."""
-    query = select(Item).order_by(Item.id)
+                   show_progress: bool = False, batch_size: int = BATCH_SIZE) -> dict:
+    """Classify what needs it (new or changed items), or everything, or items published since a date.
+
+    The selection is walked by id, `batch_size` items at a time, and the session is committed after each batch
+    (with whatever it held before: call this at the start of a unit of work), so a crash keeps the batches done,
+    another process sees the progress, and a re-run carries on where it stopped. Each committed batch is let go
+    of, so memory does not grow with the number of items; the near-duplicate index (`load_clusters`: every
+    stored signature) does. Items stored after the run began wait for the next one.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    where = []
     if since is not None:
-        query = query.where(Item.published_at >= since)
+        where.append(Item.published_at >= since)
     elif not everything:
-        query = query.where(Item.classified_at.is_(None))
-    items = session.scalars(query).all()
-    clusters = load_clusters(session)
+        where.append(Item.classified_at.is_(None))  # shrinks as batches commit: the walk is by id, not by offset
     counts = {"items": 0, "education": 0, "nq71": 0, "themes": {}}
+    last = session.scalar(select(func.max(Item.id)).where(*where))
+    if last is None:
+        return counts
+    where.append(Item.id <= last)
+    total = session.scalar(select(func.count()).select_from(Item).where(*where))
+    clusters = load_clusters(session)
+    callers = set(session.identity_map.keys())  # objects the caller already had stay in its session
+    after = 0
     with Progress(transient=True, disable=not show_progress) as progress:
-        task = progress.add_task("Phân loại", total=len(items))
-        for item in items:
-            result = classify_item(item)
-            apply_result(session, item, result)
-            sig = dedupe.signature(f"{item.title}\n{item.sapo}\n{item.body}")
-            item.minhash = dedupe.to_bytes(sig)
-            item.cluster_id = clusters.assign(item.id, sig)
-            counts["items"] += 1
-            counts["education"] += int(result.education)
-            counts["nq71"] += int(result.nq71)
-            for t in result.themes:
-                counts["themes"][t.code] = counts["themes"].get(t.code, 0) + 1
-            progress.advance(task)
-    session.flush()
+        task = progress.add_task("Phân loại", total=total)
+        while True:
+            items = session.scalars(select(Item).where(*where, Item.id > after).order_by(Item.id).limit(batch_size)
+                                    .options(selectinload(Item.themes), selectinload(Item.entities))).all()
+            if not items:
+                break
+            for item in items:
+                result = classify_item(item)
+                apply_result(session, item, result)
+                sig = dedupe.signature(f"{item.title}\n{item.sapo}\n{item.body}")
+                item.minhash = dedupe.to_bytes(sig)
+                item.cluster_id = clusters.assign(item.id, sig)
+                counts["items"] += 1
+                counts["education"] += int(result.education)
+                counts["nq71"] += int(result.nq71)
+                for t in result.themes:
+                    counts["themes"][t.code] = counts["themes"].get(t.code, 0) + 1
+                progress.advance(task)
+            after = items[-1].id
+            session.commit()
+            for item in items:  # with their themes and entities (cascade)
+                if inspect(item).identity_key not in callers:
+                    session.expunge(item)
+            del items
     return counts
