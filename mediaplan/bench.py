@@ -38,22 +38,18 @@ def main() -> None:
     t0 = time.perf_counter()
     clf = get_classifier()
     print(f"classifier build (plan matchers): {time.perf_counter() - t0:.2f} s")
-    from mediaplan.nlp.education_model import ARTIFACT, EducationModel
-
-    load = _time(lambda: EducationModel.load(ARTIFACT), 3)
-    print(f"education model load: {load:.2f} s (mean of 3)")
+    model_load()
     texts = [extract_article(h, "https://baoquangngai.vn/x/", profile) for h in html]
     words = sum(len(f"{a.title} {a.sapo} {a.body}".split()) for a in texts)
     per = _time(lambda: [clf.classify(a.title, a.sapo, a.body) for a in texts], 5)
-    print(f"classification: {len(texts) / per:.0f} items/s, {words / per:,.0f} words/s")
     kb = sum(len(f"{a.title} {a.sapo} {a.body}".encode()) for a in texts) / max(1, len(texts)) / 1024
-    print(f"  (articles of {kb:.1f} KB on average)")
+    print(f"classification of extracted snapshot pages ({kb:.1f} KB, normalised on the way, wall time): "
+          f"{len(texts) / per:.0f} items/s, {words / per:,.0f} words/s")
     tokenizers(texts)
     stored_items(texts)
     per_sig = _time(lambda: [signature(a.body) for a in texts], 5) / max(1, len(texts))
     print(f"MinHash signature: {per_sig * 1000:.2f} ms/item")
-
-
+    classify_all(texts)
 
 
 def tokenizers(texts) -> None:
@@ -71,41 +67,207 @@ def tokenizers(texts) -> None:
         print(f"tokenizer {name}: {len(bodies) / per:.0f} articles/s, {tokens / per:,.0f} tokens/s")
 
 
-def stored_items(texts, target=(3 * 1024, 5 * 1024)) -> None:
-    """Classification of stored items of 3–5 KB, per core (CPU time), with each tokenizer.
+SHARED_ARTICLES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vnexpress-2024"
+STORED_SIZE = (3 * 1024, 5 * 1024)  # a provincial news article with its full text, as stored
 
-    Snapshot articles are ~2 KB; consecutive ones are joined into one body until it is
-    3–5 KB, which is the size of a typical provincial news article with its full text.
+
+def stored_articles(texts) -> tuple[list[tuple[str, str, str]], str]:
+    """Articles of 3–5 KB (title, sapo and body), normalised as the store keeps them, and where they come from.
+
+    Real VnExpress articles of that size from ../shared/data/vnexpress-2024/ when the folder is there; else the
+    snapshot's articles (`texts`, ~2 KB each), consecutive ones joined into one body until it is 3–5 KB.
     """
-    from mediaplan.nlp.classify import Classifier
-    from mediaplan.nlp.normalize import normalize
-    from mediaplan.plans import current_plan
+    import json
 
-    items, body = [], ""
+    from mediaplan.nlp.normalize import normalize
+
+    items = []
+    for path in sorted(SHARED_ARTICLES.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            a = json.loads(line)
+            title, sapo, body = a.get("title") or "", a.get("description") or "", "\n\n".join(a.get("content") or [])
+            if STORED_SIZE[0] <= len(f"{title} {sapo} {body}".encode()) <= STORED_SIZE[1]:
+                items.append((normalize(title), normalize(sapo), normalize(body)))
+    if items:
+        return items, f"VnExpress articles from {SHARED_ARTICLES.parent.parent.name}/data/{SHARED_ARTICLES.name}/"
+    body = ""
     for a in texts * 3:
         body = f"{body}\n\n{a.body}" if body else a.body
-        if len(body.encode()) >= target[0]:
-            items.append((normalize(a.title), normalize(a.sapo), normalize(body[: target[1]])))  # as stored
+        if len(body.encode()) >= STORED_SIZE[0]:
+            items.append((normalize(a.title), normalize(a.sapo), normalize(body[: STORED_SIZE[1]])))  # as stored
             body = ""
+    return items, "snapshot articles joined to 3–5 KB (../shared/data/vnexpress-2024/ is not there)"
+
+
+def _cpu_rates(runs: dict, n: int, rounds: int) -> dict[str, tuple[float, float]]:
+    """Items per CPU second (one process, so per core) of each run over `n` items: best and median of `rounds`.
+    Rounds of the runs alternate, so a busy moment of this shared machine does not fall on one run only."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            start = time.process_time()
+            run()
+            times[name].append(time.process_time() - start)
+    return {name: (n / min(t), n / sorted(t)[len(t) // 2]) for name, t in times.items()}
+
+
+def stored_items(texts) -> None:
+    """Classification of stored items of 3–5 KB, per core (CPU time): rules + the learned education model, as
+    `classify` runs it, then the rules alone and the model alone; the same with pyvi for comparison."""
+    from mediaplan.nlp.classify import Classifier
+    from mediaplan.nlp.education_model import ARTIFACT, EducationModel
+    from mediaplan.plans import current_plan
+
+    items, origin = stored_articles(texts)
     kb = sum(len(f"{t} {s} {b}".encode()) for t, s, b in items) / len(items) / 1024
-    for name in ("syllable", "pyvi"):
-        clf = Classifier(current_plan(), name)
-        [clf.classify(*i, normalized=True) for i in items]  # warm the vocabulary
-        times = []
-        for _ in range(7 if name == "syllable" else 3):  # this machine is shared: report the best and the median
-            start = time.perf_counter()
-            [clf.classify(*i, normalized=True) for i in items]
-            times.append(time.perf_counter() - start)
-        times.sort()
-        print(f"stored items, {name:8s}: {len(items) / times[0]:.0f} articles/s on one core at best, "
-              f"{len(items) / times[len(times) // 2]:.0f} median ({len(items)} articles of {kb:.1f} KB, {len(times)} rounds)")
+    model = EducationModel.load(ARTIFACT)
+    clf = Classifier(current_plan(), "syllable", education_model=model)
+    rules = [clf.classify(*i, normalized=True, use_model=False).education for i in items]  # and warm the vocabulary
+    [clf.classify(*i, normalized=True) for i in items]
+
+    def model_alone():  # what classify asks of the model: its view of every item, its top terms where it counts
+        for said, (t, s, b) in zip(rules, items):
+            seen = model.assess(said, t, s, b)
+            if seen.how != "rules" or seen.disagrees:
+                model.contributions({"title": t, "sapo": s, "body": b})
+
+    rates = _cpu_rates({"rules + model": lambda: [clf.classify(*i, normalized=True) for i in items],
+                        "rules alone": lambda: [clf.classify(*i, normalized=True, use_model=False) for i in items],
+                        "model alone": model_alone}, len(items), rounds=7)
+    print(f"stored items: {len(items)} {origin}, {kb:.1f} KB on average; syllable tokenizer, one process, CPU time")
+    for name, (best, median) in rates.items():
+        print(f"  {name:14s}: {best:4.0f} articles/s per core at best, {median:4.0f} median (7 rounds)")
+    few = items[:40]
+    pyvi = Classifier(current_plan(), "pyvi", education_model=model)
+    [pyvi.classify(*i, normalized=True) for i in few]
+    best, median = _cpu_rates({"pyvi": lambda: [pyvi.classify(*i, normalized=True) for i in few]}, len(few), 3)["pyvi"]
+    print(f"  pyvi, rules + model: {best:.0f} articles/s per core at best, {median:.0f} median "
+          f"({len(few)} articles, 3 rounds)")
+
+
+def model_load() -> None:
+    """The education model's load time, cold: a new process, as a command or worker starts (files in the OS cache)."""
+    import subprocess
+    import sys
+
+    code = ("import time; t0 = time.perf_counter()\n"
+            "from mediaplan.nlp.education_model import ARTIFACT, EducationModel; t1 = time.perf_counter()\n"
+            "m = EducationModel.load(ARTIFACT); t2 = time.perf_counter()\n"
+            "m.probability('Học sinh đến trường'); t3 = time.perf_counter()\n"
+            "print(t1 - t0, t2 - t1, t3 - t2)")
+    runs = [[float(x) for x in subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                              text=True).stdout.split()] for _ in range(3)]
+    imp, load, first = (sorted(r[k] for r in runs)[1] for k in range(3))
+    print(f"education model, cold in a new process (median of 3): load {load:.2f} s, first text {first:.2f} s "
+          f"(builds its lookup index), ready in {load + first:.2f} s; importing it (numpy) {imp:.2f} s before that")
+
+
+def _clone_rows(items, n: int, seed: int = 71):
+    """`n` distinct stored-size articles from the paragraphs of `items`, one by one: a title and sapo of one, a body
+    of paragraphs drawn from all of them until it is 3–5 KB (exact copies would all be one near-duplicate cluster)."""
+    import random
+
+    rng = random.Random(seed)
+    paragraphs = [p for _, _, b in items for p in b.split("\n") if p.strip()]
+    for k in range(n):
+        title, sapo, _ = items[k % len(items)]
+        body, size = [], len(f"{title} {sapo}".encode())
+        while size < STORED_SIZE[0]:
+            p = rng.choice(paragraphs)
+            if size + len(p.encode()) + 2 > STORED_SIZE[1] and body:
+                continue
+            body.append(p[: STORED_SIZE[1] // 2])
+            size += len(body[-1].encode()) + 2
+        yield title, sapo, "\n\n".join(body)
+
+
+def _sqlite_with_items(path: Path, rows) -> str:
+    """A migrated SQLite database holding `rows` (an iterable) as stored, unclassified items; its URL."""
+    from itertools import islice
+
+    from sqlalchemy import insert, select
+
+    from mediaplan.db import ensure_ready, get_engine, session_scope
+    from mediaplan.db.schema import Item, Source
+
+    url = f"sqlite:///{path}"
+    ensure_ready(url)
+    with session_scope(url) as session:
+        source = session.scalar(select(Source).where(Source.key == "baoquangngai-rss"))
+        outlet_id, source_id = source.outlet_id, source.id
+        rows, start = iter(rows), 0
+        while chunk := list(islice(rows, 5000)):  # a chunk at a time: 100,000 articles are a gigabyte of str
+            session.execute(insert(Item), [
+                {"outlet_id": outlet_id, "source_id": source_id, "kind": "article", "channel": "online",
+                 "url": f"https://baoquangngai.vn/bench/{k}.htm", "canonical_url": f"https://baoquangngai.vn/bench/{k}.htm",
+                 "content_hash": f"{k:064x}", "title": t, "sapo": s, "body": b, "raw_title": t}
+                for k, (t, s, b) in enumerate(chunk, start)])
+            start += len(chunk)
+    get_engine(url).dispose()
+    return url
+
+
+def _child(args: list[str], env: dict) -> tuple[float, float, float, str]:
+    """Run a child process: (wall s, CPU s, peak RSS MB of that child alone, its output)."""
+    import os
+    import subprocess
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{out}")
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
+
+
+def classify_all(texts, sizes: tuple[int, ...] | None = None) -> None:
+    """`mediaplan classify --all` over N stored 3–5 KB items in SQLite, in its own process: items/s and peak RSS,
+    at two sizes to show the memory is bounded (batches), and what of it is the near-duplicate index, which holds
+    every stored signature (issue 14). MEDIAPLAN_BENCH_ITEMS=10000,40000 (or 100000) sets the sizes."""
+    import os
+    import sys
+    import tempfile
+
+    if sizes is None:
+        sizes = tuple(int(n) for n in os.environ.get("MEDIAPLAN_BENCH_ITEMS", "5000,20000").split(","))
+    items, origin = stored_articles(texts)
+    with tempfile.TemporaryDirectory() as tmp:  # what a run costs before its first item: imports, plan, model
+        env = {**os.environ, "MEDIAPLAN_DATABASE_URL": _sqlite_with_items(Path(tmp) / "empty.db", []),
+               "MEDIAPLAN_DATA_DIR": f"{tmp}/var"}
+        startup = min(_child([sys.executable, "-m", "mediaplan", "classify", "--all"], env)[0] for _ in range(2))
+    print(f"classify --all: {startup:.1f} s to start (imports, plan matchers, model) on an empty database")
+    probe = ("import os, time\n"
+             "from mediaplan.db import session_scope\n"
+             "from mediaplan.nlp.pipeline import load_clusters\n"
+             "rss = lambda: int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20\n"
+             "with session_scope() as session:\n"
+             "    before, start = rss(), time.perf_counter(); clusters = load_clusters(session)\n"
+             "    print(rss() - before, len(clusters.sigs), time.perf_counter() - start)")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = _sqlite_with_items(Path(tmp) / "bench.db", _clone_rows(items, n))
+            env = {**os.environ, "MEDIAPLAN_DATABASE_URL": url, "MEDIAPLAN_DATA_DIR": f"{tmp}/var"}
+            wall, cpu, peak, out = _child([sys.executable, "-m", "mediaplan", "classify", "--all"], env)
+            if f"Đã phân loại {n} " not in out:
+                raise RuntimeError(f"classify --all did not classify {n} items:\n{out}")
+            index = "n/a"
+            if Path("/proc/self/statm").exists():
+                _, _, _, probed = _child([sys.executable, "-c", probe], env)
+                mb, count, seconds = probed.split()[-3:]
+                index = f"{float(mb):.0f} MB for {count} signatures, loaded in {float(seconds):.1f} s by the next run"
+            print(f"classify --all, {n:,} stored items (3–5 KB, SQLite, one process, batches of 500): {wall:.0f} s, "
+                  f"{n / max(wall - startup, 1e-9):.0f} items/s after the start ({n / cpu:.0f} per CPU second "
+                  f"with it), peak RSS {peak:.0f} MB; near-duplicate index {index}")
+    sample = list(_clone_rows(items, 2000))
+    kb = sum(len(f"{t} {s} {b}".encode()) for t, s, b in sample) / len(sample) / 1024
+    print(f"  ({kb:.1f} KB on average, bodies drawn from the paragraphs of the {len(items)} {origin})")
 
 
 def crawl_memory(pages: int = 1000) -> None:
     """Peak memory and rate of a crawl of `pages` generated article pages from a local server."""
     import os
-    import resource
-    import subprocess
     import sys
     import tempfile
 
@@ -129,11 +291,8 @@ def crawl_memory(pages: int = 1000) -> None:
         env = {**os.environ, "MEDIAPLAN_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "MEDIAPLAN_DATA_DIR": f"{tmp}/var",
                "MEDIAPLAN_DOWNLOAD_DELAY": "0"}
         with SnapshotServer(site) as base:
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "mediaplan", "crawl", "--url", f"{base}/feed.rss", "--kind", "rss",
-                            "--outlet", "baoquangngai", "--no-progress"], env=env, check=True, capture_output=True)
-            elapsed = time.perf_counter() - start
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            elapsed, _, peak_mb, _ = _child([sys.executable, "-m", "mediaplan", "crawl", "--url", f"{base}/feed.rss",
+                                             "--kind", "rss", "--outlet", "baoquangngai", "--no-progress"], env)
     print(f"crawl of {pages} pages (local server, SQLite, one process): {elapsed:.1f} s, "
           f"{pages / elapsed:.0f} pages/s, peak RSS {peak_mb:.0f} MB")
 

@@ -135,6 +135,9 @@ class Classifier:
                 self.patterns.add(key, [spec.pattern])
                 self.weights[self.nlp.vocab.strings[key]] = (theme.code, key, spec.weight)
                 self._anchor(spec.pattern)
+        # The syllable tokenizer's tokens are slices of the text (pyvi's need not be), and str.lower() maps
+        # characters one by one but for the Greek final sigma: a substring test can then rule the anchors out.
+        self.exact_tokens = tokenizer == "syllable" and not any(c in a for a in self.anchors or () for c in "σς")
         self.entities = EntityFinder(plan, self.nlp)
         syllables = lambda text: [t.lower_ for t in self.nlp.make_doc(normalize(text))]  # noqa: E731
         self.queries = {t.code: query.parse(t.query, syllables) for t in plan.themes.themes if t.query}
@@ -159,11 +162,13 @@ class Classifier:
         self.anchors = (self.anchors or set()) | {w.lower() for w in words}
         self.window = max(self.window, len(pattern))
 
-    def _pattern_matches(self, doc) -> list[tuple[int, int, int]]:
+    def _pattern_matches(self, doc, text: str | None = None) -> list[tuple[int, int, int]]:
         if not len(self.patterns):
             return []
         if self.anchors is None:
             return self.patterns(doc)
+        if text is not None and self.exact_tokens and not any(a in text.lower() for a in self.anchors):
+            return []  # a token whose lower form is an anchor leaves that anchor in the lower-cased text
         if self._anchor_hashes is None:
             self._anchor_hashes = [np.uint64(self.nlp.vocab.strings[w]) for w in self.anchors]
         lower = doc.to_array(LOWER)
@@ -196,7 +201,7 @@ class Classifier:
             offsets = offsets_of(doc, text)
             if name == "body":
                 body_tokens = len(doc)
-            for matches, sign in ((self.positive(doc), 1), (self.negative(doc), -1), (self._pattern_matches(doc), 1)):
+            for matches, sign in ((self.positive(doc), 1), (self.negative(doc), -1), (self._pattern_matches(doc, text), 1)):
                 for match_id, s, e in matches:
                     n = seen.get(match_id, 0)
                     seen[match_id] = n + 1
@@ -238,7 +243,9 @@ class Classifier:
 
         nq71_ev = []
         for name, text in fields.items():
-            for pattern in (_NQ71, _QD157):
+            for pattern, number in ((_NQ71, "71"), (_QD157, "157")):
+                if number not in text:  # each pattern needs its number: a substring test rules out most texts
+                    continue
                 for m in pattern.finditer(text):
                     nq71_ev.append(Evidence(m.group(0), name, m.start(), m.end(), 1.0))
         nq71 = bool(nq71_ev)

@@ -42,17 +42,22 @@ def get_nlp(tokenizer: str = "syllable"):
     return nlp
 
 
+_OFFSETS = "mediaplan.offsets"  # where a Doc keeps its token offsets once read (its user_data), for the next reader
+
+
 class _TokenOffsets:
-    """Offsets from token.idx, read for all tokens at once in C (to_array) on the first request."""
+    """Offsets from token.idx, read for all tokens at once in C (to_array) on the first request, and kept
+    with the Doc so that the rules, the entities and the query evidence read them once per Doc."""
 
     def __init__(self, doc: Doc):
         self.doc = doc
-        self.starts: list[int] | None = None
+        self.starts, self.lengths = doc.user_data.get(_OFFSETS, (None, None))
 
     def __getitem__(self, i: int) -> tuple[int, int]:
         if self.starts is None:
             table = self.doc.to_array([IDX, LENGTH])
             self.starts, self.lengths = table[:, 0].tolist(), table[:, 1].tolist()
+            self.doc.user_data[_OFFSETS] = (self.starts, self.lengths)  # plain lists: no reference cycle
         return self.starts[i], self.starts[i] + self.lengths[i]
 
 
