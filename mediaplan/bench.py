@@ -207,19 +207,40 @@ def _sqlite_with_items(path: Path, rows) -> str:
     return url
 
 
+# Runs `python -m mediaplan ARGS` and, on the way out, prints the process's own peak RSS (VmHWM): a child's
+# ru_maxrss also counts the parent's RSS at fork time (Linux keeps the larger), which is this whole benchmark.
+_MEDIAPLAN_WITH_PEAK = """
+import atexit, runpy, sys
+def peak():
+    try:
+        with open("/proc/self/status") as status:
+            sys.stderr.write("".join(f"\\nVmHWM {line.split()[1]}\\n" for line in status if line.startswith("VmHWM:")))
+    except OSError:
+        pass
+atexit.register(peak)
+sys.argv[0] = "mediaplan"
+runpy.run_module("mediaplan", run_name="__main__", alter_sys=True)
+"""
+
+
 def _child(args: list[str], env: dict) -> tuple[float, float, float, str]:
-    """Run a child process: (wall s, CPU s, peak RSS MB of that child alone, its output)."""
+    """Run `mediaplan ARGS` in a child process: (wall s, CPU s, peak RSS MB of that child alone, its output)."""
     import os
+    import re
     import subprocess
+    import sys
 
     start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", _MEDIAPLAN_WITH_PEAK, *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
-        raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{out}")
-    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
+        raise RuntimeError(f"mediaplan {' '.join(args)} exited {proc.returncode}:\n{out}")
+    hwm = re.findall(r"^VmHWM (\d+)$", out, re.M)
+    peak = int(hwm[-1]) / 1024 if hwm else usage.ru_maxrss / 1024  # ru_maxrss: no /proc (not Linux), an upper bound
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, peak, out
 
 
 def classify_all(texts, sizes: tuple[int, ...] | None = None) -> None:
@@ -227,6 +248,7 @@ def classify_all(texts, sizes: tuple[int, ...] | None = None) -> None:
     at two sizes to show the memory is bounded (batches), and what of it is the near-duplicate index, which holds
     every stored signature (issue 14). MEDIAPLAN_BENCH_ITEMS=10000,40000 (or 100000) sets the sizes."""
     import os
+    import subprocess
     import sys
     import tempfile
 
@@ -236,7 +258,7 @@ def classify_all(texts, sizes: tuple[int, ...] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:  # what a run costs before its first item: imports, plan, model
         env = {**os.environ, "MEDIAPLAN_DATABASE_URL": _sqlite_with_items(Path(tmp) / "empty.db", []),
                "MEDIAPLAN_DATA_DIR": f"{tmp}/var"}
-        startup = min(_child([sys.executable, "-m", "mediaplan", "classify", "--all"], env)[0] for _ in range(2))
+        startup = min(_child(["classify", "--all"], env)[0] for _ in range(2))
     print(f"classify --all: {startup:.1f} s to start (imports, plan matchers, model) on an empty database")
     probe = ("import os, time\n"
              "from mediaplan.db import session_scope\n"
@@ -249,12 +271,13 @@ def classify_all(texts, sizes: tuple[int, ...] | None = None) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             url = _sqlite_with_items(Path(tmp) / "bench.db", _clone_rows(items, n))
             env = {**os.environ, "MEDIAPLAN_DATABASE_URL": url, "MEDIAPLAN_DATA_DIR": f"{tmp}/var"}
-            wall, cpu, peak, out = _child([sys.executable, "-m", "mediaplan", "classify", "--all"], env)
+            wall, cpu, peak, out = _child(["classify", "--all"], env)
             if f"Đã phân loại {n} " not in out:
                 raise RuntimeError(f"classify --all did not classify {n} items:\n{out}")
             index = "n/a"
             if Path("/proc/self/statm").exists():
-                _, _, _, probed = _child([sys.executable, "-c", probe], env)
+                probed = subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True,
+                                        text=True).stdout
                 mb, count, seconds = probed.split()[-3:]
                 index = f"{float(mb):.0f} MB for {count} signatures, loaded in {float(seconds):.1f} s by the next run"
             print(f"classify --all, {n:,} stored items (3–5 KB, SQLite, one process, batches of 500): {wall:.0f} s, "
@@ -291,7 +314,7 @@ def crawl_memory(pages: int = 1000) -> None:
         env = {**os.environ, "MEDIAPLAN_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "MEDIAPLAN_DATA_DIR": f"{tmp}/var",
                "MEDIAPLAN_DOWNLOAD_DELAY": "0"}
         with SnapshotServer(site) as base:
-            elapsed, _, peak_mb, _ = _child([sys.executable, "-m", "mediaplan", "crawl", "--url", f"{base}/feed.rss",
+            elapsed, _, peak_mb, _ = _child(["crawl", "--url", f"{base}/feed.rss",
                                              "--kind", "rss", "--outlet", "baoquangngai", "--no-progress"], env)
     print(f"crawl of {pages} pages (local server, SQLite, one process): {elapsed:.1f} s, "
           f"{pages / elapsed:.0f} pages/s, peak RSS {peak_mb:.0f} MB")
