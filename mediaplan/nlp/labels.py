@@ -21,13 +21,21 @@ class LabelError(ValueError):
     pass
 
 
+def check_name(by: str, who: str) -> str:
+    """The name of a person who acts, stripped; refused when empty, too long for its column, or with control
+    characters (a LabelError naming `who`)."""
+    name = (by or "").strip()
+    if not name:
+        raise LabelError(f"cần tên {who}")
+    if len(name) > NAME_MAX or any(ord(c) < 32 for c in by):
+        raise LabelError(f"tên {who} không hợp lệ: tối đa {NAME_MAX} ký tự, không có ký tự điều khiển")
+    return name
+
+
 def set_label(session: Session, item_id: int, theme: str, action: str, by: str) -> ItemTheme:
     if action not in ACTIONS:
         raise LabelError(f"thao tác không hợp lệ {action!r}; chọn {', '.join(ACTIONS)}")
-    if not by.strip():
-        raise LabelError("cần tên người sửa nhãn")
-    if len(by.strip()) > NAME_MAX or any(ord(c) < 32 for c in by):
-        raise LabelError(f"tên người sửa nhãn không hợp lệ: tối đa {NAME_MAX} ký tự, không có ký tự điều khiển")
+    check_name(by, "người sửa nhãn")
     item = session.get(Item, item_id)
     if item is None:
         raise LabelError(f"không có tin, bài #{item_id}")

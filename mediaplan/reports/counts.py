@@ -19,10 +19,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import Delivery, Item, ItemTheme, Outlet, Source
-from mediaplan.vocab import Channel, LinkStatus, Platform
-
-SOCIAL_PLATFORMS = {Platform.FACEBOOK, Platform.YOUTUBE, Platform.ZALO, Platform.TIKTOK}
-
+from mediaplan.vocab import SOCIAL_PLATFORMS, Channel, LinkStatus
 
 def channels_for(platform: str) -> set[str]:
     """The monitoring channels on which a platform's items are seen."""

@@ -28,16 +28,11 @@ from sqlalchemy.orm import Session, selectinload
 from mediaplan.db.schema import ReportDelivery, ReportNarrative, ReportVersion, utcnow
 from mediaplan.periods import Period, parse_period
 from mediaplan.services import NotFound, ServiceError
+from mediaplan.reports.narrative import TITLES
 from mediaplan.vocab import ReportState
 
-# The narrative sections an analyst may rewrite (reports.narrative drafts the first text of each).
-NARRATIVE_SECTIONS = {
-    "uu_diem": "Ưu điểm",
-    "ton_tai": "Tồn tại, hạn chế",
-    "nguyen_nhan": "Nguyên nhân",
-    "phuong_huong": "Phương hướng, nhiệm vụ thời gian tới",
-    "de_xuat": "Đề xuất, kiến nghị",
-}
+# The narrative sections an analyst may rewrite: the ones reports.narrative drafts, in its order.
+NARRATIVE_SECTIONS = TITLES
 # What a version keeps of a build's folder (those present).
 ARCHIVED = ("report.html", "report.xlsx", "report.docx", "report.pdf", "figures.json")
 SENDABLE = (ReportState.APPROVED, ReportState.SENT)

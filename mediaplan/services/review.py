@@ -21,7 +21,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.db.schema import Item, ItemTheme, Theme, utcnow
-from mediaplan.nlp.labels import LabelError, set_label
+from mediaplan.nlp.labels import LabelError, check_name, set_label
 from mediaplan.services import NotFound, ServiceError
 from mediaplan.vocab import ThemeMethod
 
@@ -78,8 +78,7 @@ def reason(item: Item) -> str:
 
 def decide(session: Session, item_id: int, label: str, keep: bool, by: str) -> Item:
     """An editor's decision on one label of one item: `keep` the flag or theme, or refuse it."""
-    if not by or not by.strip():
-        raise ServiceError("cần tên người duyệt", field="by")
+    _reviewer(by)
     item = session.get(Item, item_id)
     if item is None:
         raise NotFound(f"không có tin, bài #{item_id}")
@@ -101,17 +100,21 @@ def decide(session: Session, item_id: int, label: str, keep: bool, by: str) -> I
 
 def done(session: Session, item_id: int, by: str) -> Item:
     """The editor has looked and has nothing more to change: the item leaves the queue as it is."""
-    if not by or not by.strip():
-        raise ServiceError("cần tên người duyệt", field="by")
+    _reviewer(by)
     item = session.get(Item, item_id)
     if item is None:
         raise NotFound(f"không có tin, bài #{item_id}")
     return _settled(item, by)
 
 
+def _reviewer(by: str) -> str:
+    try:
+        return check_name(by, "người duyệt")
+    except LabelError as exc:
+        raise ServiceError(str(exc), field="by") from None
+
+
 def _settled(item: Item, by: str) -> Item:
-    if len(by.strip()) > 80 or any(ord(c) < 32 for c in by):
-        raise ServiceError("tên người duyệt không hợp lệ: tối đa 80 ký tự, không có ký tự điều khiển", field="by")
     item.reviewed_by, item.reviewed_at, item.review_priority = by.strip()[:80], utcnow(), None
     return item
 
