@@ -1,7 +1,20 @@
-"""`make bench`: speed figures, printed (never asserted in tests)."""
+"""`make bench`: speed figures, printed (never asserted in tests).
+
+`python -m mediaplan.bench` (what `make bench` runs) takes no arguments and runs everything: extraction,
+classification (with the cold model load and `classify --all` over thousands of stored items), a crawl's memory,
+then the report. That takes several minutes. Environment variables choose less or more:
+
+- `MEDIAPLAN_BENCH=report` runs only the report part (`report_formats`, about a minute): one month's report built
+  in all four formats through `reports.build.build_report`, the time of each step printed (figures, charts, HTML,
+  XLSX, DOCX, PDF, the version) and the total, over a month of 40 and of 40,000 stored items, so that the claim
+  "a month of 40k items is no heavier than a month of 40" (counting in SQL, issue 11) is measured.
+  `MEDIAPLAN_BENCH_REPORT_ITEMS=40,40000` sets the month sizes.
+- `MEDIAPLAN_BENCH_ITEMS=10000,40000` sets the sizes of the `classify --all` runs.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -320,6 +333,135 @@ def crawl_memory(pages: int = 1000) -> None:
           f"{pages / elapsed:.0f} pages/s, peak RSS {peak_mb:.0f} MB")
 
 
+REPORT_MONTH = "2026-11"
+
+
+def _report_month(path: Path, n: int, seed: int = 11) -> str:
+    """A migrated SQLite database whose November 2026 holds `n` classified items spread over the plan's outlets,
+    channels, formats and themes as a month of monitoring would be: about nine in ten about education, one in five
+    naming Resolution 71, one in ten reprinted (near-duplicate clusters), one in a hundred on the shortlist theme,
+    some naming communes; and October with half as many, for the comparison. Inserted in bulk (Core), not crawled:
+    the report is what is measured."""
+    import random
+    from datetime import datetime, timedelta, timezone
+    from itertools import islice
+
+    from sqlalchemy import insert, select
+
+    from mediaplan.db import ensure_ready, get_engine, session_scope
+    from mediaplan.db.schema import Item, ItemEntity, ItemTheme, Outlet, Theme
+    from mediaplan.plans import current_plan
+    from mediaplan.vocab import CHANNELS, FORMATS
+
+    url = f"sqlite:///{path}"
+    ensure_ready(url)
+    rng = random.Random(seed)
+    communes = [c.agency_key for c in current_plan().communes]
+    with session_scope(url) as session:
+        outlets = list(session.scalars(select(Outlet.id)))
+        themes = list(session.scalars(select(Theme.code).where(Theme.code != "exemplary")))
+
+    def rows():
+        start = {"2026-11": datetime(2026, 10, 31, 17, tzinfo=timezone.utc),
+                 "2026-10": datetime(2026, 9, 30, 17, tzinfo=timezone.utc)}
+        k = 0
+        for month, count in (("2026-11", n), ("2026-10", n // 2)):
+            for _ in range(count):
+                k += 1
+                when = start[month] + timedelta(seconds=rng.randrange(29 * 86400))
+                cluster = k - 1 if k > 1 and rng.random() < 0.1 else None  # a reprint of the item before it
+                yield k, when, cluster
+
+    with session_scope(url) as session:
+        it = rows()
+        while chunk := list(islice(it, 5000)):
+            items, item_themes, entities = [], [], []
+            for k, when, cluster in chunk:
+                education = rng.random() < 0.9
+                items.append({"id": k, "outlet_id": rng.choice(outlets), "kind": "article",
+                              "channel": rng.choice(list(CHANNELS)), "format": rng.choice(list(FORMATS)),
+                              "url": f"https://bench.example.vn/{k}.htm", "canonical_url": f"https://bench.example.vn/{k}.htm",
+                              "content_hash": f"{k:064x}", "title": f"Tin giáo dục số {k}", "sapo": "", "body": "",
+                              "raw_title": f"Tin giáo dục số {k}", "published_at": when, "education": education,
+                              "nq71": education and rng.random() < 0.2, "cluster_id": cluster,
+                              "classified_at": when})
+                if not education:
+                    continue
+                codes = set(rng.sample(themes, rng.choice((1, 1, 2))))
+                if rng.random() < 0.01:
+                    codes.add("exemplary")
+                item_themes += [{"item_id": k, "theme_code": c, "score": 3.0, "method": "rule",
+                                 "evidence": [{"text": "tuyên dương", "field": "title", "start": 0, "end": 11}]}
+                                for c in sorted(codes)]
+                if rng.random() < 0.3:
+                    entities.append({"item_id": k, "kind": "commune", "key": rng.choice(communes), "text": "xã",
+                                     "field": "body", "start": 0, "end": 2})
+            session.execute(insert(Item), items)
+            if item_themes:
+                session.execute(insert(ItemTheme), item_themes)
+            if entities:
+                session.execute(insert(ItemEntity), entities)
+    get_engine(url).dispose()
+    return url
+
+
+def report_formats(sizes: tuple[int, ...] | None = None) -> None:
+    """One month's report in all four formats, built by `reports.build.build_report` (the real path, its own
+    timings), over SQLite months of each size: seconds per step and in total, and the report files' sizes.
+    MEDIAPLAN_BENCH_REPORT_ITEMS=40,40000 (the default) sets the sizes; MEDIAPLAN_BENCH=report runs only this."""
+    import tempfile
+
+    from mediaplan.db import get_engine, session_scope
+    from mediaplan.reports.build import build_report
+    from mediaplan.settings import get_settings
+
+    if sizes is None:
+        sizes = tuple(int(n) for n in os.environ.get("MEDIAPLAN_BENCH_REPORT_ITEMS", "40,40000").split(","))
+    steps = ("figures", "charts", "html", "xlsx", "docx", "pdf", "version")
+    totals = {}
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            saved = {k: os.environ.get(k) for k in ("MEDIAPLAN_DATA_DIR", "MEDIAPLAN_DATABASE_URL")}
+            os.environ["MEDIAPLAN_DATA_DIR"] = f"{tmp}/var"  # the version's archive goes there, not into var/
+            get_settings.cache_clear()
+            try:
+                started = time.perf_counter()
+                url = _report_month(Path(tmp) / "report.db", n)
+                made = time.perf_counter() - started
+                os.environ["MEDIAPLAN_DATABASE_URL"] = url
+                get_settings.cache_clear()
+                timings: dict[str, float] = {}
+                started = time.perf_counter()
+                with session_scope(url) as session:
+                    _, figures = build_report(session, REPORT_MONTH, Path(tmp) / "out", timings=timings)
+                total = time.perf_counter() - started
+                sizes_kb = {name: (Path(tmp) / "out" / name).stat().st_size / 1024
+                            for name in ("report.html", "report.xlsx", "report.docx", "report.pdf")}
+                get_engine(url).dispose()
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+                get_settings.cache_clear()
+        totals[n] = total
+        t = figures["totals"]
+        print(f"report {REPORT_MONTH}, {n:,} stored items ({t['education']:,} education stories, "
+              f"{figures['exemplary']['total']:,} on the shortlist; month made in {made:.1f} s, SQLite): "
+              f"{total:.2f} s for all four formats")
+        print("  " + ", ".join(f"{step} {timings.get(step, 0):.2f} s" for step in steps))
+        print("  files: " + ", ".join(f"{name.split('.')[1]} {kb:,.0f} KB" for name, kb in sizes_kb.items()))
+    if len(totals) > 1:
+        small, large = min(totals), max(totals)
+        print(f"report: {large:,} items take {totals[large] / totals[small]:.1f}x the time of {small:,}")
+
+
 if __name__ == "__main__":
-    main()
-    crawl_memory()
+    if os.environ.get("MEDIAPLAN_BENCH") == "report":
+        calibrate()
+        report_formats()
+    else:
+        main()
+        crawl_memory()
+        report_formats()

@@ -252,14 +252,29 @@ class MatchedBy(Vocabulary):
 
 
 class ReminderKind(Vocabulary):
+    """What a reminder is about; `unit_silent` reminds a unit that has posted nothing on Resolution 71 in a period (plan V.1, V.6)."""
+
     DUE = "due", "sắp đến hạn"
     OVERDUE = "overdue", "quá hạn"
     UNASSIGNED = "unassigned", "chưa giao"
+    UNIT_SILENT = "unit_silent", "chưa đăng bài về NQ 71"
 
 
 class Digest(Vocabulary):
+    """The calendar's reminder digests (`calendar remind --digest`, the scheduler's two jobs)."""
+
     DAILY = "daily", "hằng ngày"
     WEEKLY = "weekly", "hằng tuần"
+
+
+class ReminderCadence(Vocabulary):
+    """How often a recorded reminder goes out (`reminders_sent.digest`): the calendar's digests, and `period`, once
+    per reporting period (a unit reminded about one month). Apart from `Digest` so that the calendar's choices do
+    not grow a value its reminders cannot send."""
+
+    DAILY = "daily", "hằng ngày"
+    WEEKLY = "weekly", "hằng tuần"
+    PERIOD = "period", "theo kỳ"
 
 
 class FeedScope(Vocabulary):
@@ -329,13 +344,36 @@ class TargetPer(Vocabulary):
 
 
 class TargetMetric(Vocabulary):
-    """How a target is measured; `manual` figures are entered by hand with their evidence."""
+    """How a target is measured; `manual` figures are entered by hand with their evidence; `register` figures are
+    counted from the registers of conferences and courses against each unit's headcount (services.registers)."""
 
     OUTLET_COLUMN = "outlet_column", "chuyên mục của cơ quan báo chí"
     OUTLET_MULTIPLATFORM = "outlet_multiplatform", "đa nền tảng"
     THEME_ITEMS = "theme_items", "tin, bài theo chủ đề"
     PORTAL_POSTS = "portal_posts", "bài trên trang thông tin điện tử"
     MANUAL = "manual", "nhập tay"
+    REGISTER = "register", "sổ theo dõi"
+
+
+# --- registers of conferences and courses (plan II.1, III.4) ----------------------------------
+
+
+class RegisterKind(Vocabulary):
+    """What a register event is: a dissemination conference (plan II.1, first bullet) or a course (plan III.4).
+
+    The two feed different targets with different denominators (`HeadcountKind`), and their attendances add up
+    differently across events (docs/metrics.md, "Sổ theo dõi").
+    """
+
+    TRAINING = "training", "lớp đào tạo, bồi dưỡng"
+    CONFERENCE = "conference", "hội nghị quán triệt"
+
+
+class HeadcountKind(Vocabulary):
+    """Which of a unit's headcounts a target divides by: all its staff (quán triệt) or its communication staff (training)."""
+
+    STAFF = "staff", "cán bộ, công chức, viên chức"
+    COMMS_STAFF = "comms_staff", "cán bộ làm công tác thông tin, truyền thông"
 
 
 # Name → vocabulary, for `label()` in templates ("format", "channel", "status", …).
@@ -343,7 +381,7 @@ _BY_NAME: dict[str, type[Vocabulary]] = {
     "format": Format, "channel": Channel, "kind": ItemKind, "source_kind": SourceKind, "status": StoryStatus,
     "platform": Platform, "method": ThemeMethod, "role": Role, "delivery": SendStatus, "link": LinkStatus,
     "reminder": ReminderKind, "scope": FeedScope, "action": WorkflowAction,
-    "report_state": ReportState,
+    "report_state": ReportState, "register": RegisterKind, "headcount": HeadcountKind,
 }
 
 # Code → name maps for templates and help texts, derived from the enums above.

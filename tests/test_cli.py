@@ -90,16 +90,29 @@ def test_sources_list_shows_health(populated_db, cli):
     assert "baoquangngai-rss" in out and "sgddt-tin-tuc" in out and "(tắt)" in out
 
 
+def _manual_target(key="schools_reached"):
+    """The plan's staff targets are counted from the registers now; a plan may still have a hand-counted one."""
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Target
+
+    with session_scope() as session:
+        session.add(Target(key=key, name="Trường học được phổ biến", metric="manual", threshold=0.7, unit="ratio",
+                           per="period", position=99))
+    return key
+
+
 def test_manual_target_with_evidence_reaches_the_report(populated_db, tmp_path, cli):
-    cli("targets", "set", "staff_trained_2030", "--value", "0.45", "--evidence", "Báo cáo số 12/BC-SGDĐT", "--as-of", "2026-11-20")
-    assert "0–1" in cli("targets", "set", "staff_trained_2030", "--value", "45", "--evidence", "x", code=1).stderr
+    key = _manual_target()
+    cli("targets", "set", key, "--value", "0.45", "--evidence", "Báo cáo số 12/BC-SGDĐT", "--as-of", "2026-11-20")
+    assert "0–1" in cli("targets", "set", key, "--value", "45", "--evidence", "x", code=1).stderr
     assert "không có chỉ tiêu" in cli("targets", "set", "khong-co", "--value", "1", "--evidence", "x", code=1).stderr
+    assert "sổ theo dõi" in cli("targets", "set", "staff_trained_2030", "--value", "0.5", "--evidence", "x", code=1).stderr
     cli("report", "build", "--month", "2026-11", "--out", str(tmp_path / "out"))
     figures = json.loads((tmp_path / "out" / "figures.json").read_text(encoding="utf-8"))
-    target = next(t for t in figures["targets"] if t["key"] == "staff_trained_2030")
+    target = next(t for t in figures["targets"] if t["key"] == key)
     assert target["value"] == 0.45 and target["met"] is False and "12/BC-SGDĐT" in target["detail"]
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert 'data-target="staff_trained_2030"' in html and "45%" in html
+    assert f'data-target="{key}"' in html and "45%" in html
 
 
 def test_target_entered_without_a_name_is_entered_by_the_lead_agency(sqlite_db):
@@ -110,8 +123,9 @@ def test_target_entered_without_a_name_is_entered_by_the_lead_agency(sqlite_db):
     from mediaplan.plans import current_plan
     from mediaplan.services.targets import set_target_value
 
+    key = _manual_target()
     with session_scope() as session:
-        set_target_value(session, "staff_trained_2030", 0.5, "Báo cáo số 3")
+        set_target_value(session, key, 0.5, "Báo cáo số 3")
     with session_scope() as session:
         row = session.scalar(select(TargetValue))
     assert row.entered_by == current_plan().meta.lead_agency == "sgddt"

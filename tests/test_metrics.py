@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, text, update
 
 from fastapi.testclient import TestClient
+from accounts import signed_in
 from mediaplan.calendar.gaps import compute_gaps
 from mediaplan.db import session_scope
 from mediaplan.db.schema import Agency, Item, ItemTheme, Outlet, Source
@@ -104,7 +105,7 @@ def test_every_surface_shows_the_same_figures(db, tmp_path):
         _month(session)
         _, figures = build_report(session, "2026-11", tmp_path)
         gaps = compute_gaps(session, "2026-11")
-    client = TestClient(create_app(db))
+    client = signed_in(db)
     dashboard = client.get("/?month=2026-11").text
     assert f'id="card-education">{figures["totals"]["education"]}</div>' in dashboard
     by_theme = {t["code"]: t["items"] for t in figures["themes"]}
@@ -116,6 +117,100 @@ def test_every_surface_shows_the_same_figures(db, tmp_path):
     targets = load_workbook(tmp_path / "report.xlsx")["Chỉ tiêu"]
     assert [c.value for c in targets[1]][:4] == ["Chỉ tiêu", "Mã", "Yêu cầu", "Kết quả"]
 
+    # The same figures in the HTML, the XLSX and the DOCX text, each read back from its own file: targets' "Kết quả"
+    # and evaluation, counts by theme, channel and format, the V.6 compliance totals.
+    html, xlsx, docx = _report_html(tmp_path), _report_xlsx(tmp_path), _report_docx(tmp_path)
+    expected = _expected(figures)
+    assert expected["themes"] == by_theme and any(expected["themes"].values())
+    assert any(expected["channels"].values()) and any(expected["formats"].values())
+    for what in ("themes", "channels", "formats", "results", "evaluations", "units"):
+        assert html[what] == expected[what], ("HTML", what)
+        assert xlsx[what] == expected[what], ("XLSX", what)
+        assert docx[what] == expected[what], ("DOCX", what)
+    assert docx["education"] == figures["totals"]["education"] == xlsx["education"]
+
+
+def _verdict_word(met) -> str:
+    return "Chưa đủ dữ liệu" if met is None else "Đạt" if met else "Chưa đạt"
+
+
+def _expected(figures: dict) -> dict:
+    """What every surface must show, from the figures dict: a target's result as the documents print it."""
+    from mediaplan.reports.narrative import vi_target
+
+    posted = sum(1 for u in figures["units"] if u["status"] == "đã đăng")
+    return {"themes": {t["code"]: t["items"] for t in figures["themes"]},
+            "channels": {c["code"]: c["items"] for c in figures["channels"]},
+            "formats": {x["code"]: x["items"] for x in figures["formats"]},
+            "results": {t["key"]: vi_target(t["value"], t["unit"]) for t in figures["targets"]},
+            "evaluations": {t["key"]: _verdict_word(t["met"]) for t in figures["targets"]},
+            "units": (posted, len(figures["units"]))}
+
+
+def _verdict_of(text: str) -> str:
+    text = text.strip()
+    return "Chưa đủ dữ liệu" if text.lower().startswith("chưa đủ dữ liệu") else text
+
+
+def _report_html(folder) -> dict:
+    """The figures as report.html prints them, read from its tables (the data-* attributes carry the codes)."""
+    import lxml.html
+
+    page = lxml.html.fromstring((folder / "report.html").read_text(encoding="utf-8"))
+    cells = lambda row: [c.text_content().strip() for c in row.xpath("./td")]  # noqa: E731
+    targets = {r.get("data-target"): cells(r) for r in page.xpath("//tr[@data-target]")}
+    units = page.xpath("//tr[@data-unit]")
+    total = cells(units[-1].getnext())
+    return {"themes": {r.get("data-theme"): int(cells(r)[1]) for r in page.xpath("//tr[@data-theme]")},
+            "channels": {c.get("data-channel"): int(c.text_content()) for c in page.xpath("//td[@data-channel]")},
+            "formats": {c.get("data-format"): int(c.text_content()) for c in page.xpath("//td[@data-format]")},
+            "results": {k: v[2] for k, v in targets.items()},
+            "evaluations": {k: _verdict_of(v[3]) for k, v in targets.items()},
+            "units": tuple(int(x) for x in total[2].split("/")) if len(units) else None}
+
+
+def _report_xlsx(folder) -> dict:
+    book = load_workbook(folder / "report.xlsx")
+    rows = lambda name: list(book[name].iter_rows(min_row=2, values_only=True))  # noqa: E731
+    units = rows("Đơn vị")
+    return {"themes": {r[1]: r[2] for r in rows("Chủ đề")},
+            "channels": {r[1]: r[2] for r in rows("Kênh")},
+            "formats": {r[1]: r[2] for r in rows("Định dạng")},
+            "results": {r[1]: r[3] for r in rows("Chỉ tiêu")},
+            "evaluations": {r[1]: _verdict_of(r[4]) for r in rows("Chỉ tiêu")},
+            "units": (sum(1 for r in units if r[8] == "đã đăng"), len(units)),
+            "education": book["Tổng hợp"]["B3"].value}
+
+
+def _report_docx(folder) -> dict:
+    """The figures as report.docx prints them: its tables' text (python-docx), names mapped back to codes by the
+    plan's vocabularies, numbers read in the Vietnamese format (1.234)."""
+    from docx import Document
+
+    from mediaplan.db.schema import Target, Theme
+    from mediaplan.vocab import CHANNELS, FORMATS
+
+    doc = Document(str(folder / "report.docx"))
+    table = lambda header: next(t for t in doc.tables if len(t.columns) > 1 and t.rows[0].cells[1].text == header)  # noqa: E731
+    number = lambda text: int(text.replace(".", ""))  # noqa: E731
+    capital = lambda name: name[:1].upper() + name[1:]  # noqa: E731
+    with session_scope() as session:
+        themes = {t.name: t.code for t in session.scalars(select(Theme))}
+        target_keys = {t.name: t.key for t in session.scalars(select(Target))}
+    body = lambda t: [[c.text for c in r.cells] for r in t.rows[1:]]  # noqa: E731
+    rows = body(table("Chủ đề"))
+    targets = {target_keys[r[1].split("\n")[0]]: r for r in body(table("Chỉ tiêu"))}
+    units = table("Đơn vị").rows[-1].cells[5].text.split()[0]
+    return {"themes": {themes[r[1]]: number(r[2]) for r in rows[:-1]},
+            "channels": {code: number(r[2]) for r in body(table("Kênh"))[:-1]
+                         for code, name in CHANNELS.items() if capital(name) == r[1]},
+            "formats": {code: number(r[2]) for r in body(table("Định dạng"))[:-1]
+                        for code, name in FORMATS.items() if capital(name) == r[1]},
+            "results": {k: r[3] for k, r in targets.items()},
+            "evaluations": {k: _verdict_of(r[4].split("\n")[0]) for k, r in targets.items()},
+            "units": tuple(number(x) for x in units.split("/")),
+            "education": number(rows[-1][2])}
+
 
 def test_every_definition_shown_is_in_the_metrics_doc():
     """The tooltips and the report's notes come from one dict; docs/metrics.md names each of its figures."""
@@ -126,7 +221,8 @@ def test_every_definition_shown_is_in_the_metrics_doc():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "metrics.md").read_text(encoding="utf-8")
     keys = {"items": "totals.items", "education": "totals.education", "nq71": "totals.nq71", "theme_items": "themes[].items",
             "planned": "calendar.planned", "delivered": "calendar.delivered", "unplanned": "calendar.unplanned",
-            "units": "units", "evaluation": "Evaluation"}
+            "units": "units", "evaluation": "Evaluation", "disseminated": "registers.indicators[conference]",
+            "trained": "registers.indicators[training]", "headcount": "registers.units[].conference.headcount"}
     assert set(DEFINITIONS) == set(keys)
     for key, name in keys.items():
         assert name in doc, key
@@ -161,7 +257,7 @@ def test_the_units_page_lists_every_unit_as_the_report_does(db):
     with session_scope() as session:
         _month(session)
         figures = compute(session, "2026-11")
-    client = TestClient(create_app(db))
+    client = signed_in(db)
     page = client.get("/units?period=2026-11")
     assert page.status_code == 200 and page.text.count("data-unit=") == len(figures["units"]) == 100
     assert "Đặc khu Lý Sơn" in page.text and "Sở Nội vụ" in page.text

@@ -60,7 +60,9 @@ def test_vocab_has_the_contract_codes():
 
 def test_targets_and_key_dates(plan):
     targets = {t.key: t for t in plan.targets.targets}
-    assert targets["staff_trained_2030"].threshold == 0.7 and targets["staff_trained_2030"].metric == "manual"
+    assert targets["staff_trained_2030"].threshold == 0.7 and targets["staff_trained_2030"].metric == "register"
+    assert (targets["staff_trained_2030"].register_kind, targets["staff_trained_2030"].headcount) == ("training", "comms_staff")
+    assert (targets["staff_disseminated"].register_kind, targets["staff_disseminated"].headcount) == ("conference", "staff")
     assert targets["staff_trained_2035"].threshold == 1.0
     assert targets["exemplary_featured"].theme == "exemplary"
     dates = {k.key: k for k in plan.key_dates.key_dates}

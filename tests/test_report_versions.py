@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 
 from conftest import ITEMS, run_cli
+from accounts import signed_in
 from mediaplan.db import session_scope
 from mediaplan.db.schema import ReportDelivery, ReportNarrative, ReportVersion, utcnow
 from mediaplan.mailsink import MailSink, _SaveHandler, free_port
@@ -368,7 +369,7 @@ def test_the_reports_page_lists_versions_and_deliveries(populated_db, tmp_path, 
     _approve()
     with session_scope() as session:
         send_period_report(session, "2026-11", ["a@example.vn"])
-    client = TestClient(create_app(populated_db))
+    client = signed_in(populated_db)
     page = client.get("/reports?period=2026-11")
     assert page.status_code == 200
     assert 'data-version="1" data-state="sent"' in page.text and 'data-recipient="a@example.vn" data-status="sent"' in page.text

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from mediaplan.cli._kit import console, fail, month, needs_db, refusals
+from mediaplan.cli._kit import console, fail, needs_db, refusals
 
 nlp_app = typer.Typer(help="Phân loại: huấn luyện lại mô hình học (dữ liệu huấn luyện, tập gán nhãn, nhãn của biên tập viên), "
                            "đánh giá, trạng thái, hàng đợi duyệt.", no_args_is_help=True)
@@ -233,18 +233,25 @@ def _review_row(item, why: str) -> dict:
 
 @nlp_app.command("shortlist")
 @needs_db
-def shortlist(month_: Annotated[str, typer.Option("--month", help="Tháng, dạng YYYY-MM.")]):
-    """Danh sách tin về gương điển hình, mô hình hay trong tháng: gợi ý cho đề xuất khen thưởng."""
+def shortlist(period: Annotated[str, typer.Option(
+        "--month", "--period",
+        help="Tháng YYYY-MM, hoặc kỳ báo cáo: quý 2026-Q4, nửa năm 2026-H2, năm 2026, since-start.")]):
+    """Danh sách tin về gương điển hình, mô hình hay trong kỳ: gợi ý cho đề xuất khen thưởng (cùng danh sách với mục «Gương điển hình» của báo cáo)."""  # noqa: E501
     from mediaplan.db import session_scope
+    from mediaplan.periods import PeriodError, parse_period
     from mediaplan.reports.metrics import exemplary_items
 
-    month_ = month(month_)
+    try:
+        p = parse_period(period)
+    except PeriodError as exc:
+        fail(str(exc), code=2)
     with session_scope() as session:
-        rows = exemplary_items(session, month_)
-    table = Table(title=f"Gương điển hình, mô hình hay — tháng {month_}")
-    for name in ("ngày", "cơ quan", "tiêu đề", "bằng chứng", "địa bàn"):
+        rows = exemplary_items(session, p, cap=None)
+    table = Table(title=f"Gương điển hình, mô hình hay — {p.label}")
+    for name in ("ngày", "cơ quan", "tiêu đề", "chủ đề", "bằng chứng", "địa bàn"):
         table.add_column(name)
+    table.add_column("liên kết", overflow="fold")  # whole, to be copied: never cut with an ellipsis
     for r in rows:
-        table.add_row(r["date"], r["outlet"], r["title"], r["evidence"], r["places"])
+        table.add_row(r["date"], r["outlet"], r["title"], r["theme_names"], r["evidence"], r["places"], r["link"] or "—")
     console.print(table)
-    console.print(f"{len(rows)} tin")
+    console.print(f"{_int(len(rows))} tin" if rows else f"Trong {p.label} không có tin, bài nào về gương điển hình, mô hình hay.")

@@ -5,6 +5,8 @@
     report approve --period P --by NAME     approve the latest version
     report send --period P [--to ADDR …] [--resend-uncertain]
     report deliveries --period P            who received which version, when, what the server answered
+    report remind-units --period P [--dry-run] [--by NAME]
+                                            e-mail the units that have not posted about NQ 71 (once per period)
 
 `--month` is the same option as `--period`. A malformed period: one line, exit 2.
 """
@@ -206,3 +208,61 @@ def report_narrative(
     else:
         console.print(f"Đã lưu phần «{name}» của báo cáo {p.label} (bởi {row.edited_by}).", highlight=False)
     console.print(f"Tạo phiên bản mới có nội dung này: mediaplan report build --period {p.key} --out THƯ_MỤC", highlight=False)
+
+
+@report_app.command("remind-units")
+@needs_db
+def report_remind_units(
+    period: PeriodOption,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ xem ai sẽ được nhắc; không gửi, không ghi.")] = False,
+    by: Annotated[Optional[str], typer.Option(help="Người gửi (ghi trong thư và nhật ký nhắc nhở).")] = None,
+):
+    """Gửi e-mail nhắc các đơn vị chưa đăng tin, bài về NQ 71 trong kỳ (mục V.1, V.6); mỗi đơn vị một lần mỗi kỳ.
+
+    Exit 1 when some send failed (nothing was recorded for it: the next run tries again), 0 otherwise; a unit
+    without an address or not monitored is listed, not an error.
+    """
+    import getpass
+
+    from mediaplan.db import session_scope
+    from mediaplan.services.units import remind_silent_units
+
+    p = _period(period)
+    if by is None:
+        try:
+            by = getpass.getuser()
+        except (OSError, KeyError):
+            by = "dòng lệnh"
+    with refusals(), session_scope() as session:
+        result = remind_silent_units(session, p, by, dry_run=dry_run)
+    for line in result.problems:
+        err.print(f"[yellow]Cảnh báo:[/] {line}", highlight=False)
+    table = Table(title=f"Nhắc nhở đơn vị chưa đăng tin, bài về NQ 71 — {p.label}" + (" (xem trước)" if dry_run else ""))
+    for column in ("Đơn vị", "E-mail", "Kết quả"):
+        table.add_column(column, overflow="fold")
+    for u in result.sent:
+        table.add_row(u["name"], u["email"], "sẽ gửi" if dry_run else "đã gửi")
+    for u in result.already:
+        table.add_row(u["name"], u["recipient"], f"đã nhắc trước đó ({_when(u['sent_at'])}, {u['sent_by'] or '—'})")
+    for u in result.failed:
+        table.add_row(u["name"], u["email"], f"lỗi: {u['answer']}")
+    for u in result.without_address:
+        table.add_row(u["name"], "—", "chưa có e-mail")
+    if table.row_count:
+        console.print(table)
+    verb = "Sẽ gửi" if dry_run else "Đã gửi"
+    console.print(f"Nhắc nhở {p.label} — {verb}: {len(result.sent)}; đã nhắc trước đó: {len(result.already)}; "
+                  f"chưa có e-mail: {len(result.without_address)}; lỗi: {len(result.failed)}; "
+                  f"chưa theo dõi (không nhắc): {len(result.unwatched)}.", highlight=False)
+    if result.without_address:
+        console.print("Chưa có e-mail: " + ", ".join(u["name"] for u in result.without_address)
+                      + " — ghi địa chỉ do đơn vị cung cấp vào unit_contacts.yaml (xã, phường, đặc khu) "
+                        "hoặc trường email: trong agencies.yaml (sở, ngành).", highlight=False)
+    if result.unwatched:
+        console.print("Chưa theo dõi, không nhắc (chưa biết đã đăng hay chưa): "
+                      + ", ".join(u["name"] for u in result.unwatched), highlight=False)
+    for u in result.failed:
+        err.print(f"Lỗi gửi nhắc nhở {u['name']} <{u['email']}>: {u['answer']}", highlight=False)
+    if result.failed:
+        err.print("Chưa ghi nhận các đơn vị lỗi: chạy lại lệnh để gửi lại.", highlight=False)
+        raise typer.Exit(1)

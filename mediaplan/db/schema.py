@@ -37,16 +37,18 @@ from mediaplan.vocab import (
     Channel,
     CoverageStatus,
     CrawlStatus,
-    Digest,
     EntityKind,
     FeedScope,
     Format,
+    HeadcountKind,
     ItemKind,
     KeyDateSource,
     LinkStatus,
     MatchedBy,
     OutletKind,
     Platform,
+    RegisterKind,
+    ReminderCadence,
     ReminderKind,
     ReportState,
     Role,
@@ -182,6 +184,9 @@ class Target(Base):
     per: Mapped[TargetPer | None] = mapped_column(closed(TargetPer))
     due: Mapped[date | None] = mapped_column(Date)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # metric "register": which register counts (conferences or courses) and which headcount divides (services.registers)
+    register: Mapped[RegisterKind | None] = mapped_column(closed(RegisterKind))
+    headcount: Mapped[HeadcountKind | None] = mapped_column(closed(HeadcountKind))
 
 
 class TargetValue(Base):
@@ -472,11 +477,12 @@ class ReminderSent(Base):
     """One row per reminder e-mailed: the guarantee that a restart never sends it twice."""
 
     __tablename__ = "reminders_sent"
-    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # kind:coverage:deadline:recipient
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # kind:coverage:deadline:recipient, unit_silent:period:unit:recipient
     recipient: Mapped[str] = mapped_column(String(300))
     kind: Mapped[ReminderKind] = mapped_column(closed(ReminderKind))
-    digest: Mapped[Digest] = mapped_column(closed(Digest))
+    digest: Mapped[ReminderCadence] = mapped_column(closed(ReminderCadence))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_by: Mapped[str | None] = mapped_column(String(80))  # who asked for it (a unit reminder); None: the scheduler
 
 
 class FeedToken(Base):
@@ -557,6 +563,12 @@ class ReportDelivery(Base):
 
 
 class User(Base):
+    """A person who signs in: the only way anyone acts in the web app, so the audit log and the labels name people.
+
+    `password_hash` is argon2id (auth.passwords); `session_epoch` is in every session cookie, so changing the
+    password or disabling the account ends every session at once; `locked_until` is set by repeated failed logins.
+    """
+
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -567,3 +579,118 @@ class User(Base):
     capacity_per_week: Mapped[int] = mapped_column(Integer, default=5)  # coverages due in one week
     password_hash: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+
+
+class LoginAttempt(Base):
+    """Every login attempt, kept for the rate limits (per account and per address) and for the security log."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"), Index("ix_login_attempts_address_at", "address", "at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    ok: Mapped[bool] = mapped_column(Boolean)
+
+
+class PasswordReset(Base):
+    """A password-reset link: only its SHA-256 is stored; single use (`used_at`) and short-lived (`expires_at`)."""
+
+    __tablename__ = "password_resets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE", name="fk_password_resets_user"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+# --- registers: conferences and courses, attendance per unit, evidence, headcounts (plan II.1, III.4) ------------
+
+
+class RegisterEvent(Base):
+    """One dissemination conference (hội nghị quán triệt, plan II.1) or one course (lớp đào tạo, bồi dưỡng, III.4).
+
+    The registers replace typed-in shares: the targets on staff disseminated and trained are counted from these
+    events' attendance per unit against each unit's headcount (services.registers), so every figure in the report
+    can be traced to an event and to the files that prove it.
+    """
+
+    __tablename__ = "register_events"
+    __table_args__ = (Index("ix_register_events_kind_held_on", "kind", "held_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[RegisterKind] = mapped_column(closed(RegisterKind))
+    title: Mapped[str] = mapped_column(String(300))
+    held_on: Mapped[date] = mapped_column(Date)
+    organiser: Mapped[str] = mapped_column(String(200), default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    participants: Mapped[list[RegisterParticipation]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="RegisterParticipation.unit_key")
+    evidence: Mapped[list[RegisterEvidence]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="RegisterEvidence.id")
+
+
+class RegisterEvidence(Base):
+    """A file that proves an event (minutes, attendance list, decision), stored once under the data dir by content.
+
+    The bytes live at `evidence/<sha256>` (content-addressed): the same file sent twice is stored once, and the hash
+    printed in the report lets anyone check that the copy they hold is the one counted. The row keeps the name it
+    was sent under, its size and who sent it.
+    """
+
+    __tablename__ = "register_evidence"
+    __table_args__ = (UniqueConstraint("event_id", "sha256", name="uq_register_evidence_event_sha256"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("register_events.id", ondelete="CASCADE", name="fk_register_evidence_event"))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    stored_path: Mapped[str] = mapped_column(String(300))  # relative to the data dir: evidence/<sha256>
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    event: Mapped[RegisterEvent] = relationship(back_populates="evidence")
+
+
+class RegisterParticipation(Base):
+    """How many people of one unit attended one event: one number per event and unit, a later list replacing it.
+
+    `evidence_id` is the file the number came from (an imported list), so re-importing that file replaces exactly
+    the rows it wrote and never adds them twice; None for a number entered by hand.
+    """
+
+    __tablename__ = "register_participants"
+    __table_args__ = (UniqueConstraint("event_id", "unit_key", name="uq_register_participant_event_unit"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("register_events.id", ondelete="CASCADE", name="fk_register_participants_event"))
+    unit_key: Mapped[str] = mapped_column(ForeignKey("agencies.key", name="fk_register_participants_unit"))
+    count: Mapped[int] = mapped_column(Integer)
+    evidence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("register_evidence.id", ondelete="SET NULL", name="fk_register_participants_evidence"))
+    entered_by: Mapped[str] = mapped_column(String(80))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    event: Mapped[RegisterEvent] = relationship(back_populates="participants")
+
+
+class UnitHeadcount(Base):
+    """A unit's headcount of one kind as of a day, with its source: the denominators of the register targets.
+
+    Kept in the database, not in the plan's YAML, because units report these numbers and revise them, and the report
+    must say which number it divided by. One row per unit, kind and day; a new figure for the same day replaces it,
+    a figure for a later day is kept beside the earlier one (services.registers picks the one in force).
+    """
+
+    __tablename__ = "unit_headcounts"
+    __table_args__ = (UniqueConstraint("unit_key", "kind", "as_of", name="uq_unit_headcount_unit_kind_as_of"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_key: Mapped[str] = mapped_column(ForeignKey("agencies.key", name="fk_unit_headcounts_unit"))
+    kind: Mapped[HeadcountKind] = mapped_column(closed(HeadcountKind))
+    count: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[str] = mapped_column(String(80))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,13 +8,15 @@ later as a silently empty report row.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mediaplan.vocab import (AgencyKind, Channel, Format, OutletKind, Platform, SourceKind, TargetMetric, TargetPer,
-                             TargetUnit, ThemeGroup)
+from mediaplan.vocab import (AgencyKind, Channel, Format, HeadcountKind, OutletKind, Platform, RegisterKind, SourceKind,
+                             TargetMetric, TargetPer, TargetUnit, ThemeGroup)
 
 Key = str
 
@@ -167,12 +169,43 @@ class OutletsFile(Strict):
     outlets: list[OutletSpec]
 
 
+# An e-mail address as units publish them (ASCII, one "@", a dotted domain with a TLD). Deliberately strict
+# rather than RFC-complete: a typo in plan data should be caught here, not bounce weeks later.
+_EMAIL = re.compile(r"(?!\.)(?!.*\.\.)[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}(?<!\.)"
+                    r"@(?=.{4,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+
+
+def email_problem(value: object) -> str | None:
+    """Why a unit's e-mail address is refused (one Vietnamese phrase), or None when it is a usable address.
+
+    The plan data's addresses are checked when they load so that a reminder never goes to an address that could
+    not be one; the callers name the file and line, and the other units' addresses still load.
+    """
+    if not isinstance(value, str):
+        return f"địa chỉ e-mail phải là một chuỗi, không phải {value!r}"
+    if not _EMAIL.fullmatch(value.strip()):
+        return f"địa chỉ e-mail không hợp lệ {value.strip()!r} (dạng ten@donvi.gov.vn)"
+    return None
+
+
 class AgencySpec(Strict):
     key: Key
     name: str
     short: str = ""
     kind: Literal[AgencyKind.DEPARTMENT, AgencyKind.OUTLET, AgencyKind.PROVINCE]  # communes come from vietnamadminunits
     aliases: list[str] = Field(default_factory=list)
+    # Where the Department sends this unit's reminders (plan V.1, V.6). Only an address the unit itself has given;
+    # kept as written here and checked by `services.units.unit_contacts`, so one typo names its line there and
+    # leaves the rest of the plan (and the other units' addresses) loading.
+    email: str | None = None
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v):
+        if isinstance(v, str):
+            v = unicodedata.normalize("NFC", v).strip()
+            return v or None
+        return v
 
 
 class CommuneAliases(Strict):
@@ -199,6 +232,23 @@ class TargetSpec(Strict):
     unit: TargetUnit
     per: TargetPer = TargetPer.MONTH
     due: date | None = None
+    # metric "register": the register that counts (conference | training) and the headcount that divides
+    # (staff | comms_staff); counted by services.registers, so the YAML names the rule, never a figure.
+    # (`register` is read under another name: pydantic models already have a `register` attribute.)
+    register_kind: RegisterKind | None = Field(None, alias="register")
+    headcount: HeadcountKind | None = None
+
+    @model_validator(mode="after")
+    def _register(self):
+        named = self.register_kind is not None or self.headcount is not None
+        if self.metric == TargetMetric.REGISTER:
+            if self.register_kind is None or self.headcount is None:
+                raise ValueError("metric: register needs both `register: conference|training` and `headcount: staff|comms_staff`")
+            if self.unit != TargetUnit.RATIO:
+                raise ValueError("metric: register is a share of a headcount: use `unit: ratio`")
+        elif named:
+            raise ValueError("`register` and `headcount` belong to `metric: register` only")
+        return self
 
 
 class TargetsFile(Strict):

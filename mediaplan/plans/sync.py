@@ -55,7 +55,7 @@ def sync_plan(session: Session, plan: Plan) -> dict[str, int]:
     for pos, t in enumerate(plan.targets.targets):
         _upsert(session, Target, "key", t.key, name=t.name, definition=t.definition, source=t.source,
                 metric=t.metric, theme=t.theme, platform=t.platform, format=t.format, threshold=t.threshold,
-                unit=t.unit, per=t.per, due=t.due,
+                unit=t.unit, per=t.per, due=t.due, register=t.register_kind, headcount=t.headcount,
                 position=pos)
     for k in plan.key_dates.key_dates:
         _upsert(session, KeyDate, "key", k.key, name=k.name, month=k.month, day=k.day, month_end=k.month_end,

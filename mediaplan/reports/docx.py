@@ -8,6 +8,10 @@ closing sentence ending "./.", the closing block (Nơi nhận, the signer), and 
 
 Every number is in the Vietnamese format (1.234; 45,5%), every date dd/mm/yyyy. Sections II to IV print the
 analyst's edited text (`narrative`) where there is one and the draft of `reports.narrative` otherwise.
+
+Section I.2 ends with e), the commendation shortlist (`metrics.exemplary_items`, the list `nlp shortlist` prints),
+whose addresses are live links. A period with no data (`metrics.data_gaps`) gets its statement framed under the
+opening sentence, before any figure, so a page of zeros is never read as a month in which nothing was published.
 """
 
 from __future__ import annotations
@@ -139,6 +143,43 @@ def _rule(cell_or_doc, width_cm: float, column_cm: float, after: float = 0) -> N
     sz.set(qn("w:val"), "4")
     mark.append(sz)
     ppr.insert_element_before(mark, "w:sectPr", "w:pPrChange")
+
+
+def _boxed(doc, text: str) -> None:
+    """A bold paragraph framed on four sides: the statement that a period has no data, which must not be read past
+    (a report of zeros is otherwise taken for a month in which nothing was published)."""
+    par = _par(doc, text, before=6, after=12, bold=True)
+    ppr = par._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    for edge in ("top", "left", "bottom", "right"):
+        line = OxmlElement(f"w:{edge}")
+        for k, v in (("w:val", "single"), ("w:sz", "12"), ("w:space", "4"), ("w:color", "000000")):
+            line.set(qn(k), v)
+        borders.append(line)
+    ppr.insert_element_before(borders, *_PPR_AFTER_PBDR)
+
+
+def _hyperlink(par, url: str, size: float) -> None:
+    """`url` as an external link (w:hyperlink to a relationship) whose text is the address itself, in Times New Roman
+    like every run; the caller passes only http(s) addresses (`metrics.safe_link`)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), par.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True))
+    run = OxmlElement("w:r")
+    rpr = OxmlElement("w:rPr")
+    _fonts(rpr)
+    for tag, value in (("w:color", "000000"), ("w:sz", str(int(size * 2))), ("w:u", "single")):  # black (Decree 30)
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), value)
+        rpr.append(el)
+    text = OxmlElement("w:t")
+    text.set(qn("xml:space"), "preserve")
+    text.text = url
+    run.append(rpr)
+    run.append(text)
+    link.append(run)
+    par._p.append(link)
 
 
 def _no_borders(table, padding_cm: float = 0.0) -> None:
@@ -290,6 +331,9 @@ def _title(doc, meta, figures: dict, lead: str) -> None:
     document = f"Thực hiện {meta.document.strip()}, " if meta.document.strip() else ""
     opening = (f"{document}{lead} báo cáo kết quả công tác truyền thông {figures['period_label']} như sau:")
     _par(doc, opening[:1].upper() + opening[1:], indent=True)
+    statement = (figures.get("no_data") or {}).get("statement")
+    if statement:
+        _boxed(doc, statement)
 
 
 def _heading(doc, text: str) -> None:
@@ -346,6 +390,7 @@ def _table(doc, n: _Counter, caption: str, headers: list[str], rows: list[list],
         _par(doc, note, after=6, size=11, italic=True)
     else:
         _par(doc, after=0, size=6)
+    return table
 
 
 def _chart(doc, n: _Counter, charts: dict, key: str, max_height_cm: float = CHART_HEIGHT_CM) -> None:
@@ -445,6 +490,39 @@ def _results(doc, figures: dict, meta, charts: dict, n: _Counter) -> None:
               f"{vi_number(com['portals_monitored'])}/{vi_number(com['total'])}, trong đó {vi_number(com['portals_posting'])} "
               f"có tin, bài về Nghị quyết số 71-NQ/TW; số xã, phường, đặc khu được nhắc đến trong tin, bài về giáo dục: "
               f"{vi_number(com['mentioned'])}/{vi_number(com['total'])}. Chi tiết tại Phụ lục kèm theo.", indent=True)
+    _exemplary(doc, f, n)
+
+
+def _exemplary(doc, figures: dict, n: _Counter) -> None:
+    """e) the commendation shortlist (`metrics.exemplary_items`), for the proposal of section IV: each story with
+    its outlet, local date, the shortlist theme(s) that put it there and its address as a live link (http(s)
+    only; a signed copy is also read on paper, so the address is printed); one line when the period has none."""
+    from mediaplan.reports.build import exemplary_none
+    from mediaplan.reports.metrics import EXEMPLARY_SHOWN
+
+    ex = figures.get("exemplary") or {"total": 0, "stories": [], "themes": []}
+    _par(doc, "e) Gương điển hình, mô hình hay (làm căn cứ đề xuất khen thưởng)", keep=True)
+    if not ex["stories"]:
+        _par(doc, exemplary_none(figures), indent=True)
+        return
+    themes = "; ".join(ex["themes"])
+    _par(doc, f"Trong kỳ có {vi_number(ex['total'])} tin, bài về gương điển hình, mô hình hay (chủ đề {themes}); mỗi "
+              "tin đăng lại trên nhiều trang chỉ tính một lần.", indent=True, keep=True)
+    shown = ex["stories"][:EXEMPLARY_SHOWN]
+    rows = []
+    for i, s in enumerate(shown, 1):
+        found = "; ".join(x for x in (f"Cụm từ nhận diện: {s['evidence']}" if s["evidence"] else "",
+                                      f"địa bàn: {s['places']}" if s["places"] else "") if x)
+        rows.append([i, (s["title"], found) if found else s["title"], s["outlet"], s["date"], s["theme_names"]])
+    more = (f"Ghi chú: bảng nêu {vi_number(len(shown))} tin, bài đầu tiên; danh sách đầy đủ {vi_number(ex['total'])} "
+            "tin, bài trong tệp report.xlsx (trang «Gương điển hình»)." if ex["total"] > len(shown) else "")
+    table = _table(doc, n, "Tin, bài về gương điển hình, mô hình hay", ["TT", "Tin, bài", "Cơ quan", "Ngày đăng", "Chủ đề"],
+                   rows, (1.0, 6.2, 3.4, 2.4, 3.0), left=(1, 2, 4), unit="",
+                   total=["", f"Tổng cộng: {vi_number(ex['total'])} tin, bài", "", "", ""], note=more)
+    for row, s in zip(table.rows[1:], shown):
+        if s.get("link"):
+            par = _cell_par(row.cells[1], align=WD_ALIGN_PARAGRAPH.LEFT, before=0, after=1)
+            _hyperlink(par, s["link"], TABLE_SIZE - 1)
 
 
 def _delta(now: int, before: int) -> str:
@@ -532,6 +610,40 @@ def _appendix(doc, meta, figures: dict, number, signed_on, lead: str, n: _Counte
                 "tổng số, không tính là đã đăng. " + " ".join(f"({k}) {v}" for k, v in _definitions()))
 
 
+def _registers(doc, figures: dict, n: _Counter) -> None:
+    """The registers of the period (plan II.1, III.4): both indicators as the targets table computed them, then
+    each conference and course with its attendees and the short SHA-256 of each evidence file, so a reader can
+    match the signed report with the files the Department keeps."""
+    from mediaplan.reports.build import vi_day
+    from mediaplan.reports.metrics import DEFINITIONS
+
+    reg = figures.get("registers")
+    if not reg:
+        return
+    _par(doc, "Sổ theo dõi hội nghị quán triệt, lớp đào tạo, bồi dưỡng (mục II.1, III.4 của Kế hoạch)",
+         align=WD_ALIGN_PARAGRAPH.CENTER, before=12, after=6, bold=True, keep=True)
+    for x in reg["indicators"]:
+        figure = f"chưa đủ dữ liệu: {x['reason']}" if x["value"] is None else vi_target(x["value"], "ratio")
+        _par(doc, f"{x['label'][:1].upper()}{x['label'][1:]} (trên {x['headcount_label']}): {figure} ({x['detail']}).",
+             indent=True)
+    events = reg["events"]
+    if not events:
+        _par(doc, "Trong kỳ không có hội nghị quán triệt, lớp đào tạo, bồi dưỡng nào được ghi vào sổ theo dõi.", indent=True)
+    else:
+        rows = []
+        for i, e in enumerate(events, 1):
+            place = ", ".join(x for x in (e["kind_label"], e["organiser"], e["place"]) if x)
+            files = "; ".join(f"{f['filename']} ({f['short']})" for f in e["evidence"]) or "chưa có"
+            rows.append([i, vi_day(e["date"]), (e["title"], place), e["units"], e["attendees"], files])
+        _table(doc, n, "Hội nghị quán triệt, lớp đào tạo, bồi dưỡng trong kỳ",
+               ["TT", "Ngày", "Hội nghị, lớp đào tạo", "Số đơn vị", "Số người tham dự", "Minh chứng (SHA-256)"], rows,
+               (1.0, 2.2, 5.6, 1.6, 1.8, 3.8), left=(2, 5), unit="",
+               total=["", "", "Cộng (lượt người)", "", sum(e["attendees"] for e in events), ""])
+    _par(doc, "Ghi chú: " + " ".join(DEFINITIONS[k] for k in ("disseminated", "trained", "headcount"))
+         + " Mã SHA-256 đầy đủ của từng tệp minh chứng và số liệu từng đơn vị trong tệp report.xlsx (trang «Sổ theo dõi»).",
+         after=6, size=11, italic=True)
+
+
 def _definitions():
     from mediaplan.reports.metrics import DEFINITIONS
 
@@ -572,6 +684,7 @@ def write_docx(figures: dict, path: Path | str, *, narrative: dict[str, str] | N
     _judgement(doc, texts)
     _closing(doc, meta, figures, lead)
     _appendix(doc, meta, figures, number, signed_on, lead, n)
+    _registers(doc, figures, n)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(path)

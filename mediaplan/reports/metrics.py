@@ -6,14 +6,17 @@ figure), so their counts cannot disagree and a month of 40k items is counted wit
 
 A target is evaluated only when its figure is complete: "met" is True or False, or None with the reason
 ("chưa đủ dữ liệu"): a limit on a channel nobody monitors, units whose portal is not watched, a figure
-nobody entered.
+nobody entered, or a period with no item collected at all. That last case is defined once, by `data_gaps`
+(`figures["no_data"]`), and every surface prints its statement rather than a report of zeros that reads like a
+month in which nobody published. The commendation shortlist (`exemplary_items`, `figures["exemplary"]`) is the
+same list `mediaplan nlp shortlist` prints.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.db.schema import Agency, Column, Coverage, Item, ItemEntity, Outlet, Story, Target, TargetValue, Theme
@@ -35,6 +38,12 @@ DEFINITIONS = {
     "unplanned": "Tin, bài của cơ quan báo chí không gắn với mục kế hoạch nào.",
     "units": "Mọi sở, ngành trong kế hoạch và 96 xã, phường, đặc khu; đơn vị chưa được theo dõi vẫn tính trong tổng số.",
     "evaluation": "Chỉ đánh giá Đạt / Chưa đạt khi số liệu đủ; nếu không, ghi rõ vì sao chưa đủ dữ liệu.",
+    "disseminated": "Tỷ lệ cán bộ, công chức, viên chức được quán triệt: mỗi đơn vị lấy số người dự đông nhất trong các "
+                    "hội nghị quán triệt đến hết kỳ (không quá biên chế), cộng cả tỉnh, chia cho tổng biên chế của mọi đơn vị.",
+    "trained": "Tỷ lệ cán bộ làm công tác truyền thông được đào tạo, bồi dưỡng: mỗi đơn vị cộng số học viên của các lớp "
+               "đến hết kỳ (không quá số cán bộ truyền thông của đơn vị), cộng cả tỉnh, chia cho tổng số cán bộ truyền thông.",
+    "headcount": "Số biên chế và số cán bộ làm công tác truyền thông của từng đơn vị, theo số liệu gần nhất đến hết kỳ; "
+                 "thiếu số của một đơn vị thì chỉ tiêu chưa đủ dữ liệu.",
 }
 
 MULTIPLATFORM_FORMATS = {"infographic", "short_video", "qa", "podcast"}
@@ -97,11 +106,95 @@ def unit_compliance(session: Session, start: datetime, end: datetime) -> list[di
     return rows
 
 
+def _seen_by_outlet(session: Session, limits: Limits, column) -> dict[int, list[str]]:
+    """Per outlet id, the channels (or formats) on which it ran a counted story in the period, sorted: one query
+    for every outlet, grouped in SQL, where asking `count_by` outlet by outlet cost two queries per outlet. The
+    multi-platform target only asks which channels and formats an outlet used, never how many stories each."""
+    rows = session.execute(limits.where(select(Item.outlet_id, column).where(column.is_not(None))
+                                        .group_by(Item.outlet_id, column)))
+    out: dict[int, list[str]] = {}
+    for outlet_id, key in rows:
+        out.setdefault(outlet_id, []).append(key)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+# Targets counted from monitored items: with no item collected in the period their figure says nothing about the
+# plan (a zero because nothing was read), so they read "chưa đủ dữ liệu". A figure entered by hand or taken from a
+# register does not come from monitoring and keeps its own evaluation.
+ITEM_METRICS = frozenset({"outlet_column", "outlet_multiplatform", "portal_posts", "theme_items"})
+NO_DATA_LEAD = "Trong kỳ báo cáo chưa có dữ liệu theo dõi"
+
+
+def data_gaps(session: Session, period: Period, items: int, planned: int) -> dict:
+    """The one definition of "a period with no data", which every surface reads from the figures (`no_data`):
+    the report's HTML, DOCX, PDF and XLSX print `statement` prominently, the targets read "chưa đủ dữ liệu", the
+    draft narrative says why. Without it an empty month looks like a month in which nobody published anything.
+
+    `items` is the reason no item was collected (None when some were): the period has not begun, the sources are
+    all switched off, have never run, stopped before the period, began only after it (a feed no longer holds what
+    was published then), or ran and found nothing published in it. `plan` says the editorial calendar
+    has no coverage in the period (None when it has). `statement` is "" when both are there."""
+    from mediaplan.db.schema import CrawlRun, Source
+
+    start, end = period.bounds
+    why_items = None
+    if not items:
+        enabled = session.scalar(select(func.count()).select_from(Source)
+                                 .where(Source.enabled.is_(True), Source.adhoc.is_(False))) or 0
+        first_run, last_run = session.execute(select(func.min(CrawlRun.started_at), func.max(CrawlRun.started_at))).one()
+        if start > datetime.now(start.tzinfo):
+            why = "do kỳ báo cáo chưa bắt đầu"
+        elif not enabled:
+            why = "do các nguồn tin đều đã tắt, không nguồn nào đang thu thập"
+        elif last_run is None:
+            why = "do các nguồn tin chưa chạy lần thu thập nào"
+        elif last_run < start:
+            why = f"do các nguồn tin ngừng chạy từ ngày {to_local(last_run):%d/%m/%Y}, trước kỳ báo cáo"
+        elif first_run >= end:
+            why = f"do việc thu thập chỉ bắt đầu từ ngày {to_local(first_run):%d/%m/%Y}, sau kỳ báo cáo"
+        else:  # no date here: the reason, and so the version's content, would change with every crawl
+            why = "dù các nguồn tin vẫn chạy"
+        why_items = f"chưa thu thập được tin, bài nào đăng trong kỳ {why}"
+    why_plan = None if planned else "lịch biên tập chưa có tin, bài nào được lên kế hoạch trong kỳ"
+    gaps = [x for x in (why_items, why_plan) if x]
+    lead = NO_DATA_LEAD if why_items else "Trong kỳ báo cáo chưa có dữ liệu lịch biên tập"
+    statement = f"{lead}: {'; '.join(gaps)}." if gaps else ""
+    if why_items:
+        statement += (" Các số liệu về tin, bài trong báo cáo này bằng 0 và chưa phản ánh kết quả thực hiện Kế hoạch; "
+                      "các chỉ tiêu tính từ tin, bài ghi «chưa đủ dữ liệu».")
+    return {"items": why_items, "plan": why_plan, "statement": statement}
+
+
+def has_no_items(figures: dict) -> bool:
+    """Whether a figures dict (also one stored on an older version, without `no_data`) has no item collected."""
+    gaps = figures.get("no_data")
+    return bool(gaps["items"]) if gaps else not (figures.get("totals") or {}).get("items")
+
+
 def _verdict(value, threshold, missing: str | None) -> tuple[bool | None, str]:
     """(met, evaluation): met only when the figure is complete; otherwise None and why."""
     if value is None or missing:
         return None, f"chưa đủ dữ liệu: {missing or 'chưa có số liệu'}"
     return value >= threshold, "Đạt" if value >= threshold else "Chưa đạt"
+
+
+def _registers(session: Session, period: Period) -> dict:
+    """The registers of conferences and courses (events of the period, both indicators per unit), in the figures so
+    that the report's appendix, its XLSX sheets and the version's stored figures come from the same count."""
+    from mediaplan.services.registers import register_figures
+
+    return register_figures(session, period)
+
+
+def _register_target(session: Session, target: Target, period: Period) -> tuple[float | None, str, str | None]:
+    """A target counted from a register (services.registers.indicator) as of the period's last day:
+    (value, detail, why it is incomplete)."""
+    from mediaplan.services.registers import indicator, period_days
+
+    if not target.register or not target.headcount:
+        return None, "", "chỉ tiêu chưa khai báo sổ theo dõi và loại biên chế (chạy mediaplan init)"
+    figure = indicator(session, target.register, target.headcount, period_days(period)[1])
+    return figure["value"], figure["detail"], figure["reason"]
 
 
 def compute(session: Session, period: str | Period) -> dict:
@@ -116,13 +209,13 @@ def compute(session: Session, period: str | Period) -> dict:
     outlets = session.scalars(select(Outlet).order_by(Outlet.id)).all()
     by_outlet_counts = counts.count_by(session, month, "outlet")
     nq71_by_outlet = counts.count_by(session, month.but(nq71=True), "outlet")
+    channels_of = _seen_by_outlet(session, month, Item.channel)
+    formats_of = _seen_by_outlet(session, month, Item.format)
     by_outlet = []
     for o in outlets:
-        mine = month.but(outlet_key=o.key)
-        channels = counts.count_by(session, mine, "channel") if by_outlet_counts.get(o.key) else {}
-        formats = counts.count_by(session, mine, "format") if by_outlet_counts.get(o.key) else {}
         by_outlet.append({"key": o.key, "name": o.name, "kind": o.kind, "education": by_outlet_counts.get(o.key, 0),
-                          "nq71": nq71_by_outlet.get(o.key, 0), "channels": sorted(channels), "formats": sorted(formats)})
+                          "nq71": nq71_by_outlet.get(o.key, 0), "channels": channels_of.get(o.id, []),
+                          "formats": formats_of.get(o.id, [])})
     channel_counts = counts.count_by(session, month, "channel")
     format_counts = counts.count_by(session, month, "format")
 
@@ -130,6 +223,7 @@ def compute(session: Session, period: str | Period) -> dict:
     coverages = session.scalars(select(Coverage).join(Story).options(selectinload(Coverage.story), selectinload(Coverage.deliveries))
                                 .where(Coverage.publish_at >= start, Coverage.publish_at < end)).all()
     planned = [c for c in coverages if c.status != "cancelled" and c.story.status != "cancelled"]
+    gaps = data_gaps(session, period, now["items"], len(planned))
     theme_rows = []
     for t in themes:
         theme_rows.append({
@@ -175,6 +269,8 @@ def compute(session: Session, period: str | Period) -> dict:
                     missing = f"kênh {label('platform', t.platform)} chưa được theo dõi"
                 elif off:
                     missing = f"nguồn {', '.join(off)} ({label('platform', t.platform)}) chưa thu thập"
+        elif t.metric == "register":
+            value, detail, missing = _register_target(session, t, period)
         elif t.metric == "manual":
             latest = session.scalars(select(TargetValue).where(TargetValue.target_key == t.key)
                                      .order_by(TargetValue.as_of.desc(), TargetValue.id.desc())).first()
@@ -183,6 +279,8 @@ def compute(session: Session, period: str | Period) -> dict:
                 detail = f"nhập ngày {latest.as_of:%d/%m/%Y} bởi {latest.entered_by}: {latest.evidence}"
             else:
                 detail = "chưa có số liệu nhập tay"
+        if gaps["items"] and t.metric in ITEM_METRICS:
+            missing = gaps["items"]
         met, evaluation = _verdict(value, t.threshold, missing)
         targets.append({"key": t.key, "name": t.name, "metric": t.metric, "unit": t.unit, "threshold": t.threshold,
                         "value": value, "met": met, "evaluation": evaluation, "detail": detail,
@@ -217,6 +315,9 @@ def compute(session: Session, period: str | Period) -> dict:
         "formats": [{"code": f, "name": FORMATS[f], "items": format_counts.get(f, 0)} for f in FORMATS],
         "targets": targets,
         "units": units,
+        "no_data": gaps,
+        "exemplary": exemplary_section(session, period),
+        "registers": _registers(session, period),
         "calendar": {"planned": len(planned),
                      "delivered": sum(1 for p in planned if any(d.status == "confirmed" for d in p.deliveries)),
                      "cancelled": len(coverages) - len(planned),
@@ -234,35 +335,107 @@ def compute(session: Session, period: str | Period) -> dict:
     }
 
 
-def exemplary_items(session: Session, period: str) -> list[dict]:
-    """Stories about a good model or an exemplary person in the month: the commendation shortlist.
+EXEMPLARY_SHOWN = 100  # stories the HTML, DOCX and PDF list; report.xlsx lists them all (up to ITEM_LIST_CAP)
 
-    One row per story (near-duplicates reprinted by several sites count once), with the
-    phrases that put it there and the communes it names, so the Department can check it.
+
+def safe_link(url: str | None) -> str | None:
+    """The URL when it is an http(s) address with a host, else None: a crawled page can carry a javascript:, data:
+    or file: URL, and a signed document or an e-mail must never make one of those clickable. A control character
+    anywhere refuses it (a browser drops a tab, and "java<tab>script:" is then `javascript:`). The same rule as the
+    web pages' `safe_url` filter, kept here so the report does not depend on the web package."""
+    from urllib.parse import urlsplit
+
+    url = (url or "").strip() if isinstance(url, str) else ""
+    if any(ord(c) < 32 or ord(c) == 127 for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def exemplary_items(session: Session, period: str | Period, *, cap: int | None = ITEM_LIST_CAP) -> list[dict]:
+    """Stories about a good model or an exemplary person in the period: the commendation shortlist, for the
+    Department's commendation proposal (đề xuất khen thưởng). `mediaplan nlp shortlist` prints it and the report's
+    section "Gương điển hình" lists it, both from here, so the two cannot disagree.
+
+    One row per story (near-duplicates reprinted by several sites count once: the first copy published stands
+    for them), oldest first, with the shortlist theme(s) that put it there, the phrases that matched and the
+    communes it names, so the Department can check it. Three queries whatever the number of stories (the
+    stories, their themes, their communes): a month with hundreds of them costs what a month with one does.
     """
     from mediaplan.db.schema import ItemTheme
     from mediaplan.plans import current_plan
 
-    shortlist = {t.code for t in current_plan().themes.themes if t.shortlist}
-    names = {c.agency_key: c.name for c in current_plan().communes}
-    start, end = parse_period(period).bounds
-    candidates = session.scalars(
-        select(Item).options(selectinload(Item.themes), selectinload(Item.outlet))
-        .where(Item.published_at >= start, Item.published_at < end,
-               Item.id.in_(select(ItemTheme.item_id).where(ItemTheme.theme_code.in_(shortlist), ItemTheme.removed.is_(False))))
-        .order_by(Item.published_at))
-    rows, seen = [], set()
-    for item in candidates:
-        hits = [t for t in item.themes if t.theme_code in shortlist and not t.removed]
-        if not hits or (item.cluster_id or item.id) in seen:
-            continue
-        seen.add(item.cluster_id or item.id)
-        places = session.scalars(select(ItemEntity.key).where(ItemEntity.item_id == item.id, ItemEntity.kind == "commune")).all()
-        evidence = [e["text"] for t in hits for e in (t.evidence or [])]
+    plan = current_plan()
+    shortlist = {t.code: t.name for t in plan.themes.themes if t.shortlist}
+    if not shortlist:
+        return []
+    names = {c.agency_key: c.name for c in plan.communes}
+    period = period if isinstance(period, Period) else parse_period(period)
+    start, end = period.bounds
+    hit = exists().where(ItemTheme.item_id == Item.id, ItemTheme.theme_code.in_(shortlist), ItemTheme.removed.is_(False))
+    first = func.row_number().over(partition_by=counts.STORY, order_by=(Item.published_at, Item.id))
+    ranked = (select(Item.id.label("id"), Item.published_at.label("at"), first.label("n"))
+              .where(Item.published_at >= start, Item.published_at < end, hit).subquery())
+    shown = select(ranked.c.id).where(ranked.c.n == 1).order_by(ranked.c.at, ranked.c.id)
+    shown = (shown.limit(cap) if cap else shown).subquery()
+    stories = session.execute(
+        select(Item.id, Item.url, Item.title, Item.published_at, Outlet.name).join(Outlet, Outlet.id == Item.outlet_id)
+        .where(Item.id.in_(select(shown.c.id))).order_by(Item.published_at, Item.id)).all()
+    if not stories:
+        return []
+    hits: dict[int, list] = {}
+    for item_id, code, evidence in session.execute(
+            select(ItemTheme.item_id, ItemTheme.theme_code, ItemTheme.evidence)
+            .where(ItemTheme.item_id.in_(select(shown.c.id)), ItemTheme.theme_code.in_(shortlist),
+                   ItemTheme.removed.is_(False)).order_by(ItemTheme.item_id, ItemTheme.theme_code)):
+        hits.setdefault(item_id, []).append((code, evidence or []))
+    places: dict[int, list[str]] = {}
+    for item_id, key in session.execute(
+            select(ItemEntity.item_id, ItemEntity.key)
+            .where(ItemEntity.item_id.in_(select(shown.c.id)), ItemEntity.kind == "commune")
+            .order_by(ItemEntity.item_id, ItemEntity.id)):
+        places.setdefault(item_id, []).append(key)
+    rows = []
+    for item_id, url, title, published_at, outlet in stories:
+        mine = hits.get(item_id, [])
+        evidence = {}  # the first four phrases, each once whatever its case ("Tuyên dương", "tuyên dương")
+        for text in (e["text"] for _, found in mine for e in found if isinstance(e, dict) and e.get("text")):
+            if len(evidence) < 4:
+                evidence.setdefault(text.casefold(), text)
         rows.append({
-            "id": item.id, "url": item.url, "title": item.title, "outlet": item.outlet.name,
-            "date": f"{to_local(item.published_at):%d/%m/%Y}" if item.published_at else "",
-            "evidence": ", ".join(dict.fromkeys(evidence[:4])) or ("biên tập viên gắn nhãn" if hits else ""),
-            "places": ", ".join(dict.fromkeys(names.get(k, k) for k in places)),
+            "id": item_id, "url": url, "link": safe_link(url), "title": title, "outlet": outlet,
+            "date": f"{to_local(published_at):%d/%m/%Y}" if published_at else "",
+            "published_at": published_at.isoformat() if published_at else None,
+            "themes": [code for code, _ in mine], "theme_names": "; ".join(shortlist[code] for code, _ in mine),
+            "evidence": ", ".join(evidence.values()) or ("biên tập viên gắn nhãn" if mine else ""),
+            "places": ", ".join(dict.fromkeys(names.get(k, k) for k in places.get(item_id, []))),
         })
     return rows
+
+
+def exemplary_section(session: Session, period: Period) -> dict:
+    """The report's "Gương điển hình" section: every story of the shortlist (as `exemplary_items`), how many there
+    are (counted in SQL, so a capped list still says the whole number) and the names of the themes that feed it
+    (for the line that says there is none)."""
+    from mediaplan.plans import current_plan
+
+    stories = exemplary_items(session, period)
+    total = len(stories)
+    if total == ITEM_LIST_CAP:
+        total = _exemplary_count(session, period)
+    return {"total": total, "stories": stories,
+            "themes": [t.name for t in current_plan().themes.themes if t.shortlist]}
+
+
+def _exemplary_count(session: Session, period: Period) -> int:
+    from mediaplan.db.schema import ItemTheme
+    from mediaplan.plans import current_plan
+
+    shortlist = [t.code for t in current_plan().themes.themes if t.shortlist]
+    start, end = period.bounds
+    hit = exists().where(ItemTheme.item_id == Item.id, ItemTheme.theme_code.in_(shortlist), ItemTheme.removed.is_(False))
+    return session.scalar(select(func.count(func.distinct(counts.STORY))).where(
+        Item.published_at >= start, Item.published_at < end, hit)) or 0

@@ -85,9 +85,19 @@ def _sentence(parts: list[str]) -> str:
 # --- the draft ---------------------------------------------------------------------------------------------
 
 def _facts(f: dict) -> dict:
+    """What the draft talks about. A period with no item collected (`metrics.data_gaps`) has no themes to call
+    empty or falling and no unit to call silent: every zero is the missing data, which the draft says instead."""
     units = f.get("units") or []
     targets = f.get("targets") or []
+    gaps = f.get("no_data") or {}
+    if gaps.get("items"):
+        return {"strong": [], "empty": [], "down": [], "met": [t for t in targets if t["met"] is True],
+                "unmet": [t for t in targets if t["met"] is False], "unjudged": [t for t in targets if t["met"] is None],
+                "posted": [], "silent": [], "unwatched": [u for u in units if u["status"] == "chưa theo dõi"],
+                "units": units, "gaps": gaps, "exemplary": []}
     return {
+        "gaps": gaps,
+        "exemplary": (f.get("exemplary") or {}).get("stories") or [],
         "strong": [t for t in sorted(f["themes"], key=lambda t: (-t["items"], t.get("code", "")))
                    if t["items"] > 0][:STRONG_THEMES],
         "empty": [t for t in f["themes"] if not t["items"]],
@@ -119,6 +129,8 @@ def draft(figures: dict) -> dict[str, str]:
                        f"({before}: {vi_number(t['previous_nq71'])}), {change(t['nq71'], t['previous_nq71'])}"
                        if t["nq71"] else
                        f"chưa có tin, bài nêu Nghị quyết số 71-NQ/TW ({before}: {vi_number(t['previous_nq71'])})"))
+    elif x["gaps"].get("items"):
+        good.append(f"{during(period)}, chưa có dữ liệu theo dõi để đánh giá kết quả truyền thông")
     else:
         good.append(f"{during(period)}, chưa ghi nhận tin, bài về giáo dục và đào tạo")
     if x["strong"]:
@@ -138,6 +150,11 @@ def draft(figures: dict) -> dict[str, str]:
 
     # Tồn tại, hạn chế: targets not met, themes with nothing or fewer, units silent or unwatched, figures missing.
     weak = []
+    if x["gaps"].get("items"):
+        weak.append(f"Trong kỳ báo cáo chưa có dữ liệu theo dõi: {x['gaps']['items']}; các số liệu về tin, bài bằng 0 "
+                    "và các chỉ tiêu tính từ tin, bài chưa đánh giá được")
+    if x["gaps"].get("plan"):
+        weak.append(x["gaps"]["plan"][:1].upper() + x["gaps"]["plan"][1:])
     if x["unmet"]:
         weak.append("Chỉ tiêu chưa đạt: " + "; ".join(
             f"{u['name']} (kết quả {vi_target(u['value'], u['unit'])}, yêu cầu {vi_target(u['threshold'], u['unit'])})"
@@ -158,7 +175,10 @@ def draft(figures: dict) -> dict[str, str]:
                     "chưa được theo dõi trang thông tin điện tử nên chưa đánh giá được việc đăng tin, bài (mục V.6)")
     if cal.get("planned") and cal["delivered"] < cal["planned"]:
         weak.append(f"{vi_number(cal['planned'] - cal['delivered'])} tin, bài theo kế hoạch chưa đăng")
-    if x["unjudged"]:
+    if x["unjudged"] and x["gaps"].get("items"):
+        weak.append(f"{vi_number(len(x['unjudged']))} chỉ tiêu chưa đánh giá được do chưa đủ dữ liệu: "
+                    + "; ".join(u["name"] for u in x["unjudged"]))
+    elif x["unjudged"]:
         weak.append(f"{vi_number(len(x['unjudged']))} chỉ tiêu chưa đánh giá được do chưa đủ dữ liệu: "
                     + "; ".join(f"{u['name']}: {reason(u)}" for u in x["unjudged"]))
     if not weak:
@@ -166,7 +186,10 @@ def draft(figures: dict) -> dict[str, str]:
 
     # Nguyên nhân: only what the figures explain (why a figure is missing); the rest is the Department's.
     why = []
-    sources = [u for u in x["unjudged"] if "chưa thu thập" in reason(u) or "kênh" in reason(u)]
+    if x["gaps"].get("items"):
+        why.append(f"Chưa có dữ liệu theo dõi: {x['gaps']['items']}")
+    sources = [u for u in x["unjudged"] if ("chưa thu thập" in reason(u) or "kênh" in reason(u))
+               and reason(u) != x["gaps"].get("items")]
     manual = [u for u in x["unjudged"] if u.get("metric") == "manual"]
     if sources:
         why.append("Một số kênh, nguồn tin chưa được thu thập số liệu: " + "; ".join(reason(u) for u in sources))
@@ -179,6 +202,10 @@ def draft(figures: dict) -> dict[str, str]:
 
     # Phương hướng: the Department's own next steps, one for each gap above.
     todo = []
+    if x["gaps"].get("items"):
+        todo.append("Kiểm tra, khôi phục việc thu thập tin, bài của các nguồn tin và lập lại báo cáo khi có số liệu")
+    if x["gaps"].get("plan"):
+        todo.append("Lên kế hoạch tin, bài trên lịch biên tập cho các chủ đề của Kế hoạch")
     focus = [u["name"] for u in x["unmet"] if u.get("metric") == "theme_items"] + [e["name"] for e in x["empty"]]
     if focus:
         todo.append("Ưu tiên lên kế hoạch tin, bài cho các chủ đề, chỉ tiêu chưa đạt hoặc chưa có tin, bài: "
@@ -212,6 +239,10 @@ def draft(figures: dict) -> dict[str, str]:
     if manual:
         ask.append("Đề nghị các cơ quan, đơn vị liên quan cung cấp số liệu cho các chỉ tiêu: "
                    + "; ".join(m["name"] for m in manual))
+    if x["exemplary"]:
+        total = (f.get("exemplary") or {}).get("total") or len(x["exemplary"])
+        ask.append(f"Đề nghị xem xét biểu dương, khen thưởng các tập thể, cá nhân điển hình được nêu trong "
+                   f"{vi_number(total)} tin, bài về gương điển hình, mô hình hay trong kỳ (điểm e, mục I.2)")
     if not ask:
         ask.append("Không có đề xuất, kiến nghị phát sinh từ số liệu trong kỳ")
 

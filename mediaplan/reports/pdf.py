@@ -6,7 +6,9 @@ official format: A4 portrait, margins 20/20/30/20 mm, Times New Roman with Liber
 fallbacks (both have every Vietnamese letter; fonts-liberation2, not the old fonts-liberation 1.07, which lacks
 them), body 13 pt, page numbers centred in the header from page 2.
 
-The charts go in as data: URIs (`charts_html`), so the PDF needs no files next to it and no base URL.
+The charts go in as data: URIs (`charts_html`), so the PDF needs no files next to it and no base URL. Every section
+of the PDF is the HTML's (the shortlist "Gương điển hình", the framed statement of a period with no data): one
+template, so the PDF cannot lack what the HTML and the e-mail show.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ th {{ background: #fff !important; text-align: center; }}
 figure.chart {{ margin: 8pt 0 10pt; text-align: center; }}
 figure.chart img {{ width: 100% !important; height: auto !important; }}
 figure.chart figcaption {{ font-style: italic; font-size: 12pt; margin-top: 3pt; }}
+a {{ color: #000 !important; text-decoration: underline; word-break: break-all; }}  /* black, as Decree 30 asks */
+#no-data {{ border-color: #000 !important; }}  /* the no-data statement's frame (red on screen) */
+thead {{ display: table-header-group; }}  /* a long table's header repeats, and never ends a page alone */
 """
 
 

@@ -11,19 +11,21 @@ it sends to recipients only when MEDIAPLAN_REPORT_AUTO_APPROVE is on.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.db.schema import ReportDelivery, ReportNarrative, ReportVersion, utcnow
 from mediaplan.periods import Period, parse_period
 from mediaplan.reports import versions
 from mediaplan.reports.build import build_report
 from mediaplan.reports.mail import notify_analysts, retry_due, send_version
+from mediaplan.reports.narrative import draft as narrative_draft
 from mediaplan.services import ServiceError
 from mediaplan.settings import Settings, get_settings
 from mediaplan.smtp import SendError
@@ -91,6 +93,93 @@ def send_period_report(session: Session, period: str | Period, recipients: Itera
 def report_versions(session: Session, period: str | Period | None = None) -> list[ReportVersion]:
     """The versions (with their deliveries) of one period, or of every period, newest first."""
     return versions.list_versions(session, period_of(period) if period else None)
+
+
+# The files of a version a person may open, by name: nothing else of its folder (figures.json stays internal).
+REPORT_FILES = ("report.html", "report.docx", "report.pdf", "report.xlsx")
+
+
+def version_by_id(session: Session, version_id: int) -> ReportVersion:
+    """One version by its row id, with its deliveries: the web page of a version names it by id, not by period."""
+    version = session.scalar(select(ReportVersion).options(selectinload(ReportVersion.deliveries))
+                             .where(ReportVersion.id == version_id))
+    if version is None:
+        raise NoReport(f"không có phiên bản báo cáo số {version_id}", field="version")
+    return version
+
+
+def version_file(version: ReportVersion, name: str) -> Path:
+    """The path of one of REPORT_FILES in the version's own archive; any other name, or a file gone, is NoReport,
+    so a caller can never be led outside that folder by what a user typed."""
+    if name not in REPORT_FILES:
+        raise NoReport(f"phiên bản báo cáo không có tệp {name!r}", field="name")
+    path = Path(version.out_dir) / name
+    if not path.is_file():
+        raise NoReport(f"không còn tệp {name} của phiên bản {version.version}", field="name")
+    return path
+
+
+class Frozen(ServiceError):
+    """The narrative of an approved or sent version: what was approved does not change (rebuild a new draft)."""
+
+
+NARRATIVE_MAX = 20_000  # characters per section: a report's paragraph, not a file pasted by mistake
+
+
+class VersionNarrative(NamedTuple):
+    texts: dict[str, str]  # section key → what the version prints (or, for a draft, what the next build prints)
+    drafted: dict[str, str]  # section key → the text drafted from the version's figures alone
+    stale: bool  # a draft whose period's edits moved on since it was built: approve only after a rebuild
+
+
+def version_narrative(session: Session, version: ReportVersion) -> VersionNarrative:
+    """The narrative sections of a version. A draft shows what the next build will print (the period's current
+    edits over the text drafted from its figures), so an analyst edits what will be approved; an approved or sent
+    version shows what it was built with, which never changes. A version migrated without figures has no draft
+    text, only its edits."""
+    current = versions.narrative_overrides(session, version.period)
+    own = version.narrative or {}
+    figures = version.figures or {}
+    drafted = narrative_draft(figures) if figures.get("totals") else {k: "" for k in versions.NARRATIVE_SECTIONS}
+    edits = current if version.state == ReportState.DRAFT else own
+    texts = {k: (edits.get(k) or "").strip() or drafted.get(k, "") for k in versions.NARRATIVE_SECTIONS}
+    return VersionNarrative(texts, drafted, version.state == ReportState.DRAFT and current != own)
+
+
+def edit_version_narrative(session: Session, version: ReportVersion, texts: dict[str, str], by: str) -> list[str]:
+    """Save the sections an analyst changed on a draft's page, each through `edit_narrative` (as `report
+    narrative` does); returns the keys saved, in the report's order.
+
+    A section sent back as the figures drafted it (or emptied) stores no edit, so an untouched section keeps
+    following the figures after new items arrive; one sent back as it was is left alone. Text is NFC with "\n" line ends, as a
+    browser's CRLF and decomposed accents would otherwise make a new version of the same words. Refused on an
+    approved or sent version (Frozen): its text is what was approved.
+    """
+    if version.state != ReportState.DRAFT:
+        raise Frozen(f"phiên bản {version.version} {version.state.label}: không sửa được phần nhận định; "
+                     f"sửa trên bản nháp mới nhất của kỳ {version.period}")
+    unknown = [k for k in texts if k not in versions.NARRATIVE_SECTIONS]
+    if unknown:
+        raise ServiceError(f"phần nhận định không hợp lệ: {', '.join(map(repr, unknown))}", field="section")
+    drafted = version_narrative(session, version).drafted
+    current = versions.narrative_overrides(session, version.period)
+    saved = []
+    for key in versions.NARRATIVE_SECTIONS:
+        if key not in texts:
+            continue
+        text = unicodedata.normalize("NFC", (texts[key] or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+        if len(text) > NARRATIVE_MAX:
+            raise ServiceError(f"phần «{versions.NARRATIVE_SECTIONS[key]}» dài quá {NARRATIVE_MAX:,} ký tự".replace(",", "."),
+                               field=key)
+        if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in text):  # PostgreSQL refuses NUL in text
+            raise ServiceError(f"phần «{versions.NARRATIVE_SECTIONS[key]}» có ký tự điều khiển không hợp lệ", field=key)
+        if text == drafted.get(key, "").strip():
+            text = ""  # the drafted text itself: no edit, the section follows the figures again
+        if text == current.get(key, "").strip():
+            continue
+        edit_narrative(session, version.period, key, text, by)
+        saved.append(key)
+    return saved
 
 
 def delivery_log(session: Session, period: str | Period) -> list[ReportDelivery]:

@@ -15,7 +15,7 @@ from mediaplan.db.schema import Target, TargetValue
 from mediaplan.localtime import local_today
 from mediaplan.plans import current_plan
 from mediaplan.services import NotFound, ServiceError
-from mediaplan.vocab import TargetUnit
+from mediaplan.vocab import TargetMetric, TargetUnit
 
 
 def set_target_value(session: Session, key: str, value: float, evidence: str, *, as_of: date | None = None,
@@ -27,6 +27,8 @@ def set_target_value(session: Session, key: str, value: float, evidence: str, *,
     target = session.get(Target, key)
     if target is None:
         raise NotFound(f"không có chỉ tiêu {key!r}")
+    if target.metric == TargetMetric.REGISTER:  # counted from the registers: a typed-in share would be ignored
+        raise ServiceError(f"chỉ tiêu {key!r} được tính từ sổ theo dõi (mediaplan registers …), không nhập tay")
     if target.unit == TargetUnit.RATIO and not 0 <= value <= 1:
         raise ServiceError("tỷ lệ phải trong khoảng 0–1 (ví dụ 0.45 cho 45%)")
     row = TargetValue(target_key=key, as_of=as_of or local_today(), value=value, evidence=evidence,
