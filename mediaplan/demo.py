@@ -26,6 +26,9 @@ from mediaplan.settings import get_settings
 TZ = local_tz()  # the scenario below is written in the newsroom's wall time
 console = Console()
 DEMO_RECIPIENTS = ["vanphong@ubnd.quangngai.example", "giamdoc@sgddt.quangngai.example"]
+# One account per role, so each page can be tried as each kind of user; passwords are generated and shown once.
+DEMO_USERS = [("quantri", "admin", "Quản trị hệ thống"), ("bientap", "editor", "Biên tập viên Thanh Hải"),
+              ("phantich", "analyst", "Chuyên viên Sở GD&ĐT"), ("xem", "viewer", "Người xem")]
 
 # The newsroom's plan for the snapshot's months: a weekly column and one-off stories around key dates.
 # The scenario is written for the bundled snapshot, whose press outlet is the plan's default outlet.
@@ -63,6 +66,19 @@ def _step(name: str, timings: dict):
     return _Timer()
 
 
+def _demo_users(session) -> list[tuple[str, str, str | None]]:
+    """The demo's accounts: created on the first run with a generated password (returned once), kept afterwards."""
+    from mediaplan.services.users import add_user, find
+
+    made = []
+    for username, role, full_name in DEMO_USERS:
+        password = None
+        if find(session, username) is None:
+            password = add_user(session, username, role, email=f"{username}@mediaplan.local", full_name=full_name)[1]
+        made.append((username, role, password))
+    return made
+
+
 def run_demo(out: Path) -> dict:
     from mediaplan.calendar.linking import link_deliveries
     from mediaplan.calendar.series import add_column, ensure_stories
@@ -82,6 +98,7 @@ def run_demo(out: Path) -> dict:
         migrate()
         with session_scope() as session:
             sync_plan(session, current_plan())
+            accounts = _demo_users(session)
 
     server = SnapshotServer()
     snapshot_url = server.start()
@@ -140,7 +157,13 @@ def run_demo(out: Path) -> dict:
     table.add_row(f"Tháng {period}", f"{figures['totals']['education']} tin, bài giáo dục; {figures['totals']['nq71']} nêu NQ 71")
     table.add_row("E-mail", f"đã gửi {len(sent['sent'])}, bỏ qua {len(sent['skipped'])}, lỗi {len(sent['failed'])} → {mail_dir}")
     table.add_row("Thời gian", ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
-    table.add_row("Tiếp theo", "mediaplan serve → http://127.0.0.1:8000")
+    table.add_row("Tiếp theo", "mediaplan serve → http://127.0.0.1:8000/login")
     console.print(table)
+    users = Table(title="Tài khoản thử (mật khẩu chỉ hiện một lần)")
+    for column in ("Tên đăng nhập", "Vai trò", "Mật khẩu"):
+        users.add_column(column)
+    for username, role, password in accounts:
+        users.add_row(username, role, password or "đã có từ lần chạy trước (đặt lại: mediaplan users passwd " + username + ")")
+    console.print(users)
     return {"crawl": crawl, "counts": counts, "period": period, "figures": figures, "sent": sent, "timings": timings,
-            "linked": linked}
+            "linked": linked, "users": accounts}

@@ -14,21 +14,52 @@ from datetime import date, datetime, timezone
 from mediaplan.localtime import local_midnight_utc, to_local
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
-# The years a plan's calendar can name. Outside them date arithmetic (a week around 0001-01-01, a month
-# after 9999-12) overflows, so an input there is refused as a user error instead of failing later.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+# The one range of days a user may name: planning dates, days and months of the pages, reporting periods. The plan
+# runs to 2030 and its milestones to 2045; 2000–2100 leaves room on both sides and keeps every accepted value far
+# from the ends of Python's dates (years 1 and 9999). What pages and feeds derive from an accepted value (the
+# month before it for a comparison, the week around it, the month after it as a bound, a time-zone shift, an
+# event's end) is computed without this check and stays representable: a move to 9999-12-31 once made the iCal
+# feed fail for everyone. Crawled dates outside it are not kept either (`crawler.store`).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+RANGE_TEXT = f"từ năm {FIRST_DAY.year} đến năm {LAST_DAY.year}"
 
 
 class PeriodError(ValueError):
     """A period that is not a real "YYYY-MM" month; the message is for users."""
 
 
-def parse_month(period: str) -> tuple[int, int]:
-    """(year, month) of "YYYY-MM", or a PeriodError in Vietnamese."""
+def shown(value: object, limit: int = 40) -> str:
+    """A user's value quoted in a message, cut short: a 10,000-character input is not echoed back whole."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def in_range(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def _year_month(period: str) -> tuple[int, int] | None:
+    """(year, month) of a well-formed "YYYY-MM" of any year, or None: for arithmetic on months derived from
+    an accepted one, which may lie just outside the range (the month after 2100-12)."""
     m = _MONTH.fullmatch((period or "").strip())
-    if not m or not (1 <= int(m.group(2)) <= 12) or not (FIRST_DAY.year <= int(m.group(1)) <= LAST_DAY.year):
-        raise PeriodError(f"tháng không hợp lệ {period!r}: dùng dạng YYYY-MM, ví dụ 2026-11")
+    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1:
+        return None
     return int(m.group(1)), int(m.group(2))
+
+
+def _ym(period: str) -> tuple[int, int]:
+    found = _year_month(period)
+    if found is None:
+        raise PeriodError(f"tháng không hợp lệ {shown(period)}: dùng dạng YYYY-MM, ví dụ 2026-11")
+    return found
+
+
+def parse_month(period: str) -> tuple[int, int]:
+    """(year, month) of a "YYYY-MM" a user gave, within the range, or a PeriodError in Vietnamese."""
+    found = _year_month(period)
+    if found is None or not FIRST_DAY.year <= found[0] <= LAST_DAY.year:
+        raise PeriodError(f"tháng không hợp lệ {shown(period)}: dùng dạng YYYY-MM, ví dụ 2026-11, {RANGE_TEXT}")
+    return found
 
 
 def check_month(period: str) -> str:
@@ -38,18 +69,18 @@ def check_month(period: str) -> str:
 
 
 def parse_day(value: str) -> date:
-    """A "YYYY-MM-DD" day within the calendar's years, or a PeriodError in Vietnamese."""
+    """A "YYYY-MM-DD" day within the range, or a PeriodError in Vietnamese."""
     try:
         day = date.fromisoformat((value or "").strip())
     except ValueError:
         day = None
-    if day is None or not FIRST_DAY <= day <= LAST_DAY:
-        raise PeriodError(f"ngày không hợp lệ {value!r}: dùng dạng YYYY-MM-DD, từ năm {FIRST_DAY.year} đến {LAST_DAY.year}")
+    if day is None or not in_range(day):
+        raise PeriodError(f"ngày không hợp lệ {shown(value)}: dùng dạng YYYY-MM-DD, {RANGE_TEXT}")
     return day
 
 
 def shift_month(period: str, months: int) -> str:
-    year, month = parse_month(period)
+    year, month = _ym(period)
     index = year * 12 + (month - 1) + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
@@ -63,7 +94,7 @@ def next_month(period: str) -> str:
 
 
 def first_day(period: str) -> date:
-    year, month = parse_month(period)
+    year, month = _ym(period)
     return date(year, month, 1)
 
 
@@ -118,9 +149,9 @@ class Period:
     @property
     def label(self) -> str:
         """How the report names it: "tháng 11/2026", "quý IV năm 2026", "6 tháng cuối năm 2026", "năm 2026"."""
-        year, month = parse_month(self.first)
+        year, month = _ym(self.first)
         if self.kind in ("since-start", "span"):
-            last_year, last_month = parse_month(self.last)
+            last_year, last_month = _ym(self.last)
             return f"từ {month}/{year} đến {last_month}/{last_year}"
         return {"month": f"tháng {month}/{year}", "quarter": f"quý {('I', 'II', 'III', 'IV')[(month - 1) // 3]} năm {year}",
                 "half": f"6 tháng {'đầu' if month == 1 else 'cuối'} năm {year}", "year": f"năm {year}"}[self.kind]
@@ -130,11 +161,11 @@ class Period:
         first = shift_month(self.first, -self.months)
         if self.key == SINCE_START:
             return Period(f"{first}..{shift_month(self.first, -1)}", first, self.months)
-        return parse_period(_key(first, self.months))
+        return Period(_key(first, self.months), first, self.months)  # may precede the range: derived, not typed
 
 
 def _key(first: str, months: int) -> str:
-    year, month = parse_month(first)
+    year, month = _ym(first)
     return {1: first, 3: f"{year}-Q{(month - 1) // 3 + 1}", 6: f"{year}-H{(month - 1) // 6 + 1}", 12: f"{year}"}[months]
 
 
@@ -148,7 +179,7 @@ def parse_period(text: str, plan_start: date | None = None, today: date | None =
             plan_start = current_plan().meta.starts
         first = f"{plan_start.year:04d}-{plan_start.month:02d}"
         end = month_of(today) if today else current_month()
-        months = max(1, (parse_month(end)[0] - plan_start.year) * 12 + parse_month(end)[1] - plan_start.month + 1)
+        months = max(1, (_ym(end)[0] - plan_start.year) * 12 + _ym(end)[1] - plan_start.month + 1)
         return Period(SINCE_START, first, months)
     m = _PERIOD.fullmatch(value)
     if m and FIRST_DAY.year <= int(m.group(1)) <= LAST_DAY.year:
@@ -164,5 +195,5 @@ def parse_period(text: str, plan_start: date | None = None, today: date | None =
 
 
 def _refuse(value: str):
-    raise PeriodError(f"kỳ báo cáo không hợp lệ {value!r}: dùng tháng 2026-11, quý 2026-Q4, nửa năm 2026-H2, "
-                      f"năm 2026 hoặc since-start")
+    raise PeriodError(f"kỳ báo cáo không hợp lệ {shown(value)}: dùng tháng 2026-11, quý 2026-Q4, nửa năm 2026-H2, "
+                      f"năm 2026 hoặc since-start, {RANGE_TEXT}")

@@ -31,6 +31,11 @@ def crawl_and_classify(source_key: str) -> None:
 
     from mediaplan.calendar.linking import link_deliveries
 
+    with session_scope() as session:  # an admin may have switched it off since the job was scheduled
+        source = session.scalar(select(Source).where(Source.key == source_key))
+        if source is None or not source.enabled:
+            log.info("crawl of %s skipped: the source is %s", source_key, "gone" if source is None else "disabled")
+            return
     code = run_crawl_subprocess([source_key])
     if code != 0:
         log.warning("crawl of %s exited with %s", source_key, code)

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     public_url: str = "http://127.0.0.1:8000"  # how subscribers reach the web app (iCal feed URLs)
+    # Sessions: a signed cookie (no state in the process, so several workers share it). The key signs the
+    # cookies; unset, one is generated once into data_dir/secret_key (set it when workers run on several machines).
+    secret_key: str | None = None
+    session_idle_minutes: int = 60  # a session unused this long ends
+    session_max_hours: int = 12  # and none lasts longer than this
 
     # Editorial calendar: reminders and workload.
     reminder_days: int = 2  # remind coverages due within this many days

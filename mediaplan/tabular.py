@@ -3,8 +3,9 @@
 Cells that a spreadsheet would run as a formula (text starting with =, +, -, @, a
 tab or a carriage return) are written as text with a leading apostrophe, so a
 crawled headline such as "=HYPERLINK(…)" can never execute in the Department's Excel.
-Rows are written as they come (openpyxl's write-only mode, csv.writer), so an export
-of a million rows streams instead of building the workbook in memory.
+Rows are written as they come (openpyxl's write-only mode into the zip entry, csv.writer), so an
+export of a million rows streams instead of building the workbook in memory, and leaves no file
+anywhere but where it was asked to write.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,36 +38,94 @@ class Sheet:
 
 
 def write_xlsx(target: Path | IO[bytes], sheets: Iterable[Sheet]) -> int:
-    """Write the sheets (header bold on a tint, frozen) and return how many data rows were written."""
+    """Write the sheets (header bold on a tint, frozen) and return how many data rows were written.
+
+    Each sheet's rows go straight into its compressed entry of the workbook's zip, in `target` (a path or a
+    binary stream): nothing is written anywhere else. openpyxl on its own puts every sheet in a named
+    temporary file first and deletes it only once the save completes, so an export that failed or was
+    abandoned midway left `openpyxl.*` files in the temporary folder until the process ended (`_SheetWriter`).
+    A failed export also removes the half-written file at `target`.
+    """
+    from zipfile import ZIP_DEFLATED, ZipFile
+
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook(write_only=True)
     head_font, head_fill = Font(bold=True), PatternFill("solid", fgColor="E8EEF5")
     wrap = Alignment(wrap_text=True, vertical="top")
-    count = 0
-    for sheet in sheets:
-        ws = wb.create_sheet(title=sheet.title[:31])
-        for n, width in enumerate(sheet.widths, 1):
-            ws.column_dimensions[get_column_letter(n)].width = width
-        ws.freeze_panes = "A2"
-        cells = []
-        for name in sheet.header:
-            cell = WriteOnlyCell(ws, value=safe_cell(name))
-            cell.font, cell.fill, cell.alignment = head_font, head_fill, wrap
-            cells.append(cell)
-        ws.append(cells)
-        for row in sheet.rows:
-            ws.append([safe_cell(v) for v in row])
-            count += 1
-    if isinstance(target, Path):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(str(target))
-    else:
-        wb.save(target)
+    count, entry = 0, None
+    archive = ZipFile(target, "w", ZIP_DEFLATED, allowZip64=True)
+    try:
+        for n, sheet in enumerate([*sheets] or [Sheet("Sheet", [], [])], 1):
+            ws = wb.create_sheet(title=sheet.title[:31])
+            for k, width in enumerate(sheet.widths, 1):
+                ws.column_dimensions[get_column_letter(k)].width = width
+            ws.freeze_panes = "A2"
+            ws._id = n  # its part name, xl/worksheets/sheetN.xml, as openpyxl numbers sheets when it saves
+            entry = archive.open(ws.path[1:], "w", force_zip64=True)
+            ws._writer = _sheet_writer(ws, entry)  # set before the first row, so openpyxl makes no file of its own
+            cells = []
+            for name in sheet.header:
+                cell = WriteOnlyCell(ws, value=safe_cell(name))
+                cell.font, cell.fill, cell.alignment = head_font, head_fill, wrap
+                cells.append(cell)
+            ws.append(cells)
+            for row in sheet.rows:
+                ws.append([safe_cell(v) for v in row])
+                count += 1
+            ws.close()
+            entry.close()
+            entry = None
+        wb.properties.modified = datetime.now(timezone.utc).replace(tzinfo=None)
+        _workbook_writer(wb, archive).save()  # the other parts (styles, workbook, manifest); closes the archive
+    except BaseException:
+        # Stop the half-written sheet's generators now (else the garbage collector does, printing lxml's
+        # complaints), then the entry and the archive; the original error is the one that matters.
+        open_sheet = wb.worksheets[-1] if entry is not None and wb.worksheets else None
+        for close in (getattr(open_sheet, "_rows", None), getattr(getattr(open_sheet, "_writer", None), "xf", None),
+                      entry, archive):
+            try:
+                if close is not None:
+                    close.close()
+            except Exception:
+                pass
+        if isinstance(target, Path):
+            target.unlink(missing_ok=True)
+        raise
     return count
+
+
+def _sheet_writer(ws, out: IO[bytes]):
+    """openpyxl's sheet writer, writing into `out` (the sheet's zip entry) instead of a temporary file."""
+    from openpyxl.worksheet._writer import WorksheetWriter
+
+    class _SheetWriter(WorksheetWriter):
+        def cleanup(self) -> None:  # there is no temporary file to remove
+            pass
+
+    writer = _SheetWriter(ws, out=out)
+    writer.write_top()
+    return writer
+
+
+def _workbook_writer(wb, archive):
+    """openpyxl's workbook writer, told that each sheet's part is already in the archive."""
+    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+    from openpyxl.writer.excel import ExcelWriter
+
+    class _Writer(ExcelWriter):
+        def write_worksheet(self, ws) -> None:
+            ws._drawing = SpreadsheetDrawing()
+            ws._drawing.charts, ws._drawing.images = ws._charts, ws._images
+            ws._rels = ws._writer._rels
+            self.manifest.append(ws)
+
+    return _Writer(wb, archive)
 
 
 def write_csv(target: Path | IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]], bom: bool = True) -> int:

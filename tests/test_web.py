@@ -6,26 +6,27 @@ and test_web_browser.py (real headless Chromium).
 
 from fastapi.testclient import TestClient
 
+from accounts import signed_in
 from mediaplan.web.app import create_app
 
 
 def test_dashboard_counts_the_months_education_items(populated_db):
-    home = TestClient(create_app(populated_db)).get("/?month=2026-11")
+    home = signed_in(populated_db).get("/?month=2026-11")
     assert home.status_code == 200 and "Tổng quan truyền thông Nghị quyết 71" in home.text
     assert 'id="card-education">2<' in home.text
 
 
 def test_dashboard_defaults_to_the_latest_month_with_items(populated_db):
-    home = TestClient(create_app(populated_db)).get("/")
+    home = signed_in(populated_db).get("/")
     assert home.status_code == 200 and 'id="card-education">2<' in home.text
 
 
 def test_healthz_counts_items(populated_db):
-    assert TestClient(create_app(populated_db)).get("/healthz").json() == {"ok": True, "items": 3}
+    assert signed_in(populated_db).get("/healthz").json() == {"ok": True, "items": 3}
 
 
 def test_a_bad_month_is_one_clear_400(populated_db):
-    client = TestClient(create_app(populated_db))
+    client = signed_in(populated_db)
     for url in ("/?month=2026-13", "/items?month=2026-13", "/calendar?month=11-2026", "/calendar/gaps?month=x"):
         bad = client.get(url)
         assert bad.status_code == 400, url
@@ -49,7 +50,7 @@ OUT_OF_RANGE = [
 
 def test_out_of_range_input_is_a_4xx_never_a_500(populated_db):
     """Ids past the database's integer, dates near year 1 or 9999, huge counts: refused before any query."""
-    client = TestClient(create_app(populated_db), raise_server_exceptions=False)
+    client = signed_in(populated_db, raise_server_exceptions=False)
     for method, url, body in OUT_OF_RANGE:
         answer = client.get(url) if method == "get" else client.post(url, json=body)
         assert 400 <= answer.status_code < 500, (url, body, answer.status_code)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from mediaplan.db import session_scope
 from mediaplan.db.schema import WorkflowEvent
 from mediaplan.mailsink import free_port
+from accounts import PASSWORD, ensure_user
 from mediaplan.web.app import create_app
 from mediaplan.web.items import PAGE_SIZE
 from test_web_calendar import plan_story
@@ -24,8 +25,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @contextmanager
-def browser_page(database_url: str, width: int = 1280, height: int = 900):
-    """The app served by uvicorn on a free port, and a page of Debian's Chromium driven by Playwright."""
+def browser_page(database_url: str, width: int = 1280, height: int = 900, role: str | None = "admin",
+                 username: str | None = None):
+    """The app served by uvicorn on a free port, and a page of Debian's Chromium driven by Playwright,
+    signed in through the login form as a user of `role` (None: not signed in)."""
     if not CHROMIUM:
         pytest.fail("Debian chromium is required for the browser tests (.ci/run installs it)")
     from playwright.sync_api import sync_playwright
@@ -43,6 +46,14 @@ def browser_page(database_url: str, width: int = 1280, height: int = 900):
                 "--disable-sync", "--no-first-run", "--disable-quic"])
             page = browser.new_page(viewport={"width": width, "height": height})
             page.base = f"http://127.0.0.1:{port}"
+            if role:
+                username = username or f"{role}-test"
+                ensure_user(database_url, username, role)
+                page.goto(f"{page.base}/login")
+                page.fill("#username", username)
+                page.fill("#password", PASSWORD)
+                page.click("section.login button[type=submit]")
+                page.wait_for_selector("form.logout")
             yield page
             browser.close()
     finally:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from fastapi.testclient import TestClient
 
+from accounts import signed_in
 from mediaplan.calendar import stories as planning
 from mediaplan.calendar.ical import feed_token
 from mediaplan.db import session_scope
@@ -23,7 +24,7 @@ def plan_story(session) -> int:
 def planned(database_url: str) -> tuple[TestClient, int]:
     with session_scope() as session:
         coverage = plan_story(session)
-    return TestClient(create_app(database_url)), coverage
+    return signed_in(database_url), coverage
 
 
 def test_month_grid_shows_key_dates_coverages_legend_and_backlog(db):

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
+from accounts import signed_in
 from mediaplan.db import get_engine, session_scope
 from mediaplan.db.schema import Item, Outlet
 from mediaplan.web.app import create_app
@@ -56,23 +57,23 @@ def walk(client: TestClient, url: str) -> list[list[int]]:
 
 
 def test_filter_by_month_and_education(populated_db):
-    client = TestClient(create_app(populated_db))
+    client = signed_in(populated_db)
     page = client.get("/items?month=2026-11&education=1")
     assert page.status_code == 200 and len(ids(page.text)) == 2
     assert len(ids(client.get("/items?month=2026-10").text)) == 0
 
 
 def test_filter_by_theme_ignores_removed_labels(populated_db):
-    client = TestClient(create_app(populated_db))
+    client = signed_in(populated_db)
     assert len(ids(client.get("/items?theme=exemplary").text)) == 1
     with session_scope() as session:
         item_id = session.scalar(select(Item.id).where(Item.title.like("Tuyên dương%")))
-    client.post(f"/items/{item_id}/labels", data={"theme": "exemplary", "action": "remove", "by": "Lan"})
+    client.post(f"/items/{item_id}/labels", data={"theme": "exemplary", "action": "remove"})
     assert len(ids(client.get("/items?theme=exemplary").text)) == 0
 
 
 def test_filter_by_outlet(populated_db):
-    client = TestClient(create_app(populated_db))
+    client = signed_in(populated_db)
     with session_scope() as session:
         commune = session.scalar(select(Outlet.key).join(Item, Item.outlet_id == Outlet.id)
                                  .where(Item.title.like("Hội Khuyến học%")))
@@ -81,13 +82,13 @@ def test_filter_by_outlet(populated_db):
 
 
 def test_accented_search_means_what_it_says(populated_db):
-    exact = TestClient(create_app(populated_db)).get("/items", params={"q": "Sơn Hạ"}).text
+    exact = signed_in(populated_db).get("/items", params={"q": "Sơn Hạ"}).text
     assert len(ids(exact)) == 1 and "Sơn Hạ" in exact
     assert 'id="ambiguous"' not in exact
 
 
 def test_unaccented_search_finds_both_and_says_it_is_ambiguous(populated_db):
-    loose = TestClient(create_app(populated_db)).get("/items", params={"q": "son ha"}).text
+    loose = signed_in(populated_db).get("/items", params={"q": "son ha"}).text
     assert len(ids(loose)) == 2
     assert 'id="ambiguous"' in loose and "Sơn Hà hoặc Sơn Hạ" in loose
 
@@ -95,7 +96,7 @@ def test_unaccented_search_finds_both_and_says_it_is_ambiguous(populated_db):
 def test_like_wildcards_in_a_query_are_literal(db):
     made = add_items([("Tăng 50% học bổng", datetime(2026, 11, 2, tzinfo=timezone.utc)),
                       ("Tăng 50 suất học bổng", datetime(2026, 11, 3, tzinfo=timezone.utc))])
-    client = TestClient(create_app(db))
+    client = signed_in(db)
     assert ids(client.get("/items", params={"q": "50%"}).text) == [made[0]]
     assert ids(client.get("/items", params={"q": "_"}).text) == []
 
@@ -106,7 +107,7 @@ def test_keyset_pages_cover_every_row_once_in_order(db):
     times = [base - timedelta(hours=n // 3) for n in range(2 * PAGE_SIZE - 1)] + [None] * 3
     made = add_items([(f"Tin số {n}", t) for n, t in enumerate(times)])
     expected = expected_order(dict(zip(made, times)))
-    client = TestClient(create_app(db))
+    client = signed_in(db)
     first = client.get("/items")
     assert f'id="total">({len(made)})<' in first.text and 'id="first-page"' not in first.text
     pages = walk(client, "/items")
@@ -124,7 +125,7 @@ def test_search_pages_keep_exact_matches_first(db):
     made = add_items(rows)
     exact = [i for i, (title, _) in zip(made, rows) if "Son Ha" in title]
     accented = [i for i in made if i not in exact]
-    client = TestClient(create_app(db))
+    client = signed_in(db)
 
     def newest_first(chosen: list[int]) -> list[int]:
         return expected_order({i: t for i, (_, t) in zip(made, rows) if i in chosen})
@@ -143,7 +144,7 @@ LISTS = ["/items", "/items?q=son+ha", "/items?q=S%C6%A1n+H%C3%A0&month=2026-11",
 
 def test_a_list_request_costs_the_same_statements_at_any_size(db):
     base = datetime(2026, 11, 30, tzinfo=timezone.utc)
-    client = TestClient(create_app(db))
+    client = signed_in(db)
     statements: list[str] = []
     event.listen(get_engine(db), "before_cursor_execute", lambda *args: statements.append(args[2]))
 
@@ -169,7 +170,7 @@ def test_a_list_request_costs_the_same_statements_at_any_size(db):
 
 
 def test_item_page_shows_evidence(populated_db):
-    client = TestClient(create_app(populated_db))
+    client = signed_in(populated_db)
     page = client.get("/items/1")
     assert page.status_code == 200
     assert "<mark" in page.text and 'data-theme="exemplary"' in page.text and "gương điển hình" in page.text
@@ -236,7 +237,7 @@ def test_item_page_shows_the_model_terms_highlighted_at_their_offsets(db):
         rule_evidence = [e for t in item.themes for e in t.evidence]
         assert item.education and item.education_probability >= 0.42  # the model, with "rules OR model"
     assert terms and {t["field"] for t in terms} == {"title", "sapo"}
-    page = TestClient(create_app(db)).get(f"/items/{item_id}").text
+    page = signed_in(db).get(f"/items/{item_id}").text
     assert 'data-decided="or"' in page and "quy tắc hoặc mô hình" in page and "tin ngắn" in page
     probability = re.search(r'id="edu-probability">([^<]+)<', page).group(1)
     assert re.fullmatch(r"0,\d\d+", probability)  # Vietnamese decimal comma
@@ -266,8 +267,8 @@ def test_item_page_shows_an_editors_decision_and_themes_by_model_and_editor(db):
         item.education_manual, item.education = False, False
         item.reviewed_by, item.reviewed_at = "Nguyễn Thị Lan", datetime(2026, 11, 13, 2, 5, tzinfo=timezone.utc)
         item.themes.append(ItemTheme(theme_code="teachers", score=0.81, method="model", evidence=[]))
-    client = TestClient(create_app(db))
-    client.post(f"/items/{item_id}/labels", data={"theme": "exemplary", "action": "add", "by": "Trần Minh"})
+    client = signed_in(db, "editor", "tranminh")
+    client.post(f"/items/{item_id}/labels", data={"theme": "exemplary", "action": "add"})
     page = client.get(f"/items/{item_id}").text
     decided = re.search(r'<dd id="edu-decided">(.*?)</dd>', page, re.S).group(1)
     assert "biên tập viên" in decided and "Nguyễn Thị Lan" in decided and "13/11/2026 09:05" in decided  # local time
@@ -276,7 +277,7 @@ def test_item_page_shows_an_editors_decision_and_themes_by_model_and_editor(db):
     model_theme = re.search(r'<li data-theme="teachers" data-method="model">(.*?)</li>', page, re.S).group(1)
     assert '<span class="method model">mô hình</span>' in model_theme and "0,81" in model_theme
     manual = re.search(r'<li data-theme="exemplary" data-method="manual">(.*?)</li>', page, re.S).group(1)
-    assert '<span class="method manual">biên tập viên</span>' in manual and "Trần Minh" in manual
+    assert '<span class="method manual">biên tập viên</span>' in manual and "tranminh" in manual
 
 
 def test_item_page_escapes_crawled_text_and_links_only_http(db):
@@ -291,7 +292,7 @@ def test_item_page_escapes_crawled_text_and_links_only_http(db):
             {"text": "script", "field": "title", "start": start, "end": start + 6, "weight": 0.5},
             {"text": "<img src=x onerror=alert(2)>", "field": "sapo", "start": 0, "end": 28, "weight": 0.4},  # stale
         ]
-    page = TestClient(create_app(db)).get(f"/items/{item_id}").text
+    page = signed_in(db).get(f"/items/{item_id}").text
     assert "<script>alert" not in page and "<b>in đậm" not in page and "<img src=x" not in page
     assert "&lt;script&gt;" in page and "&lt;b&gt;in đậm&lt;/b&gt;" in page and "&lt;img src=x onerror=alert(2)&gt;" in page
     shown = element(page, r'<h1 id="title">')

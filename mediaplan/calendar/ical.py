@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from mediaplan.calendar.series import column_event
 from mediaplan.db.schema import Column, Coverage, FeedToken, Outlet, Story, utcnow
 from mediaplan.localtime import local_tz, to_local
+from mediaplan.periods import FIRST_DAY, LAST_DAY
 from mediaplan.vocab import CoverageStatus, FeedScope, StoryStatus, label
 
 # The iCal STATUS of a workflow state; anything else is CONFIRMED.
@@ -27,6 +28,24 @@ STATUS = {StoryStatus.IDEA: "TENTATIVE", StoryStatus.POSTPONED: "TENTATIVE", Sto
 
 class FeedError(ValueError):
     pass
+
+
+# What the feed leaves out rather than fail on. Every way into the calendar should keep times within the planning
+# range (`periods.FIRST_DAY`..`LAST_DAY`; the web API does), but a slot stored before that rule or by a path that
+# does not check it, say a move to 9999-12-31 23:59, made the event's end overflow and the whole feed a 500 for
+# every subscriber. Such an event is skipped, one day of margin allowing for the stored time being UTC.
+_MARGIN = timedelta(days=1)
+LONGEST_MINUTES = 7 * 24 * 60  # an event's length at most, in the feed: a slot of 10⁹ minutes would overflow too
+
+
+def in_feed(when) -> bool:
+    """Whether a stored (UTC) time can be a feed's event: within the planning range, give or take a day."""
+    return when is not None and FIRST_DAY - _MARGIN <= when.date() <= LAST_DAY + _MARGIN
+
+
+def _length(minutes: int | None) -> timedelta:
+    """A coverage's length in the feed: its minutes (an hour when unset), at most LONGEST_MINUTES."""
+    return timedelta(minutes=min(max(minutes or 60, 1), LONGEST_MINUTES))
 
 
 def _status(story: Story, coverage: Coverage) -> str:
@@ -42,7 +61,7 @@ def _coverage_event(coverage: Coverage, uid: str) -> Event:
     event.add("summary", story.title)
     start = to_local(coverage.publish_at)
     event.add("dtstart", start)
-    event.add("dtend", start + timedelta(minutes=coverage.duration_minutes or 60))
+    event.add("dtend", start + _length(coverage.duration_minutes))
     event.add("dtstamp", coverage.updated_at or utcnow())
     event.add("sequence", coverage.sequence + story.sequence)
     event.add("status", _status(story, coverage))
@@ -111,17 +130,17 @@ def build_feed(session: Session, scope: str = FeedScope.ALL, key: str = "", incl
             by_column.setdefault(story.column_id, []).append(story)
     in_series: set[int] = set()  # coverages the series VEVENT already stands for
     for column in session.scalars(select(Column).where(Column.active.is_(True)).order_by(Column.id)):
-        if not column_ok(column):
-            continue
+        if not column_ok(column) or not in_feed(column.dtstart) or (column.duration_minutes or 0) > LONGEST_MINUTES:
+            continue  # its slots, if any are plannable, are then given as single events below
         series = column_event(column)
         overrides = []
         for story in by_column.get(column.id, []):
             primary = story.coverages[0] if story.coverages else None
-            if primary is None:
+            if primary is None or not in_feed(story.occurrence_start):
                 continue
             in_series.add(primary.id)
-            if _status(story, primary) == "CANCELLED":
-                series.add("exdate", to_local(story.occurrence_start))
+            if _status(story, primary) == "CANCELLED" or not in_feed(primary.publish_at):
+                series.add("exdate", to_local(story.occurrence_start))  # cancelled, or moved where no feed can go
                 continue
             edited = (primary.publish_at != story.occurrence_start or primary.sequence or story.sequence
                       or story.title != column.name
@@ -135,13 +154,13 @@ def build_feed(session: Session, scope: str = FeedScope.ALL, key: str = "", incl
             cal.add_component(override)
     for story in stories:
         for coverage in story.coverages:
-            if coverage.id in in_series or coverage.publish_at is None or not coverage_ok(coverage):
+            if coverage.id in in_series or not in_feed(coverage.publish_at) or not coverage_ok(coverage):
                 continue
             cal.add_component(_coverage_event(coverage, f"coverage-{coverage.id}@mediaplan"))
     if include_due:
         for story in stories:
             for coverage in story.coverages:
-                if coverage.due_at and coverage_ok(coverage):
+                if in_feed(coverage.due_at) and coverage_ok(coverage):
                     cal.add_component(_due_event(coverage))
     return cal
 

@@ -12,9 +12,11 @@ from mediaplan.cli import core
 from mediaplan.cli.calendar import calendar_app
 from mediaplan.cli.items import items_app
 from mediaplan.cli.nlp import nlp_app
+from mediaplan.cli.registers import registers_app
 from mediaplan.cli.report import report_app
 from mediaplan.cli.sources import sources_app
 from mediaplan.cli.targets import targets_app
+from mediaplan.cli.users import users_app
 
 app = typer.Typer(help="mediaplan: theo dõi và lập kế hoạch truyền thông Nghị quyết 71-NQ/TW.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -25,6 +27,8 @@ app.add_typer(items_app, name="items")
 app.add_typer(sources_app, name="sources")
 app.add_typer(targets_app, name="targets")
 app.add_typer(nlp_app, name="nlp")
+app.add_typer(registers_app, name="registers")
+app.add_typer(users_app, name="users")
 
 
 def _usage_line(exc) -> str:

@@ -17,11 +17,13 @@ from mediaplan.vocab import AdhocKind, label
 # The source kinds an ad-hoc crawl can fetch from a bare URL, as a choice for --kind.
 
 
-def init():
+def init(admin: Annotated[Optional[str], typer.Option("--admin", help="Tạo tài khoản quản trị đầu tiên với tên này (mật khẩu in một lần).")] = None,
+         email: Annotated[Optional[str], typer.Option("--email", help="E-mail của tài khoản quản trị.")] = None):
     """Tạo/cập nhật cơ sở dữ liệu và nạp dữ liệu kế hoạch (chạy lại an toàn)."""
     from mediaplan.db import migrate, session_scope
     from mediaplan.plans import current_plan
     from mediaplan.plans.sync import sync_plan
+    from mediaplan.services.users import ensure_admin
     from mediaplan.settings import get_settings
 
     with refusals():
@@ -31,6 +33,13 @@ def init():
         counts = sync_plan(session, plan)
     console.print(f"Cơ sở dữ liệu: {get_settings().db_url}")
     console.print(f"Kế hoạch [bold]{plan.meta.key}[/]: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if admin:
+        with refusals(), session_scope() as session:
+            password = ensure_admin(session, admin, email)
+        if password:
+            console.print(f"Tài khoản quản trị [bold]{admin}[/], mật khẩu (chỉ hiện một lần): [bold]{password}[/]", highlight=False)
+        else:
+            console.print(f"Tài khoản quản trị [bold]{admin}[/] đã có; giữ nguyên mật khẩu.", highlight=False)
 
 
 @needs_db

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mediaplan.cli._kit import console, fail, needs_db, refusals
@@ -19,23 +20,25 @@ sources_app = typer.Typer(help="Nguồn thu thập và tình trạng của chún
 def sources_list():
     """Tình trạng từng nguồn: loại, chu kỳ, lần thành công gần nhất, lỗi, số lần lỗi liên tiếp, số tin 7/30 ngày."""
     from mediaplan.db import session_scope
-    from mediaplan.services.sources import list_sources
+    from mediaplan.services.sources import overview, silence_note
 
     table = Table(title="Nguồn thu thập")
     for col in ("nguồn", "loại", "chu kỳ", "thành công gần nhất", "lỗi liên tiếp", "7 ngày", "30 ngày", "lỗi gần nhất"):
         table.add_column(col)
     with session_scope() as session:
-        rows = list_sources(session)
-        for h in rows:
-            s = h.source
+        rows = overview(session).rows  # the same rows, reasons and warnings as the web page /sources
+        for row in rows:
+            h, s = row.health, row.source
             table.add_row(s.key + ("" if s.enabled else " (tắt)"), label("source_kind", s.kind), f"{s.interval_minutes} phút",
                           to_local(s.last_success_at).strftime("%d/%m %H:%M") if s.last_success_at else "—",
                           str(s.consecutive_failures), str(h.last_7), str(h.last_30), (s.last_error or "")[:60])
         console.print(table)
-        for h in rows:
-            if h.silent:
-                console.print(f"[yellow]Cảnh báo:[/] {h.source.key} không có tin, bài nào trong 7 ngày, "
-                              f"trong khi thường có {h.usual_per_week:.1f} tin, bài mỗi tuần")
+        for row in rows:
+            if row.idle:
+                console.print(f"[dim]Không thu thập:[/] {escape(row.source.key)}: {escape('; '.join(row.idle))}", soft_wrap=True)
+        for row in rows:
+            if row.silent:
+                console.print(f"[yellow]Cảnh báo:[/] {escape(silence_note(row.health))}")
 
 
 @sources_app.command("add")
@@ -53,11 +56,17 @@ def sources_add(
 ):
     """Thêm nguồn mà không sửa YAML (giữ nguyên khi nạp lại kế hoạch)."""
     from mediaplan.db import session_scope
+    from mediaplan.services import ServiceError
     from mediaplan.services.sources import add_source
 
     with refusals(), session_scope() as session:
-        add_source(session, key, outlet=outlet, kind=kind, url=url, channel=channel, platform=platform,
-                   interval=interval, article_pattern=article_pattern, next_page=next_page)
+        try:
+            add_source(session, key, outlet=outlet, kind=kind, url=url, channel=channel, platform=platform,
+                       interval=interval, article_pattern=article_pattern, next_page=next_page)
+        except ServiceError as exc:
+            if exc.field != "key":
+                raise
+            fail(str(exc))  # the key is an argument, not an option: no "--key" before the reason
     console.print(f"Đã thêm nguồn {key}")
 
 

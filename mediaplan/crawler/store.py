@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import CrawlRun, FetchState, Item, ItemRevision, Source, utcnow
 from mediaplan.nlp.normalize import normalize
+from mediaplan.periods import in_range, shown
 
 
 @dataclass
@@ -53,12 +55,72 @@ def save_raw(data_dir: Path, canonical: str, raw: bytes) -> str:
     return str(rel)
 
 
+WEB_SCHEMES = ("http", "https")
+URL_MAX = 1000  # items.url and items.canonical_url are String(1000)
+REFUSED = "refused"
+
+
+def http_url(url: str | None) -> str | None:
+    """The address itself (trimmed) when it is an http(s) URL with a host, else None.
+
+    The one test of a link from crawled content, for storing (`upsert_item`) and for rendering (the `safe_url`
+    filter, `web.links`). A feed or a social post may carry `javascript:`, `data:`, `vbscript:` or `file:` as
+    its link, which runs or opens something when clicked. Surrounding spaces are trimmed; a control character
+    anywhere refuses the link outright, since a browser drops tabs and line breaks and would read "java", a
+    tab, "script:" as `javascript:`. No host, no link: courlan turns `javascript:alert(1)` into "https:///…".
+    """
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url or any(ord(c) < 32 or ord(c) == 127 for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an invalid IPv6 host, for instance
+        return None
+    return url if parts.scheme.lower() in WEB_SCHEMES and parts.hostname else None
+
+
+def refused_link(fetched: Fetched) -> str | None:
+    """Why an item cannot be stored under its link (a message for the source's health), or None."""
+    link = http_url(fetched.url)
+    if link is None or http_url(fetched.canonical_url) is None:
+        return f"bỏ qua tin, bài có liên kết không phải http(s): {shown(fetched.url, 80)}"
+    if len(link) > URL_MAX or len(fetched.canonical_url) > URL_MAX:
+        return f"bỏ qua tin, bài có liên kết dài quá {URL_MAX} ký tự: {shown(fetched.url, 80)}"
+    return None
+
+
+def _text(value: str | None, limit: int | None = None) -> str | None:
+    """Crawled text as a column keeps it: without NUL (PostgreSQL refuses it in any text) and cut to the
+    column's length, so one odd page never fails its item's transaction."""
+    if value is None:
+        return None
+    value = value.replace("\x00", "")
+    return value[:limit] if limit else value
+
+
+def _published(value: datetime | None) -> datetime | None:
+    """A publication date within the one range of days (`periods`), else unknown: a page dated 1970 or 2999
+    would otherwise become the month the dashboard opens on, a month no page accepts."""
+    return value if value is not None and in_range(value.date()) else None
+
+
 def upsert_item(session: Session, fetched: Fetched, data_dir: Path | None = None) -> str:
-    """Store or update an item; returns "new", "updated" or "unchanged"."""
+    """Store or update an item; returns "new", "updated", "unchanged" or "refused".
+
+    "refused": the item's link is not an http(s) URL (or is longer than its column); nothing is stored, and
+    the reason is noted on the source (its last error, as `sources list` and the sources page show it)
+    without counting as a failure of the source, which works.
+    """
     source = session.scalar(select(Source).where(Source.key == fetched.source_key))
     if source is None:
         raise KeyError(f"unknown source {fetched.source_key!r}")
-    title, sapo, body = normalize(fetched.title), normalize(fetched.sapo), normalize(fetched.body)
+    if reason := refused_link(fetched):
+        source.last_error, source.last_error_at = reason, utcnow()
+        return REFUSED
+    title, sapo, body = (normalize(_text(fetched.title)), normalize(_text(fetched.sapo)),
+                         normalize(_text(fetched.body)))
     digest = content_hash(title, sapo, body)
     raw_ref = save_raw(data_dir, fetched.canonical_url, fetched.raw) if (data_dir and fetched.raw) else None
     existing = session.scalar(select(Item).where(Item.canonical_url == fetched.canonical_url))
@@ -72,9 +134,9 @@ def upsert_item(session: Session, fetched: Fetched, data_dir: Path | None = None
             return "unchanged"
         session.add(ItemRevision(item_id=existing.id, title=existing.title, content_hash=existing.content_hash))
         existing.title, existing.sapo, existing.body = title, sapo, body
-        existing.raw_title = fetched.title
+        existing.raw_title = _text(fetched.title)
         existing.content_hash = digest
-        existing.author = fetched.author or existing.author
+        existing.author = _text(fetched.author, 300) or existing.author
         existing.updated_at = utcnow()
         existing.classified_at = None  # re-classify the new text
         existing.raw_ref = raw_ref or existing.raw_ref
@@ -85,16 +147,16 @@ def upsert_item(session: Session, fetched: Fetched, data_dir: Path | None = None
         outlet_id=source.outlet_id,
         source_id=source.id,
         kind=fetched.kind,
-        url=fetched.url,
+        url=http_url(fetched.url),
         canonical_url=fetched.canonical_url,
         content_hash=digest,
         title=title,
         sapo=sapo,
         body=body,
-        raw_title=fetched.title,
-        author=fetched.author,
-        category=fetched.category,
-        published_at=fetched.published_at,
+        raw_title=_text(fetched.title),
+        author=_text(fetched.author, 300),  # items.author String(300), items.category String(200)
+        category=_text(fetched.category, 200),
+        published_at=_published(fetched.published_at),
         channel=fetched.channel or source.channel,
         extra=fetched.extra or {},
         raw_ref=raw_ref,

@@ -7,10 +7,12 @@ that names the allowed ones.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from mediaplan.calendar import stories as planning
 from mediaplan.calendar.linking import confirm
@@ -19,35 +21,61 @@ from mediaplan.db.schema import Coverage
 from mediaplan.localtime import local_tz, to_local
 from mediaplan.services.plan_defaults import press_outlet
 from mediaplan.vocab import CoverageStatus, Format, Platform
-from mediaplan.periods import FIRST_DAY, LAST_DAY
+from mediaplan.periods import RANGE_TEXT, in_range, shown
+from mediaplan.auth.roles import Ability
 from mediaplan.web.deps import DbId, SessionDep, who
+from mediaplan.web.security import allow
+from mediaplan.web.errors import MULTILINE, ONE_LINE
 
 router = APIRouter(prefix="/api")
 
 
-class MoveIn(BaseModel):
-    on: date | None = Field(None, alias="date", ge=FIRST_DAY, le=LAST_DAY)  # keep the time of day, change the day
-    publish_at: datetime | None = None  # or an exact new time (naive = local time)
+def _planning_day(value: date) -> date:
+    """A planning day within the one range (`periods.FIRST_DAY`..`LAST_DAY`), else a Vietnamese refusal (422)."""
+    if not in_range(value):
+        raise ValueError(f"ngày {value:%d/%m/%Y} ngoài khoảng lập kế hoạch, {RANGE_TEXT}")
+    return value
 
-    @field_validator("publish_at")
-    @classmethod
-    def _within_calendar(cls, value: datetime | None) -> datetime | None:
-        if value is not None and not FIRST_DAY <= value.date() <= LAST_DAY:
-            raise ValueError(f"ngoài khoảng {FIRST_DAY.year}–{LAST_DAY.year}")
-        return value
+
+def _planning_time(value: datetime) -> datetime:
+    """A time whose day is within the range: first in the time's own zone (so year 9999 with an offset never
+    reaches a conversion), then in the plan's zone, where the calendar files it."""
+    _planning_day(value.date())
+    if value.tzinfo is not None:
+        _planning_day(to_local(value).date())
+    return value
+
+
+def _hour_minute(value: str) -> str:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError(f"giờ không hợp lệ {shown(value)}: dùng dạng HH:MM, ví dụ 08:00")
+    return value
+
+
+PlanningDay = Annotated[date, AfterValidator(_planning_day)]
+PlanningTime = Annotated[datetime, AfterValidator(_planning_time)]
+# Lengths are the columns' (db/schema.py): Story.title String(500), Coverage.assignee String(120), Outlet.key
+# String(80), Theme.code String(40). A brief or a note is Text, bounded all the same.
+TEXT_MAX = 2000
+ThemeCode = Annotated[str, Field(max_length=40, pattern=ONE_LINE)]
+
+
+class MoveIn(BaseModel):
+    on: PlanningDay | None = Field(None, alias="date")  # keep the time of day, change the day
+    publish_at: PlanningTime | None = None  # or an exact new time (naive = local time)
 
 
 class StoryIn(BaseModel):
-    title: str = Field(min_length=1, max_length=500)
-    on: date | None = Field(None, alias="date", ge=FIRST_DAY, le=LAST_DAY)  # empty: the ideas backlog
-    time: str = "08:00"
+    title: str = Field(min_length=1, max_length=500, pattern=ONE_LINE)
+    on: PlanningDay | None = Field(None, alias="date")  # empty: the ideas backlog
+    time: Annotated[str, AfterValidator(_hour_minute)] = "08:00"  # local time
     platform: Platform | None = Platform.ONLINE
     format: Format | None = Format.NEWS
-    themes: list[str] = Field(default_factory=list)
-    assignee: str | None = None
-    outlet: str | None = Field(default_factory=press_outlet)  # the plan's newsroom
-    brief: str = ""
-    priority: int = 2
+    themes: list[ThemeCode] = Field(default_factory=list, max_length=20)
+    assignee: str | None = Field(None, max_length=120, pattern=ONE_LINE)
+    outlet: str | None = Field(default_factory=press_outlet, max_length=80, pattern=ONE_LINE)  # the plan's newsroom
+    brief: str = Field("", max_length=TEXT_MAX, pattern=MULTILINE)
+    priority: int = Field(2, ge=1, le=3)
 
 
 class LinkIn(BaseModel):
@@ -56,10 +84,10 @@ class LinkIn(BaseModel):
 
 class StatusIn(BaseModel):
     status: CoverageStatus
-    note: str = ""
+    note: str = Field("", max_length=TEXT_MAX, pattern=MULTILINE)
 
 
-@router.post("/coverages/{coverage_id}/move")
+@router.post("/coverages/{coverage_id}/move", dependencies=[allow(Ability.CALENDAR)])
 def move(coverage_id: DbId, body: MoveIn, request: Request, session: SessionDep):
     try:
         coverage = planning.get_coverage(session, coverage_id)
@@ -77,7 +105,7 @@ def move(coverage_id: DbId, body: MoveIn, request: Request, session: SessionDep)
     return coverage_json(coverage)
 
 
-@router.post("/coverages/{coverage_id}/status")
+@router.post("/coverages/{coverage_id}/status", dependencies=[allow(Ability.CALENDAR)])
 def set_status(coverage_id: DbId, body: StatusIn, request: Request, session: SessionDep):
     try:
         coverage = planning.get_coverage(session, coverage_id)
@@ -90,7 +118,7 @@ def set_status(coverage_id: DbId, body: StatusIn, request: Request, session: Ses
     return coverage_json(coverage)
 
 
-@router.post("/coverages/{coverage_id}/deliveries/{item_id}")
+@router.post("/coverages/{coverage_id}/deliveries/{item_id}", dependencies=[allow(Ability.CALENDAR)])
 def confirm_link(coverage_id: DbId, item_id: DbId, body: LinkIn, request: Request, session: SessionDep):
     """An editor confirms or rejects a link the monitor suggested (or links an item by hand)."""
     try:
@@ -102,7 +130,7 @@ def confirm_link(coverage_id: DbId, item_id: DbId, body: LinkIn, request: Reques
     return coverage_json(coverage)
 
 
-@router.post("/stories")
+@router.post("/stories", dependencies=[allow(Ability.CALENDAR)])
 def add_story(body: StoryIn, request: Request, session: SessionDep):
     try:
         when = None

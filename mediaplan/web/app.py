@@ -4,14 +4,18 @@ calendar.py, ical.py) plus the calendar's JSON API (web/api.py), sharing web/dep
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 
 from mediaplan.db import get_engine
 from mediaplan.periods import PeriodError
-from mediaplan.web import api, calendar, dashboard, ical, items, reports, review, units
+from mediaplan.settings import get_settings
+from mediaplan.auth.sessions import Signer
+from mediaplan.web import api, calendar, dashboard, errors, ical, items, login, reports, review, security, sources, units
 from mediaplan.web.deps import HERE
+from mediaplan.web import registers
 
 
 def _bad_period(request: Request, exc: PeriodError) -> JSONResponse:
@@ -23,7 +27,11 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app = FastAPI(title="mediaplan", docs_url="/api/docs", redoc_url=None)
     app.state.sessions = sessionmaker(get_engine(database_url), expire_on_commit=False)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (dashboard, items, calendar, api, ical, review, units, reports):
+    for module in (login, dashboard, items, calendar, api, ical, review, units, reports, sources):
         app.include_router(module.router)
+    app.include_router(registers.router)
     app.add_exception_handler(PeriodError, _bad_period)
+    app.add_exception_handler(RequestValidationError, errors.validation_error)
+    security.install(app)
+    app.add_middleware(security.SessionMiddleware, signer=Signer(get_settings()), sessions=app.state.sessions)
     return app

@@ -26,7 +26,10 @@ from mediaplan.db.schema import Coverage, Outlet
 from mediaplan.localtime import local_today
 from mediaplan.periods import next_month, parse_month, previous_month
 from mediaplan.vocab import FeedScope, OutletKind
+from mediaplan.auth.roles import Ability
 from mediaplan.web.deps import SessionDep, parse_day, templates, theme_names, valid_month
+from mediaplan.web.security import allow, public
+from mediaplan.web.errors import Token, query_text
 
 router = APIRouter()
 
@@ -85,17 +88,20 @@ def _render(request: Request, session: Session, month: str | None, view: str, da
     })
 
 
-@router.get("/calendar", response_class=HTMLResponse)
-def calendar_page(request: Request, session: SessionDep, month: str | None = None, view: str = "month",
-                  day: str | None = None, outlet: str | None = None, platform: str | None = None,
-                  theme: str | None = None, assignee: str | None = None, status: str | None = None):
+@router.get("/calendar", response_class=HTMLResponse, dependencies=[allow(Ability.READ)])
+def calendar_page(request: Request, session: SessionDep, month: str | None = query_text(20),
+                  view: str = query_text(10, "month"), day: str | None = query_text(20),
+                  outlet: str | None = query_text(80), platform: str | None = query_text(40),
+                  theme: str | None = query_text(40), assignee: str | None = query_text(120),
+                  status: str | None = query_text(40)):
+    """Filters are as long as the columns they match (outlets.key 80, coverages.assignee 120, codes 40)."""
     filters = Filters(outlet or None, platform or None, theme or None, assignee or None, status or None)
     return _render(request, session, month, view, day, filters, readonly=False)
 
 
-@router.get("/calendar/share/{token}", response_class=HTMLResponse)
-def shared(request: Request, token: str, session: SessionDep, month: str | None = None, view: str = "month",
-           day: str | None = None):
+@router.get("/calendar/share/{token}", response_class=HTMLResponse, dependencies=[public()])
+def shared(request: Request, token: Token, session: SessionDep, month: str | None = query_text(20),
+           view: str = query_text(10, "month"), day: str | None = query_text(20)):
     scope = scope_of(session, token)
     if scope is None:
         raise HTTPException(404, "Đường dẫn không còn hiệu lực")
@@ -104,8 +110,9 @@ def shared(request: Request, token: str, session: SessionDep, month: str | None 
     return _render(request, session, month, view, day, filters, readonly=True, share=token)
 
 
-@router.get("/calendar/gaps", response_class=HTMLResponse)
-def gaps_page(request: Request, session: SessionDep, month: str | None = None, weeks: int = Query(4, ge=1, le=52)):
+@router.get("/calendar/gaps", response_class=HTMLResponse, dependencies=[allow(Ability.READ)])
+def gaps_page(request: Request, session: SessionDep, month: str | None = query_text(20),
+              weeks: int = Query(4, ge=1, le=52)):
     month = valid_month(session, month)
     today = local_today()
     return templates.TemplateResponse(request, "gaps.html", {
@@ -114,8 +121,9 @@ def gaps_page(request: Request, session: SessionDep, month: str | None = None, w
     })
 
 
-@router.get("/calendar/budget", response_class=HTMLResponse)
-def budget_page(request: Request, session: SessionDep, day: str | None = None, days: int = 1):
+@router.get("/calendar/budget", response_class=HTMLResponse, dependencies=[allow(Ability.READ)])
+def budget_page(request: Request, session: SessionDep, day: str | None = query_text(20),
+                days: int = Query(1, ge=1, le=7)):
     if days not in (1, 7):
         raise HTTPException(400, "days là 1 (một ngày) hoặc 7 (một tuần)")
     first = parse_day(day)
@@ -125,8 +133,8 @@ def budget_page(request: Request, session: SessionDep, day: str | None = None, d
         "rows": budget(session, first, days), "first": first, "days": days, "names": theme_names(session)})
 
 
-@router.get("/calendar/export")
-def export(session: SessionDep, month: str, format: str = "xlsx"):
+@router.get("/calendar/export", dependencies=[allow(Ability.READ)])
+def export(session: SessionDep, month: str = query_text(20, ...), format: str = query_text(10, "xlsx")):
     """The month's plan as a download, written in memory: no file is left behind."""
     month = valid_month(session, month)
     if format not in EXPORT_TYPES:

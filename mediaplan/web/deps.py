@@ -22,6 +22,7 @@ from mediaplan.localtime import local_today, to_local
 from mediaplan import periods
 from mediaplan.periods import check_month, current_month, month_of
 from mediaplan.reports.metrics import DEFINITIONS
+from mediaplan.web.security import csrf_input, csrf_token, template_can
 from mediaplan.vocab import CHANNELS, COVERAGE_STATUSES, FORMATS, PLATFORMS, label
 
 HERE = Path(__file__).parent
@@ -33,6 +34,7 @@ def local(dt: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
 
 
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals.update(csrf_input=csrf_input, csrf_token=csrf_token, can=template_can)
 templates.env.globals.update(definitions=DEFINITIONS, label=label, local=local, FORMATS=FORMATS, CHANNELS=CHANNELS, PLATFORMS=PLATFORMS,
                              COVERAGE_STATUSES=COVERAGE_STATUSES)
 
@@ -47,8 +49,13 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def who(request: Request) -> str:
-    """Who made a change, for the audit log (a proxy in front of the app may name the user)."""
-    return request.headers.get("X-User") or "biên tập viên (web)"
+    """Who made a change, for the audit log: the signed-in user's name, never a header or a form field.
+
+    Every route that changes something requires a signed-in user (`security.allow`), so this is never anonymous
+    there; on a public route it says so.
+    """
+    actor = getattr(request.state, "user", None)
+    return actor.username if actor else "(chưa đăng nhập)"
 
 
 def theme_names(session: Session) -> dict[str, str]:

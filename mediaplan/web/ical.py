@@ -7,12 +7,14 @@ from fastapi.responses import Response
 
 from mediaplan.calendar.ical import build_feed, scope_of
 from mediaplan.web.deps import SessionDep
+from mediaplan.web.security import public
+from mediaplan.web.errors import Token
 
 router = APIRouter()
 
 
-@router.get("/ical/{token}.ics")
-def ical_feed(token: str, session: SessionDep, due: bool = False):
+@router.get("/ical/{token}.ics", dependencies=[public()])
+def ical_feed(token: Token, session: SessionDep, due: bool = False):
     scope = scope_of(session, token)
     if scope is None:
         raise HTTPException(404, "Đường dẫn đăng ký không còn hiệu lực (mã đã được tạo lại?)")

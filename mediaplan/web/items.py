@@ -11,7 +11,6 @@ page costs what the first does; `?page=N` still works as an offset for old links
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -26,11 +25,18 @@ from mediaplan.nlp.normalize import fold, normalize
 from mediaplan.periods import month_bounds
 from mediaplan.plans import current_plan
 from mediaplan.services.items import label_item
-from mediaplan.web.deps import MAX_ID, DbId, SessionDep, templates, theme_names, valid_month
+from mediaplan.auth.roles import Ability
+from mediaplan.web.deps import MAX_ID, DbId, SessionDep, templates, theme_names, valid_month, who
+from mediaplan.web.security import allow
+from mediaplan.web.errors import form_text, query_text
+from mediaplan.web import links
+
+links.register(templates.env)  # until web/deps.py registers `safe_url` with the other filters; twice is harmless
 
 router = APIRouter()
 
 PAGE_SIZE = 50
+Q_MAX = 200  # a search is a few words; a longer one is refused rather than scanned for
 ORDER = (Item.published_at.desc(), Item.id.desc())
 
 
@@ -142,10 +148,13 @@ def ambiguous_forms(q: str) -> list[list[str]]:
     return [forms for key, forms in current_plan().fold_collisions.items() if key in needle]
 
 
-@router.get("/items", response_class=HTMLResponse)
-def items(request: Request, session: SessionDep, theme: str | None = None, outlet: str | None = None,
-          month: str | None = None, q: str | None = None, education: str | None = None,
+@router.get("/items", response_class=HTMLResponse, dependencies=[allow(Ability.READ)])
+def items(request: Request, session: SessionDep, theme: str | None = query_text(40),
+          outlet: str | None = query_text(80), month: str | None = query_text(20), q: str | None = query_text(Q_MAX),
+          education: str | None = query_text(1),
           page: int = Query(1, ge=1, le=100_000), after: int | None = Query(None, ge=1, le=MAX_ID)):
+    """The list; a filter longer than its column (themes.code 40, outlets.key 80) or with a control character
+    is a 422 before any query: PostgreSQL refuses NUL in text, once a 500 here."""
     filters = ItemFilters(theme or "", outlet or "", month or "", q or "", education or "")
     found = list_items(session, filters, after=after, page=page)
     return templates.TemplateResponse(request, "items.html", {
@@ -204,15 +213,7 @@ def _where(text: str, e: dict) -> bool:
             and text[start:end] == e.get("text"))
 
 
-def safe_href(url: str | None) -> str | None:
-    """A link target only for http(s) addresses; anything else (javascript:, data:…) is not rendered as a link."""
-    try:
-        return url if url and urlsplit(url).scheme.lower() in ("http", "https") else None
-    except ValueError:
-        return None
-
-
-@router.get("/items/{item_id}", response_class=HTMLResponse)
+@router.get("/items/{item_id}", response_class=HTMLResponse, dependencies=[allow(Ability.READ)])
 def item_page(request: Request, item_id: DbId, session: SessionDep):
     item = session.get(Item, item_id, options=[selectinload(Item.themes), selectinload(Item.entities)])
     if item is None:
@@ -240,7 +241,7 @@ def item_page(request: Request, item_id: DbId, session: SessionDep):
     if item.cluster_id:
         siblings = session.scalars(select(Item).where(Item.cluster_id == item.cluster_id, Item.id != item.id)).all()
     return templates.TemplateResponse(request, "item.html", {
-        "item": item, "names": names, "href": safe_href(item.url),
+        "item": item, "names": names,
         "title_html": highlight(texts["title"], spans["title"]), "sapo_html": highlight(texts["sapo"], spans["sapo"]),
         "body_html": [highlight(p, []) for p in texts["body"].split("\n\n")] if not spans["body"] else None,
         "body_marked": highlight(texts["body"], spans["body"]) if spans["body"] else None,
@@ -249,12 +250,12 @@ def item_page(request: Request, item_id: DbId, session: SessionDep):
     })
 
 
-@router.post("/items/{item_id}/labels")
-def item_label(item_id: DbId, session: SessionDep, theme: str = Form(...), action: str = Form(...),
-               by: str = Form(...)):
-    """An editor's correction from the item page; the page is shown again with it applied."""
+@router.post("/items/{item_id}/labels", dependencies=[allow(Ability.LABELS)])
+def item_label(request: Request, item_id: DbId, session: SessionDep, theme: str = form_text(40),
+               action: str = form_text(20)):
+    """An editor's correction from the item page, in the signed-in user's name; the page is shown again with it applied."""
     try:
-        label_item(session, item_id, [(action, theme)], by)
+        label_item(session, item_id, [(action, theme)], who(request))
     except LabelError as exc:
         raise HTTPException(400, str(exc))
     session.commit()

@@ -2,9 +2,9 @@
 then those the model is least sure of, each with what the machine said and why, and one button per label.
 
 Each button is its own small form (`label`, `decision` = keep | drop, `by`, and `after` to come back to the same
-page); a decision is a manual label (`services.review.decide`), so `nlp train` learns from it. There are no
-accounts yet: the reviewer types a name once (a GET form, `?by=`), every decision form carries it as the
-field `by`, like the item page's label form (issue 12 replaces both with the logged-in user).
+page); a decision is a manual label (`services.review.decide`), so `nlp train` learns from it. The reviewer is
+the signed-in user (`deps.who`), never a typed name: a `by` field or parameter that an old page still sends
+is ignored. A user whose role may not review sees the queue with its buttons disabled.
 
 Bad input is answered with the queue page again, the reason on top, and a 4xx status: 404 for an item that
 is not there, 400 otherwise; nothing is written then.
@@ -12,6 +12,7 @@ is not there, 400 otherwise; nothing is written then.
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
@@ -23,8 +24,10 @@ from mediaplan.nlp.decided import KIND_LABELS, decimal, education_view, versus
 from mediaplan.services import NotFound, ServiceError
 from mediaplan.services import review as svc
 from mediaplan.vocab import ThemeMethod
-from mediaplan.web.deps import DbId, SessionDep, templates, theme_names
-from mediaplan.web.items import safe_href
+from mediaplan.periods import shown
+from mediaplan.auth.roles import Ability
+from mediaplan.web.deps import MAX_ID, DbId, SessionDep, templates, theme_names, who
+from mediaplan.web.security import allow, user_can
 
 router = APIRouter()
 
@@ -33,14 +36,13 @@ NAME_MAX = 80  # items.reviewed_by and item_themes.set_by are String(80)
 EVIDENCE_SHOWN = 6  # rule phrases shown per theme
 
 
-def reviewer(by: str | None) -> str:
-    """The reviewer's name as typed, trimmed; "" when none. A name the database cannot keep is refused."""
-    name = (by or "").strip()
-    if len(name) > NAME_MAX:
-        raise ServiceError(f"tên người duyệt dài quá {NAME_MAX} ký tự", field="by")
-    if any(ord(c) < 32 for c in name):
-        raise ServiceError("tên người duyệt có ký tự không hợp lệ", field="by")
-    return name
+def _cursor(after: str | None) -> svc.Cursor | None:
+    """The page position of a link, refused (a ServiceError, so a 400) unless its id can name a row and its
+    priority is a number: `1_99999999999999999999` was a 500 on PostgreSQL ("integer out of range")."""
+    cursor = svc.Cursor.parse(after)
+    if cursor is not None and not (0 <= cursor.item_id <= MAX_ID and math.isfinite(cursor.priority)):
+        raise ServiceError(f"vị trí trang không hợp lệ: {shown(after)}", field="after")
+    return cursor
 
 
 def _yesno(value: bool | None) -> str:
@@ -77,7 +79,7 @@ def _card(item: Item, names: dict[str, str]) -> dict:
         themes.append({"code": t.theme_code, "name": names.get(t.theme_code, t.theme_code), "method": str(t.method),
                        "how": how, "evidence": list(seen.values())[:EVIDENCE_SHOWN]})
     current = {t["code"] for t in themes}
-    return {"item": item, "href": safe_href(item.url), "reason": svc.reason(item),
+    return {"item": item, "reason": svc.reason(item),
             "disagree": (item.review_priority or 0) > 1, "flag": flag, "themes": themes,
             "missing": [(code, name) for code, name in names.items() if code not in current]}
 
@@ -86,30 +88,27 @@ def _page(request: Request, session: Session, *, after: str | None = None, by: s
           saved: str | None = None, error: str | None = None, status: int = 200) -> HTMLResponse:
     """The queue page from `after` on (the first page when None); `error` is shown on top with `status`."""
     try:
-        cursor = svc.Cursor.parse(after)
+        cursor = _cursor(after)
     except ServiceError as exc:
         error, status, cursor, after = error or str(exc), 400 if status == 200 else status, None, None
-    try:
-        name = reviewer(by)
-    except ServiceError as exc:
-        error, status, name = error or str(exc), 400 if status == 200 else status, ""
+    name = who(request) if user_can(request, Ability.REVIEW) else ""
     names = theme_names(session)
     items, following = svc.queue(session, after=cursor)
     done_item = None
-    if saved and saved.isdigit() and len(saved) < 11:
+    if saved and saved.isdigit() and len(saved) < 11 and int(saved) <= MAX_ID:  # a larger id names no row (a 500 on PG)
         done_item = session.get(Item, int(saved))
     return templates.TemplateResponse(request, "review.html", {
         "cards": [_card(i, names) for i in items], "size": svc.queue_size(session),
         "after": str(cursor) if cursor else "", "next": str(following) if following else "",
         "by": name, "error": error, "saved": done_item,
-        "first_link": "/review" + (f"?{urlencode({'by': name})}" if name else ""),
-        "next_link": f"/review?{urlencode({'after': str(following), **({'by': name} if name else {})})}" if following else "",
+        "first_link": "/review",
+        "next_link": f"/review?{urlencode({'after': str(following)})}" if following else "",
     }, status_code=status)
 
 
 def _back(after: str, by: str, item_id: int) -> RedirectResponse:
-    """After a decision: the same page of the queue, the name kept, the decision acknowledged (303, no re-POST)."""
-    query = {**({"after": after} if after else {}), "by": by, "saved": str(item_id)}
+    """After a decision: the same page of the queue, the decision acknowledged (303, no re-POST)."""
+    query = {**({"after": after} if after else {}), "saved": str(item_id)}
     return RedirectResponse(f"/review?{urlencode(query)}", status_code=303)
 
 
@@ -119,19 +118,19 @@ def _refused(request: Request, session: Session, exc: ServiceError, after: str, 
     return _page(request, session, after=after, by=safe_by, error=str(exc), status=404 if isinstance(exc, NotFound) else 400)
 
 
-@router.get("/review", response_class=HTMLResponse)
+@router.get("/review", response_class=HTMLResponse, dependencies=[allow(Ability.READ)])
 def review_page(request: Request, session: SessionDep, after: str | None = None, by: str | None = None,
                 saved: str | None = None):
     return _page(request, session, after=after, by=by, saved=saved)
 
 
-@router.post("/review/{item_id}", response_class=HTMLResponse)
+@router.post("/review/{item_id}", response_class=HTMLResponse, dependencies=[allow(Ability.REVIEW)])
 def review_decide(request: Request, item_id: DbId, session: SessionDep, label: str = Form(""),
                   decision: str = Form(""), by: str = Form(""), after: str = Form("")):
     """One editor's decision on one label of one item: the flag (`education`) or a theme, kept or dropped."""
     try:
-        svc.Cursor.parse(after)
-        name = reviewer(by)
+        _cursor(after)
+        name = who(request)
         if decision not in DECISIONS:
             raise ServiceError("quyết định phải là “đúng” (keep) hoặc “sai” (drop)", field="decision")
         label = label.strip()
@@ -146,12 +145,12 @@ def review_decide(request: Request, item_id: DbId, session: SessionDep, label: s
     return _back(after, name, item_id)
 
 
-@router.post("/review/{item_id}/done", response_class=HTMLResponse)
+@router.post("/review/{item_id}/done", response_class=HTMLResponse, dependencies=[allow(Ability.REVIEW)])
 def review_done(request: Request, item_id: DbId, session: SessionDep, by: str = Form(""), after: str = Form("")):
     """The editor looked and has nothing to change: the item leaves the queue as it is."""
     try:
-        svc.Cursor.parse(after)
-        name = reviewer(by)
+        _cursor(after)
+        name = who(request)
         svc.done(session, item_id, name)
     except ServiceError as exc:
         return _refused(request, session, exc, after, by)

@@ -3,6 +3,9 @@
 (function () {
   const grid = document.getElementById("month");
   if (!grid || grid.dataset.readonly === "true") return;
+  // Every change carries the session's CSRF token (the page's <meta name="csrf-token">); the server refuses it otherwise.
+  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const JSON_HEADERS = { "Content-Type": "application/json", "X-CSRF-Token": csrf };
   const status = (msg) => { let el = document.getElementById("cal-status"); if (!el) { el = document.createElement("p"); el.id = "cal-status"; el.setAttribute("role", "status"); grid.before(el); } el.textContent = msg; };
 
   grid.addEventListener("dragstart", (e) => {
@@ -21,7 +24,7 @@
     const id = e.dataTransfer.getData("text/plain");
     const chip = document.getElementById("coverage-" + id);
     const resp = await fetch(`/api/coverages/${id}/move`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ date: td.dataset.date }),
+      method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ date: td.dataset.date }),
     });
     if (!resp.ok) { status("Không dời được: " + (await resp.text())); return; }
     const moved = await resp.json();
@@ -37,7 +40,7 @@
     e.stopPropagation();
     const box = button.parentElement;
     const resp = await fetch(`/api/coverages/${box.dataset.coverage}/deliveries/${box.dataset.item}`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ accept: button.dataset.accept === "true" }),
+      method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ accept: button.dataset.accept === "true" }),
     });
     if (!resp.ok) { status("Không lưu được: " + (await resp.text())); return; }
     const c = await resp.json();
@@ -63,7 +66,7 @@
     const f = form.elements;
     const body = { title: f.title.value, date: f.date.value, time: f.time.value, platform: f.platform.value,
                    format: f.format.value, themes: f.theme.value ? [f.theme.value] : [], assignee: f.assignee.value || null };
-    const resp = await fetch("/api/stories", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const resp = await fetch("/api/stories", { method: "POST", headers: JSON_HEADERS, body: JSON.stringify(body) });
     if (!resp.ok) { document.getElementById("qa-error").textContent = await resp.text(); return; }
     const made = await resp.json();
     for (const c of made.coverages) {
