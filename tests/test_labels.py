@@ -47,3 +47,12 @@ def test_label_from_the_item_page(populated_db):
     assert 'data-theme="exemplary"' not in page.text.split('id="removed-themes"')[0]
     assert client.post(f"/items/{item_id}/labels", data={"theme": "x", "action": "add"}).status_code == 400
     assert _themes(item_id)["exemplary"] == ("manual", True)
+
+
+def test_the_label_form_refuses_to_remove_a_theme_the_item_does_not_have(populated_db):
+    client = signed_in(populated_db, "editor", "thanhhai")
+    with session_scope() as session:
+        item_id = session.scalar(select(Item.id).where(Item.title.like("Giá lúa%")))
+    page = client.post(f"/items/{item_id}/labels", data={"theme": "teachers", "action": "remove"})
+    assert page.status_code == 400 and "không có chủ đề" in page.text
+    assert "teachers" not in _themes(item_id)

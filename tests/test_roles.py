@@ -159,3 +159,19 @@ def test_a_forged_change_without_the_csrf_token_is_refused(populated_db):
     cross = client.post("/api/stories", json={"title": "Giả mạo", "date": "2026-11-20"},
                         headers={"X-CSRF-Token": token, "Origin": "https://evil.example"})
     assert cross.status_code == 403
+
+
+def test_a_viewer_sees_no_edit_controls(populated_db):
+    """Every page a viewer opens carries no form that changes anything (only the logout button)."""
+    viewer = signed_in(populated_db, "viewer")
+    editor = signed_in(populated_db, "editor")
+    with_forms = 0
+    for path in ("/", "/items", "/items/1", "/calendar?month=2026-11", "/calendar/gaps?month=2026-11", "/review",
+                 "/units", "/reports", "/registers", "/sources"):
+        page = viewer.get(path)
+        assert page.status_code in (200, 404), path
+        actions = re.findall(r'<form\b[^>]*method="post"[^>]*action="([^"]+)"', page.text)
+        assert actions == ["/logout"], f"{path}: {actions}"
+        assert 'draggable="true"' not in page.text and 'id="quick-add"' not in page.text
+        with_forms += len(re.findall(r'method="post"', editor.get(path).text)) > 1
+    assert with_forms >= 2  # an editor does get forms (item labels, review), so the check can fail

@@ -28,7 +28,7 @@ from mediaplan.periods import next_month, parse_month, previous_month
 from mediaplan.vocab import FeedScope, OutletKind
 from mediaplan.auth.roles import Ability
 from mediaplan.web.deps import SessionDep, parse_day, templates, theme_names, valid_month
-from mediaplan.web.security import allow, public
+from mediaplan.web.security import allow, public, user_can
 from mediaplan.web.errors import Token, query_text
 
 router = APIRouter()
@@ -82,7 +82,7 @@ def _render(request: Request, session: Session, month: str | None, view: str, da
         "prev_q": prev_q + (f"&{keep}" if keep else ""), "next_q": next_q + (f"&{keep}" if keep else ""),
         "names": names, "colours": {code: PALETTE[n % len(PALETTE)] for n, code in enumerate(names)},
         "legend": [c for c in names if c in used],
-        "filters": vars(filters), "outlets": outlets, "assignees": assignees, "readonly": readonly,
+        "filters": vars(filters), "outlets": outlets, "assignees": assignees, "readonly": readonly, "editable": not readonly and user_can(request, Ability.CALENDAR),
         "backlog": [] if readonly else planning.backlog(session), "share": share,
         "today": local_today(),
     })

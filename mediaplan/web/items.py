@@ -255,6 +255,9 @@ def item_label(request: Request, item_id: DbId, session: SessionDep, theme: str 
                action: str = form_text(20)):
     """An editor's correction from the item page, in the signed-in user's name; the page is shown again with it applied."""
     try:
+        if action == "remove" and not session.scalar(select(ItemTheme.item_id).where(
+                ItemTheme.item_id == item_id, ItemTheme.theme_code == theme, ItemTheme.removed.is_(False))):
+            raise LabelError(f"tin, bài #{item_id} không có chủ đề {theme!r}; không có gì để bỏ")
         label_item(session, item_id, [(action, theme)], who(request))
     except LabelError as exc:
         raise HTTPException(400, str(exc))
