@@ -287,6 +287,13 @@ class FeedScope(Vocabulary):
     THEME = "theme", "chủ đề"
 
 
+class TokenPurpose(Vocabulary):
+    """What a secret URL opens: each purpose its own token, so an iCal URL never opens the shared view."""
+
+    ICAL = "ical", "lịch iCal"
+    SHARE = "share", "xem chung (chỉ đọc)"
+
+
 class KeyDateSource(Vocabulary):
     PLAN = "plan", "kế hoạch"
     ICS = "ics", "lịch nhập"

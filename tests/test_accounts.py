@@ -188,3 +188,14 @@ def test_security_headers_on_every_answer(db):
         csp = headers["content-security-policy"]
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
         assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"]
+
+
+def test_errors_are_vietnamese_pages_for_browsers_and_json_for_the_api(db):
+    client = signed_in(db, "viewer")
+    page = client.get("/items/999999", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Không tìm thấy" in page.text and "Traceback" not in page.text
+    nowhere = client.get("/khong-co-trang-nay", headers={"Accept": "text/html"})
+    assert nowhere.status_code == 404 and "Không tìm thấy" in nowhere.text
+    api = client.post("/api/coverages/999999/move", json={"date": "2026-11-20"})
+    assert api.status_code == 403 and api.headers["content-type"].startswith("application/json")  # a viewer

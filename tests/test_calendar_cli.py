@@ -34,6 +34,10 @@ def test_cli_plans_assigns_moves_and_exports(sqlite_db, tmp_path, cli, monkeypat
     assert "Tuyên truyền" in gaps or "dissemination" in gaps
     url = cli("calendar", "feed-url", "--desk", "Thời sự").stdout.strip()
     assert "/ical/" in url and url.endswith(".ics")
+    again = cli("calendar", "feed-url", "--desk", "Thời sự", code=1)  # the secret is shown once
+    assert "--regenerate" in again.stderr
+    share = cli("calendar", "feed-url", "--desk", "Thời sự", "--share", "--days", "30").stdout.strip()
+    assert "/calendar/share/" in share and share.rsplit("/", 1)[1] not in url
     bad_rrule = cli("calendar", "add-column", "X", "--outlet", "baoquangngai", "--platform", "online", "--format", "qa",
                         "--rrule", "FREQ=SOMETIMES", "--dtstart", "2026-11-02T08:00", code=1)
     assert "RRULE" in bad_rrule.stderr

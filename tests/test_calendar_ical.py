@@ -1,6 +1,6 @@
 """iCal: feeds whose SEQUENCE grows on every change, per-user feeds with tokens, and importing outside calendars."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from calendar_helpers import at
@@ -11,7 +11,7 @@ from mediaplan.calendar import stories as planning
 from mediaplan.calendar.ical import FeedError, build_feed, feed_token, scope_of
 from mediaplan.calendar.importer import IcsError, import_ics
 from mediaplan.db import session_scope
-from mediaplan.db.schema import KeyDate
+from mediaplan.db.schema import FeedToken, KeyDate, utcnow
 
 
 def test_sequence_grows_on_every_change_and_uids_stay(sqlite_db):
@@ -45,9 +45,18 @@ def test_ical_feeds_per_user_with_tokens_and_due_dates(sqlite_db):
                                                                          publish_at=datetime(2026, 12, 4, 9, 0), assignee="Châu")])
         mine = Calendar.from_ical(build_feed(session, "user", "Hải", include_due=True).to_ical())
         first = feed_token(session, "user", "Hải")
-        assert feed_token(session, "user", "Hải") == first  # stable until regenerated
+        assert scope_of(session, first) == ("user", "Hải")
+        assert feed_token(session, "user", "Hải") is None  # shown once: only its hash is kept
+        stored = session.scalar(select(FeedToken.token).where(FeedToken.scope == "user", FeedToken.key == "Hải"))
+        assert stored != first and len(stored) == 64
         second = feed_token(session, "user", "Hải", regenerate=True)
         assert scope_of(session, second) == ("user", "Hải") and scope_of(session, first) is None
+        shared = feed_token(session, "user", "Hải", purpose="share", days=1)  # its own token, for its own page
+        assert scope_of(session, shared) is None and scope_of(session, shared, "share") == ("user", "Hải")
+        assert scope_of(session, second, "share") is None
+        row = session.scalar(select(FeedToken).where(FeedToken.purpose == "share"))
+        row.expires_at = utcnow() - timedelta(seconds=1)
+        assert scope_of(session, shared, "share") is None  # expired
         with pytest.raises(FeedError, match="all, user, desk, outlet, theme"):
             build_feed(session, "everyone")
     summaries = sorted(str(e["SUMMARY"]) for e in mine.walk("VEVENT"))

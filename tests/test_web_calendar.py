@@ -1,6 +1,7 @@
 """The calendar pages: month grid, week view, filters, the shared read-only view, gaps,
 the printable budget, the month's plan as a download, and the iCal feeds."""
 
+import re
 import tempfile
 from datetime import datetime
 
@@ -54,11 +55,27 @@ def test_filter_hides_other_platforms(db):
 def test_shared_view_is_read_only(db):
     client, coverage = planned(db)
     with session_scope() as session:
-        token = feed_token(session, "all")
+        token = feed_token(session, "all", purpose="share")
+        ical_token = feed_token(session, "all")
+    assert client.get(f"/calendar/share/{ical_token}?month=2026-11").status_code == 404  # separate tokens
     shared = client.get(f"/calendar/share/{token}?month=2026-11")
     assert shared.status_code == 200 and "chỉ xem" in shared.text and 'draggable="true"' not in shared.text
     assert f'id="coverage-{coverage}"' in shared.text
     assert client.get("/calendar/share/wrong-token").status_code == 404
+    # Read-only by construction: opened without an account, the page links nowhere into the app, and no write
+    # accepts the token, in a header, a cookie or the query.
+    from fastapi.testclient import TestClient
+
+    from mediaplan.web.app import create_app
+
+    anonymous = TestClient(create_app(db))
+    page = anonymous.get(f"/calendar/share/{token}?month=2026-11")
+    assert page.status_code == 200 and "Đăng xuất" not in page.text
+    links = re.findall(r'href="([^"]*)"', page.text)
+    assert links and all(h.startswith(("?", "/static/")) for h in links), links
+    for attempt in ({"headers": {"X-CSRF-Token": token}}, {"params": {"token": token}}):
+        answer = anonymous.post(f"/api/coverages/{coverage}/move", json={"date": "2026-11-21"}, **attempt)
+        assert answer.status_code == 401
 
 
 def test_gaps_page(db):

@@ -91,7 +91,8 @@ def seed() -> dict[str, str]:
             dict(platform="tv", fmt="talk_show", outlet="baoquangngai", publish_at=datetime(2026, 11, 19, 20, 0),
                  assignee="Châu")])
         talk_show(session)
-        return {"coverage": str(story.coverages[0].id), "item": "1", "share": feed_token(session, "all"),
+        return {"coverage": str(story.coverages[0].id), "item": "1", "share": feed_token(session, "all", purpose="share"),
+                "ical_all": feed_token(session, "all"),
                 "ical": feed_token(session, "user", "Châu")}
 
 
@@ -144,7 +145,7 @@ def pages(ids: dict[str, str], month: str = "2026-11", day: str = "2026-11-19") 
             f"/calendar/budget?day={day}&days=7", f"/calendar/export?month={month}&format=xlsx",
             f"/calendar/export?month={month}&format=csv", f"/calendar/share/{ids['share']}?month={month}",
             f"/calendar/share/{ids['share']}?view=week&day={day}", f"/ical/{ids['ical']}.ics",
-            f"/ical/{ids['ical']}.ics?due=true", f"/ical/{ids['share']}.ics?due=true",  # the "all" scope's feed
+            f"/ical/{ids['ical']}.ics?due=true", f"/ical/{ids['ical_all']}.ics?due=true",  # the "all" scope's feed
             "/review", "/units", f"/units?period={month}"]
 
 
@@ -193,7 +194,7 @@ def test_a_move_to_the_edge_of_the_range_is_accepted_and_breaks_no_page(populate
                                              "time": "23:59" if edge == "last" else "00:00"})
     assert made.status_code == 200, made.text
     assert_pages_serve(client, ids, month=f"{day:%Y-%m}", day=day.isoformat())
-    feed = client.get(f"/ical/{ids['share']}.ics?due=true").text
+    feed = client.get(f"/ical/{ids['ical_all']}.ics?due=true").text
     assert f"DTSTART;TZID={local_tz().key}:{when:%Y%m%dT%H%M}" in feed
 
 
@@ -209,11 +210,11 @@ def test_a_slot_stored_out_of_range_by_another_path_leaves_the_feed_working(popu
         slot = planning.get_coverage(session, int(ids["coverage"]))
         slot.duration_minutes = 10**9  # a length no event can have either
         far_id = far.id
-    for url in (f"/ical/{ids['share']}.ics", f"/ical/{ids['share']}.ics?due=true", f"/ical/{ids['ical']}.ics"):
+    for url in (f"/ical/{ids['ical_all']}.ics", f"/ical/{ids['ical_all']}.ics?due=true", f"/ical/{ids['ical']}.ics"):
         feed = client.get(url)
         assert feed.status_code == 200, url
         assert f"coverage-{far_id}@" not in feed.text and f"coverage-{ids['coverage']}@" in feed.text
-    assert "RRULE:FREQ=WEEKLY" in client.get(f"/ical/{ids['share']}.ics").text  # the talk show's series stays
+    assert "RRULE:FREQ=WEEKLY" in client.get(f"/ical/{ids['ical_all']}.ics").text  # the talk show's series stays
     assert_pages_serve(client, ids)
     assert datetime(9999, 12, 31, 16, 59, tzinfo=timezone.utc) == far.publish_at  # it is stored, as the CLI allows
 

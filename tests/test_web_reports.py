@@ -299,6 +299,7 @@ def test_sending_without_recipients_is_refused(client, monkeypatch):
 
 @pytest.mark.browser
 def test_a_draft_reviewed_edited_approved_and_sent_in_chromium(populated_db, tmp_path, mail_to):
+    from playwright.sync_api import expect
     from test_web_browser import browser_page
 
     with session_scope() as session:
@@ -328,7 +329,8 @@ def test_a_draft_reviewed_edited_approved_and_sent_in_chromium(populated_db, tmp
         page.click("#stale #rebuild")
         page.wait_for_url("**done=built")
         assert page.locator("#version").get_attribute("data-version") == "2"
-        assert NEW_TEXT in page.frame_locator("#preview").locator("body").inner_text()
+        # the preview frame loads after the page: wait for the rebuilt report (under a loaded CI it came late)
+        expect(page.frame_locator("#preview").locator("body")).to_contain_text(NEW_TEXT, timeout=20_000)
         page.click("#approve")
         page.wait_for_url("**done=approved")
         assert page.locator("#state").inner_text() == "đã duyệt"

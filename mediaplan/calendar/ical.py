@@ -9,6 +9,7 @@ can be regenerated; `calendar ical` writes the very same feed to a file.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from mediaplan.calendar.series import column_event
 from mediaplan.db.schema import Column, Coverage, FeedToken, Outlet, Story, utcnow
 from mediaplan.localtime import local_tz, to_local
 from mediaplan.periods import FIRST_DAY, LAST_DAY
-from mediaplan.vocab import CoverageStatus, FeedScope, StoryStatus, label
+from mediaplan.vocab import CoverageStatus, FeedScope, StoryStatus, TokenPurpose, label
 
 # The iCal STATUS of a workflow state; anything else is CONFIRMED.
 STATUS = {StoryStatus.IDEA: "TENTATIVE", StoryStatus.POSTPONED: "TENTATIVE", StoryStatus.CANCELLED: "CANCELLED"}
@@ -165,19 +166,38 @@ def build_feed(session: Session, scope: str = FeedScope.ALL, key: str = "", incl
     return cal
 
 
-def feed_token(session: Session, scope: str, key: str = "", regenerate: bool = False) -> str:
-    """The secret of a scope's subscription URL; regenerating it makes the old URL stop working."""
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def feed_token(session: Session, scope: str, key: str = "", regenerate: bool = False,
+               purpose: str = TokenPurpose.ICAL, days: int | None = None) -> str | None:
+    """A new secret for a scope's read-only URL, returned once; None when one exists and `regenerate` is not asked.
+
+    Only its SHA-256 is kept, so an existing URL cannot be shown again: regenerating makes a new one and the old
+    one stops working. `days` makes the URL expire (1–3650 days); None: it does not expire.
+    """
     _check_scope(scope)
-    row = session.scalar(select(FeedToken).where(FeedToken.scope == scope, FeedToken.key == key))
+    purpose = TokenPurpose(purpose)
+    if days is not None and not 1 <= days <= 3650:
+        raise FeedError("thời hạn phải từ 1 đến 3650 ngày")
+    row = session.scalar(select(FeedToken).where(FeedToken.purpose == purpose, FeedToken.scope == scope,
+                                                 FeedToken.key == key))
+    if row is not None and not regenerate:
+        return None
+    secret = secrets.token_urlsafe(24)
+    expires = utcnow() + timedelta(days=days) if days else None
     if row is None:
-        row = FeedToken(scope=scope, key=key, token=secrets.token_urlsafe(24))
-        session.add(row)
-    elif regenerate:
-        row.token, row.created_at = secrets.token_urlsafe(24), utcnow()
+        session.add(FeedToken(purpose=purpose, scope=scope, key=key, token=_digest(secret), expires_at=expires))
+    else:
+        row.token, row.created_at, row.expires_at = _digest(secret), utcnow(), expires
     session.flush()
-    return row.token
+    return secret
 
 
-def scope_of(session: Session, token: str) -> tuple[str, str] | None:
-    row = session.scalar(select(FeedToken).where(FeedToken.token == token))
-    return (row.scope, row.key) if row else None
+def scope_of(session: Session, token: str, purpose: str = TokenPurpose.ICAL) -> tuple[str, str] | None:
+    """The scope a secret opens for this purpose; None for an unknown, expired or other-purpose secret."""
+    row = session.scalar(select(FeedToken).where(FeedToken.token == _digest(token), FeedToken.purpose == purpose))
+    if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
+        return None
+    return row.scope, row.key

@@ -391,17 +391,24 @@ def feed_url_cmd(
     outlet: Annotated[Optional[str], typer.Option(help="Lịch của cơ quan này.")] = None,
     theme: Annotated[Optional[str], typer.Option(help="Lịch theo chủ đề này.")] = None,
     regenerate: Annotated[bool, typer.Option("--regenerate", help="Tạo mã mới; đường dẫn cũ hết hiệu lực.")] = False,
+    share: Annotated[bool, typer.Option("--share", help="Đường dẫn xem chung lịch (chỉ đọc, trên trình duyệt) thay vì iCal.")] = False,
+    days: Annotated[Optional[int], typer.Option("--days", help="Đường dẫn hết hạn sau số ngày này (1–3650); mặc định không hết hạn.")] = None,
 ):
-    """Đường dẫn đăng ký iCal có mã bí mật (dán vào Google Calendar, Outlook…)."""
+    """Đường dẫn đăng ký iCal (hoặc xem chung, --share) có mã bí mật; mã chỉ hiện một lần, khi được tạo."""
     from mediaplan.calendar.ical import feed_token
     from mediaplan.db import session_scope
     from mediaplan.settings import get_settings
+    from mediaplan.vocab import TokenPurpose
 
     scope, key = _scope(user, desk, outlet, theme)
+    purpose = TokenPurpose.SHARE if share else TokenPurpose.ICAL
     with refusals(), session_scope() as session:
-        token = feed_token(session, scope, key, regenerate=regenerate)
-    s = get_settings()
-    console.print(f"{s.public_url.rstrip('/')}/ical/{token}.ics", soft_wrap=True)
+        token = feed_token(session, scope, key, regenerate=regenerate, purpose=purpose, days=days)
+    if token is None:
+        fail("đường dẫn này đã được tạo trước đây; mã chỉ được lưu dạng băm nên không hiện lại được — "
+             "dùng --regenerate để tạo đường dẫn mới (đường dẫn cũ hết hiệu lực)")
+    base = get_settings().public_url.rstrip("/")
+    console.print(f"{base}/calendar/share/{token}" if share else f"{base}/ical/{token}.ics", soft_wrap=True)
 
 
 @calendar_app.command("export")

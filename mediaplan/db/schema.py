@@ -61,6 +61,7 @@ from mediaplan.vocab import (
     TextField,
     ThemeGroup,
     ThemeMethod,
+    TokenPurpose,
     Vocabulary,
     WorkflowAction,
     WorkflowEntity,
@@ -486,15 +487,22 @@ class ReminderSent(Base):
 
 
 class FeedToken(Base):
-    """The secret in an iCal subscription URL; regenerating it revokes the old URL."""
+    """The secret of a read-only URL: an iCal subscription or the shared calendar view.
+
+    Only the secret's SHA-256 is stored (`token`), so a copy of the database opens no calendar; the secret is
+    shown once, when made. Each purpose has its own token, and a token may expire (`expires_at`); regenerating
+    it revokes the old URL.
+    """
 
     __tablename__ = "feed_tokens"
-    __table_args__ = (UniqueConstraint("scope", "key", name="uq_feed_scope_key"),)
+    __table_args__ = (UniqueConstraint("purpose", "scope", "key", name="uq_feed_purpose_scope_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(closed(TokenPurpose, 10), default=TokenPurpose.ICAL)
     scope: Mapped[FeedScope] = mapped_column(closed(FeedScope, 10))
     key: Mapped[str] = mapped_column(String(120), default="")
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex of the secret
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
 
 
 # --- reports ------------------------------------------------------------------------------

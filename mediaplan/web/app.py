@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
@@ -32,6 +33,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(registers.router)
     app.add_exception_handler(PeriodError, _bad_period)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
+    app.add_exception_handler(StarletteHTTPException, errors.http_error)
+    app.add_exception_handler(Exception, errors.server_error)
     security.install(app)
     app.add_middleware(security.SessionMiddleware, signer=Signer(get_settings()), sessions=app.state.sessions)
     return app

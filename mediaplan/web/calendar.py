@@ -25,7 +25,7 @@ from mediaplan.calendar.month import Filters, month_view, week_view
 from mediaplan.db.schema import Coverage, Outlet
 from mediaplan.localtime import local_today
 from mediaplan.periods import next_month, parse_month, previous_month
-from mediaplan.vocab import FeedScope, OutletKind
+from mediaplan.vocab import FeedScope, OutletKind, TokenPurpose
 from mediaplan.auth.roles import Ability
 from mediaplan.web.deps import SessionDep, parse_day, templates, theme_names, valid_month
 from mediaplan.web.security import allow, public, user_can
@@ -102,7 +102,7 @@ def calendar_page(request: Request, session: SessionDep, month: str | None = que
 @router.get("/calendar/share/{token}", response_class=HTMLResponse, dependencies=[public()])
 def shared(request: Request, token: Token, session: SessionDep, month: str | None = query_text(20),
            view: str = query_text(10, "month"), day: str | None = query_text(20)):
-    scope = scope_of(session, token)
+    scope = scope_of(session, token, TokenPurpose.SHARE)  # an iCal token does not open this view
     if scope is None:
         raise HTTPException(404, "Đường dẫn không còn hiệu lực")
     kind, key = scope

@@ -22,6 +22,7 @@ from mediaplan.localtime import local_today, to_local
 from mediaplan import periods
 from mediaplan.periods import check_month, current_month, month_of
 from mediaplan.reports.metrics import DEFINITIONS
+from mediaplan.web import links
 from mediaplan.web.security import csrf_input, csrf_token, template_can
 from mediaplan.vocab import CHANNELS, COVERAGE_STATUSES, FORMATS, PLATFORMS, label
 
@@ -34,6 +35,7 @@ def local(dt: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
 
 
 templates = Jinja2Templates(directory=HERE / "templates")
+links.register(templates.env)  # `|safe_url`: only http(s) links become an href
 templates.env.globals.update(csrf_input=csrf_input, csrf_token=csrf_token, can=template_can)
 templates.env.globals.update(definitions=DEFINITIONS, label=label, local=local, FORMATS=FORMATS, CHANNELS=CHANNELS, PLATFORMS=PLATFORMS,
                              COVERAGE_STATUSES=COVERAGE_STATUSES)

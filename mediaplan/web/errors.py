@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 # Text a person can type on one line: no control characters. PostgreSQL refuses NUL in any text (a 500 before
 # this), and a tab or a line break has no place in a name, a code or a search.
@@ -101,3 +101,42 @@ def validation_error(request: Request, exc: RequestValidationError) -> JSONRespo
         text = message(error)
         detail.append({"loc": loc, "msg": f"{field}: {text}" if field else text, "type": error.get("type", "")})
     return JSONResponse({"detail": detail}, status_code=422)
+
+
+# --- error pages --------------------------------------------------------------------------
+
+STATUS_TEXT = {400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập.", 403: "Bạn không có quyền làm việc này.",
+               404: "Không tìm thấy trang hoặc mục được yêu cầu.", 405: "Phương thức không được hỗ trợ.",
+               409: "Xung đột với trạng thái hiện tại.", 413: "Tệp hoặc nội dung gửi lên quá lớn.",
+               422: "Dữ liệu gửi lên không hợp lệ.", 429: "Quá nhiều yêu cầu; vui lòng thử lại sau.",
+               503: "Dịch vụ tạm thời không sẵn sàng; vui lòng thử lại sau."}
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def http_error(request: Request, exc) -> Response:
+    """An HTTPException as a Vietnamese HTML page for a browser, as JSON (`detail`) for the API and scripts."""
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if _wants_html(request):
+        from mediaplan.web.deps import templates
+
+        return templates.TemplateResponse(request, "error.html", {
+            "status": exc.status_code, "message": detail or STATUS_TEXT.get(exc.status_code, "Có lỗi xảy ra.")},
+            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    return JSONResponse({"detail": exc.detail if exc.detail is not None else STATUS_TEXT.get(exc.status_code)},
+                        status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    """What a bug looks like to a user: one Vietnamese line, no stack trace (the trace goes to the log)."""
+    import logging
+
+    logging.getLogger("mediaplan.web").exception("lỗi máy chủ ở %s %s", request.method, request.url.path)
+    message = "Lỗi máy chủ; sự cố đã được ghi lại. Vui lòng thử lại sau."
+    if _wants_html(request):
+        from mediaplan.web.deps import templates
+
+        return templates.TemplateResponse(request, "error.html", {"status": 500, "message": message}, status_code=500)
+    return JSONResponse({"detail": message}, status_code=500)

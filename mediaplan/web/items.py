@@ -29,9 +29,6 @@ from mediaplan.auth.roles import Ability
 from mediaplan.web.deps import MAX_ID, DbId, SessionDep, templates, theme_names, valid_month, who
 from mediaplan.web.security import allow
 from mediaplan.web.errors import form_text, query_text
-from mediaplan.web import links
-
-links.register(templates.env)  # until web/deps.py registers `safe_url` with the other filters; twice is harmless
 
 router = APIRouter()
 

@@ -4,13 +4,18 @@
 `locked_until` (set after repeated failed logins). `login_attempts` keeps every attempt for the per-account and
 per-address limits. `password_resets` keeps the SHA-256 of each single-use reset link and its expiry.
 Existing users keep their rows; a user without a password hash cannot sign in until `mediaplan users passwd`.
+`feed_tokens` stores the SHA-256 of each secret instead of the secret (existing URLs keep working), gains a
+`purpose` (ical or share: separate tokens) and an optional `expires_at`.
 
-Downgrade drops the two tables and the three columns.
+Downgrade drops the two tables and the three columns, and every feed token (the old code compared secrets in
+clear, so the hashed ones would open nothing): subscribers regenerate their URLs.
 
 Revision ID: 0009
 Revises: 0008
 """
 from typing import Sequence, Union
+
+import hashlib
 
 import sqlalchemy as sa
 from alembic import op
@@ -49,9 +54,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
+    conn = op.get_bind()
+    tokens = sa.table("feed_tokens", sa.column("id", sa.Integer), sa.column("token", sa.String))
+    for row_id, secret in conn.execute(sa.select(tokens.c.id, tokens.c.token)).all():
+        conn.execute(tokens.update().where(tokens.c.id == row_id)
+                     .values(token=hashlib.sha256(secret.encode()).hexdigest()))
+    with op.batch_alter_table("feed_tokens") as batch:
+        batch.drop_constraint("uq_feed_scope_key", type_="unique")
+        batch.add_column(sa.Column("purpose", sa.String(10), nullable=False, server_default="ical"))
+        batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True)))
+        batch.create_check_constraint("ck_feed_tokens_purpose", "\"purpose\" IN ('ical', 'share')")
+        batch.create_unique_constraint("uq_feed_purpose_scope_key", ["purpose", "scope", "key"])
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM feed_tokens")
+    with op.batch_alter_table("feed_tokens") as batch:
+        batch.drop_constraint("uq_feed_purpose_scope_key", type_="unique")
+        batch.drop_constraint("ck_feed_tokens_purpose", type_="check")
+        batch.drop_column("expires_at")
+        batch.drop_column("purpose")
+        batch.create_unique_constraint("uq_feed_scope_key", ["scope", "key"])
     op.drop_table("password_resets")
     op.drop_index("ix_login_attempts_address_at", table_name="login_attempts")
     op.drop_index("ix_login_attempts_username_at", table_name="login_attempts")
