@@ -10,6 +10,7 @@ retry job resends only what the server refused or never received.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -87,16 +88,47 @@ def send_reminders_job(digest: str) -> None:
         log.warning("reminders: %s", problem)
 
 
-def configure(scheduler) -> list[str]:
-    ids = []
+SYNC_MINUTES = 5  # how soon a source added, switched or re-timed on /sources or the CLI gets its crawl job
+_running = None  # the scheduler of this process (run_forever), for the sync job, which the job store cannot pickle
+
+
+def sync_source_jobs(scheduler) -> tuple[list[str], list[str]]:
+    """One crawl job per enabled, non-ad-hoc source, at its interval: jobs are added for new or re-timed sources
+    and removed for sources switched off or gone. Returns (added or changed, removed) job ids."""
     with session_scope() as session:
-        sources = session.scalars(select(Source).where(Source.enabled.is_(True), Source.adhoc.is_(False))).all()
-        for s in sources:
-            job_id = f"crawl:{s.key}"
-            scheduler.add_job(crawl_and_classify, IntervalTrigger(minutes=s.interval_minutes, timezone=local_tz()),
-                              args=[s.key], id=job_id, replace_existing=True, coalesce=True,
-                              max_instances=1, misfire_grace_time=s.interval_minutes * 60)
-            ids.append(job_id)
+        wanted = {f"crawl:{key}": (key, minutes) for key, minutes in session.execute(
+            select(Source.key, Source.interval_minutes).where(Source.enabled.is_(True), Source.adhoc.is_(False)))}
+    changed, removed = [], []
+    for job in scheduler.get_jobs():
+        if job.id.startswith("crawl:") and job.id not in wanted:
+            scheduler.remove_job(job.id)
+            removed.append(job.id)
+    for job_id, (key, minutes) in wanted.items():
+        job = scheduler.get_job(job_id)
+        if job is not None and getattr(job.trigger, "interval", None) == timedelta(minutes=minutes):
+            continue
+        scheduler.add_job(crawl_and_classify, IntervalTrigger(minutes=minutes, timezone=local_tz()),
+                          args=[key], id=job_id, replace_existing=True, coalesce=True,
+                          max_instances=1, misfire_grace_time=minutes * 60)
+        changed.append(job_id)
+    return changed, removed
+
+
+def sync_sources_job() -> None:
+    """Every few minutes in a running scheduler, so that a source enabled on /sources is crawled without a restart."""
+    if _running is None:
+        return
+    changed, removed = sync_source_jobs(_running)
+    if changed or removed:
+        log.info("crawl jobs: added or re-timed %s; removed %s", ", ".join(changed) or "none", ", ".join(removed) or "none")
+
+
+def configure(scheduler) -> list[str]:
+    sync_source_jobs(scheduler)
+    ids = sorted(job.id for job in scheduler.get_jobs() if job.id.startswith("crawl:"))
+    scheduler.add_job(sync_sources_job, IntervalTrigger(minutes=SYNC_MINUTES, timezone=local_tz()), id="sources:sync",
+                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=SYNC_MINUTES * 60)
+    ids.append("sources:sync")
     scheduler.add_job(build_monthly_draft, CronTrigger(day=1, hour=8, minute=0, timezone=local_tz()), id="report:monthly",
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
     minutes = max(1, get_settings().report_retry_minutes)
@@ -123,7 +155,8 @@ def build_scheduler(blocking: bool = True):
 def run_forever() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     migrate()
-    scheduler = build_scheduler()
+    global _running
+    scheduler = _running = build_scheduler()
     ids = configure(scheduler)
     log.info("scheduled %d jobs: %s", len(ids), ", ".join(ids))
     scheduler.start()

@@ -231,3 +231,17 @@ def test_no_data_names_why(sqlite_db):
         assert only_plan["items"] is None and only_plan["statement"].startswith("Trong kỳ báo cáo chưa có dữ liệu lịch biên tập")
         future = data_gaps(session, parse_period(f"{datetime.now().year + 1}-01"), 0, 1)
         assert "kỳ báo cáo chưa bắt đầu" in future["items"]
+
+
+def test_the_cli_says_why_a_period_has_no_data_from_the_same_statement(db, tmp_path, acting):
+    """`report build` prints figures["no_data"]'s statement, not a sentence of its own from a count."""
+    from typer.testing import CliRunner
+
+    from mediaplan.cli import app
+
+    acting("analyst")
+    result = CliRunner().invoke(app, ["report", "build", "--period", "2026-11", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    with session_scope() as session:
+        statement = compute(session, "2026-11")["no_data"]["statement"]
+    assert statement and " ".join(statement.split()) in " ".join(result.output.split())

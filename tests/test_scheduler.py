@@ -93,3 +93,31 @@ def test_the_retry_job_is_scheduled(db):
     assert retry.trigger.interval.total_seconds() == 5 * 60
     assert scheduler.get_job("report:monthly").func.__name__ == "build_monthly_draft"
     scheduler.shutdown(wait=False)
+
+
+def test_a_source_enabled_or_disabled_later_gets_or_loses_its_crawl_job_without_a_restart(db):
+    from sqlalchemy import select
+
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Source
+    from mediaplan.scheduler import sync_source_jobs
+
+    scheduler = build_scheduler(blocking=False)
+    configure(scheduler)
+    scheduler.start(paused=True)
+    try:
+        assert scheduler.get_job("crawl:baoquangngai-rss") and not scheduler.get_job("crawl:baoquangngai-facebook")
+        with session_scope() as session:
+            session.scalar(select(Source).where(Source.key == "baoquangngai-facebook")).enabled = True
+            rss = session.scalar(select(Source).where(Source.key == "baoquangngai-rss"))
+            rss.enabled = False
+        assert sync_source_jobs(scheduler) == (["crawl:baoquangngai-facebook"], ["crawl:baoquangngai-rss"])
+        assert scheduler.get_job("crawl:baoquangngai-facebook") and not scheduler.get_job("crawl:baoquangngai-rss")
+        assert sync_source_jobs(scheduler) == ([], [])  # idempotent
+        with session_scope() as session:
+            facebook = session.scalar(select(Source).where(Source.key == "baoquangngai-facebook"))
+            facebook.interval_minutes *= 2
+        assert sync_source_jobs(scheduler) == (["crawl:baoquangngai-facebook"], [])
+        assert scheduler.get_job("sources:sync")
+    finally:
+        scheduler.shutdown(wait=False)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import Item, Source, utcnow
+from mediaplan.settings import Settings
+from mediaplan.vocab import SourceKind
 
 BASELINE_DAYS = 90  # "usual volume" = items per week over the 90 days before the last week
 
@@ -52,3 +54,24 @@ def source_health(session: Session, now: datetime | None = None) -> list[Health]
 
     return [Health(s, week.get(s.id, 0), month.get(s.id, 0), per_week(s.id))
             for s in session.scalars(select(Source).order_by(Source.key))]
+
+
+def held_back(source: Source, settings: Settings, now: datetime) -> tuple[list[str], datetime | None]:
+    """Why an enabled source cannot be crawled right now, and when a backed-off one is tried again.
+
+    The one statement of these rules: the crawl (`crawler.run.select_sources`) skips a source for them, and the
+    sources page and `sources list` (`services.sources.idle_reasons`) show them. Reasons are Vietnamese.
+    """
+    reasons: list[str] = []
+    if source.kind == SourceKind.FACEBOOK_GRAPH and not settings.facebook_token:
+        reasons.append("cần MEDIAPLAN_FACEBOOK_TOKEN để đọc Graph API")
+    resume = None
+    after = settings.backoff_after
+    if source.consecutive_failures >= after and source.last_error_at:
+        wait = min(timedelta(minutes=source.interval_minutes * 2 ** min(source.consecutive_failures - after, 5)),
+                   timedelta(days=1))
+        last = source.last_error_at if source.last_error_at.tzinfo else source.last_error_at.replace(tzinfo=timezone.utc)
+        if now - last < wait:
+            resume = last + wait
+            reasons.append(f"tạm dừng sau {source.consecutive_failures} lần lỗi liên tiếp")
+    return reasons, resume

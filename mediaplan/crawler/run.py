@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
-from datetime import timedelta
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from scrapy import signals
@@ -21,6 +20,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from sqlalchemy import select
 
 from mediaplan.crawler import counts, store
+from mediaplan.crawler.health import held_back
 from mediaplan.crawler.config import scrapy_settings
 from mediaplan.crawler.middlewares import VALIDATORS_SEEN
 from mediaplan.crawler.spider import SOURCE_ERROR, SOURCE_OK, SourceSpider
@@ -67,15 +67,10 @@ def select_sources(keys: list[str] | None, include_disabled: bool = False,
             if not s.enabled and not include_disabled and not (keys and s.key in keys):
                 notes.append(f"{s.key}: tắt (disabled)")
                 continue
-            if s.kind == SourceKind.FACEBOOK_GRAPH and not settings.facebook_token:
-                notes.append(f"{s.key}: cần MEDIAPLAN_FACEBOOK_TOKEN để đọc Graph API; bỏ qua")
+            held, _ = held_back(s, settings, now)
+            if held:
+                notes.append(f"{s.key}: {'; '.join(held)}; bỏ qua")
                 continue
-            after = settings.backoff_after
-            if s.consecutive_failures >= after and s.last_error_at:
-                wait = timedelta(minutes=s.interval_minutes * 2 ** min(s.consecutive_failures - after, 5))
-                if now - s.last_error_at < min(wait, timedelta(days=1)):
-                    notes.append(f"{s.key}: tạm dừng sau {s.consecutive_failures} lần lỗi liên tiếp")
-                    continue
             chosen.append({
                 "key": s.key, "kind": SourceKind(s.kind), "url": s.url, "channel": s.channel,
                 "profile": s.outlet.profile, "article_pattern": (s.config or {}).get("article_pattern"),

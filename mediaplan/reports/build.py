@@ -25,7 +25,7 @@ from mediaplan.periods import Period
 from mediaplan.plans import current_plan
 from mediaplan.reports.charts import render_charts
 from mediaplan.reports.docx import write_docx
-from mediaplan.reports.metrics import DEFINITIONS, EXEMPLARY_SHOWN, compute
+from mediaplan.reports.metrics import DEFINITIONS, EXEMPLARY_SHOWN, compute, no_data_statement
 from mediaplan.reports.narrative import vi_number, vi_target
 from mediaplan.reports.pdf import write_pdf
 from mediaplan.reports.versions import narrative_overrides, record_version
@@ -106,7 +106,7 @@ def register_sheets(figures: dict) -> list[Sheet]:
 def no_data_line(figures: dict) -> str:
     """The period's data status in one sentence (`metrics.data_gaps`): the statement when a period has no item or
     no planned coverage, so that a workbook of zeros says why; otherwise that monitoring has data."""
-    return (figures.get("no_data") or {}).get("statement") or "Có dữ liệu theo dõi và lịch biên tập trong kỳ."
+    return no_data_statement(figures) or "Có dữ liệu theo dõi và lịch biên tập trong kỳ."
 
 
 def exemplary_none(figures: dict) -> str:

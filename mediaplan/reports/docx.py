@@ -161,7 +161,7 @@ def _boxed(doc, text: str) -> None:
 
 def _hyperlink(par, url: str, size: float) -> None:
     """`url` as an external link (w:hyperlink to a relationship) whose text is the address itself, in Times New Roman
-    like every run; the caller passes only http(s) addresses (`metrics.safe_link`)."""
+    like every run; the caller passes only http(s) addresses (`crawler.store.http_url`, applied in `metrics`)."""
     from docx.opc.constants import RELATIONSHIP_TYPE
 
     link = OxmlElement("w:hyperlink")

@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import ReportDelivery, ReportVersion, utcnow
+from mediaplan.reports.metrics import no_data_statement
 from mediaplan.reports.versions import label_of, mark_sent, period_key, sendable
 from mediaplan.services import ServiceError
 from mediaplan.settings import Settings
@@ -87,11 +88,11 @@ def build_message(settings: Settings, version: ReportVersion, recipient: str, me
     msg["Message-ID"] = message_id
     msg["X-Mediaplan-Report"] = f"{version.period} v{version.version}"
     t = (version.figures or {}).get("totals", {})
-    if t.get("items"):
+    if statement := no_data_statement(version.figures or {}):
+        summary = f"Báo cáo {label}: {statement}"
+    else:
         summary = (f"Báo cáo {label}: {t.get('education', 0)} tin, bài về giáo dục, {t.get('nq71', 0)} tin, bài nêu "
                    f"Nghị quyết 71.")
-    else:
-        summary = f"Báo cáo {label}: trong kỳ chưa thu thập được tin, bài nào."
     msg.set_content(f"{summary} Bản đầy đủ ở phần HTML và các tệp đính kèm.")
     html, images = inline_images((out / "report.html").read_text(encoding="utf-8"))
     msg.add_alternative(html, subtype="html")

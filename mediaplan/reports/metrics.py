@@ -25,6 +25,7 @@ from mediaplan.periods import FIRST_DAY, Period, month_bounds, parse_period, shi
 from mediaplan.reports import counts
 from mediaplan.reports.counts import Limits
 from mediaplan.vocab import CHANNELS, FORMATS, AgencyKind, OutletKind, label
+from mediaplan.crawler.store import http_url  # the one link rule: only http(s) becomes clickable
 
 # What each figure means, in the users' words: shown as a tooltip on the dashboard and as the report's notes.
 # docs/metrics.md gives the same definitions at length; a test keeps every key here named there.
@@ -123,6 +124,12 @@ def _seen_by_outlet(session: Session, limits: Limits, column) -> dict[int, list[
 # register does not come from monitoring and keeps its own evaluation.
 ITEM_METRICS = frozenset({"outlet_column", "outlet_multiplatform", "portal_posts", "theme_items"})
 NO_DATA_LEAD = "Trong kỳ báo cáo chưa có dữ liệu theo dõi"
+
+
+def no_data_statement(figures: dict) -> str | None:
+    """The one sentence saying why a period has no data (`data_gaps`, stored as figures["no_data"]), or None when
+    it has data. Every surface that says "no data" (documents, CLI, e-mail) reads it here, never from a count."""
+    return (figures.get("no_data") or {}).get("statement") or None
 
 
 def data_gaps(session: Session, period: Period, items: int, planned: int) -> dict:
@@ -338,23 +345,6 @@ def compute(session: Session, period: str | Period) -> dict:
 EXEMPLARY_SHOWN = 100  # stories the HTML, DOCX and PDF list; report.xlsx lists them all (up to ITEM_LIST_CAP)
 
 
-def safe_link(url: str | None) -> str | None:
-    """The URL when it is an http(s) address with a host, else None: a crawled page can carry a javascript:, data:
-    or file: URL, and a signed document or an e-mail must never make one of those clickable. A control character
-    anywhere refuses it (a browser drops a tab, and "java<tab>script:" is then `javascript:`). The same rule as the
-    web pages' `safe_url` filter, kept here so the report does not depend on the web package."""
-    from urllib.parse import urlsplit
-
-    url = (url or "").strip() if isinstance(url, str) else ""
-    if any(ord(c) < 32 or ord(c) == 127 for c in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
-
-
 def exemplary_items(session: Session, period: str | Period, *, cap: int | None = ITEM_LIST_CAP) -> list[dict]:
     """Stories about a good model or an exemplary person in the period: the commendation shortlist, for the
     Department's commendation proposal (đề xuất khen thưởng). `mediaplan nlp shortlist` prints it and the report's
@@ -406,7 +396,7 @@ def exemplary_items(session: Session, period: str | Period, *, cap: int | None =
             if len(evidence) < 4:
                 evidence.setdefault(text.casefold(), text)
         rows.append({
-            "id": item_id, "url": url, "link": safe_link(url), "title": title, "outlet": outlet,
+            "id": item_id, "url": url, "link": http_url(url), "title": title, "outlet": outlet,
             "date": f"{to_local(published_at):%d/%m/%Y}" if published_at else "",
             "published_at": published_at.isoformat() if published_at else None,
             "themes": [code for code, _ in mine], "theme_names": "; ".join(shortlist[code] for code, _ in mine),

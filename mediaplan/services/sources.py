@@ -20,7 +20,7 @@ from sqlalchemy import Column, Float, MetaData, Table, Unicode, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mediaplan.crawler.health import Health, source_health
+from mediaplan.crawler.health import Health, held_back, source_health
 from mediaplan.db.schema import CrawlRun, Outlet, Source, utcnow
 from mediaplan.reports.narrative import vi_number
 from mediaplan.services import NotFound, ServiceError
@@ -68,8 +68,8 @@ def idle_reasons(source: Source, settings: Settings | None = None, now: datetime
                  ) -> tuple[list[str], datetime | None]:
     """Why a crawl of all sources leaves this one out, in Vietnamese, and when a backed-off source is tried again.
 
-    The same rules as `crawler.run.select_sources` (off, ad hoc, Facebook without a token, backed off after
-    `backoff_after` failures in a row); every reason is listed, so enabling a Facebook source without a token
+    Off and ad hoc are the switches; the rest is `crawler.health.held_back`, the very rule the crawl skips by
+    (Facebook without a token, backed off after `backoff_after` failures in a row); every reason is listed, so enabling a Facebook source without a token
     shows that it still will not collect.
     """
     settings = settings or get_settings()
@@ -84,16 +84,8 @@ def idle_reasons(source: Source, settings: Settings | None = None, now: datetime
             reasons.append("tắt trong kế hoạch")
     if source.adhoc:
         reasons.append("nguồn tạm (mediaplan crawl --url): chỉ thu thập khi được gọi riêng")
-    if source.kind == SourceKind.FACEBOOK_GRAPH and not settings.facebook_token:
-        reasons.append("cần MEDIAPLAN_FACEBOOK_TOKEN để đọc Graph API")
-    resume = None
-    after = settings.backoff_after
-    if source.consecutive_failures >= after and source.last_error_at:
-        wait = timedelta(minutes=source.interval_minutes * 2 ** min(source.consecutive_failures - after, 5))
-        last = _aware(source.last_error_at)
-        if now - last < min(wait, timedelta(days=1)):
-            resume = last + min(wait, timedelta(days=1))
-            reasons.append(f"tạm dừng sau {source.consecutive_failures} lần lỗi liên tiếp")
+    held, resume = held_back(source, settings, now)
+    reasons.extend(held)
     return reasons, resume
 
 
