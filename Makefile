@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install demo serve test test-fast bench eval snapshot clean
+.PHONY: install demo serve test test-fast bench eval snapshot messages clean
 
 $(BIN)/mediaplan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,10 @@ eval: install
 
 snapshot: install  ## re-render the offline snapshot after editing mediaplan/snapshot/content*.yaml
 	$(BIN)/python -m mediaplan.snapshot.build
+
+messages: install  ## re-extract the pages' strings and update the English catalogue (then translate the new entries)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-by-file --omit-header -k N_ -o mediaplan/locale/messages.pot .
+	$(BIN)/pybabel update -i mediaplan/locale/messages.pot -d mediaplan/locale -l en --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf var out .pytest_cache

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
+from mediaplan.i18n import _
 from mediaplan.localtime import local_midnight_utc, to_local
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -22,6 +23,11 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})")
 # feed fail for everyone. Crawled dates outside it are not kept either (`crawler.store`).
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 RANGE_TEXT = f"từ năm {FIRST_DAY.year} đến năm {LAST_DAY.year}"
+
+
+def range_text() -> str:
+    """RANGE_TEXT in the current language (mediaplan.i18n: Vietnamese but on a page shown in English)."""
+    return _("từ năm %(first)s đến năm %(last)s") % {"first": FIRST_DAY.year, "last": LAST_DAY.year}
 
 
 class PeriodError(ValueError):
@@ -50,7 +56,7 @@ def _year_month(period: str) -> tuple[int, int] | None:
 def _ym(period: str) -> tuple[int, int]:
     found = _year_month(period)
     if found is None:
-        raise PeriodError(f"tháng không hợp lệ {shown(period)}: dùng dạng YYYY-MM, ví dụ 2026-11")
+        raise PeriodError(_("tháng không hợp lệ %(value)s: dùng dạng YYYY-MM, ví dụ 2026-11") % {"value": shown(period)})
     return found
 
 
@@ -58,7 +64,8 @@ def parse_month(period: str) -> tuple[int, int]:
     """(year, month) of a "YYYY-MM" a user gave, within the range, or a PeriodError in Vietnamese."""
     found = _year_month(period)
     if found is None or not FIRST_DAY.year <= found[0] <= LAST_DAY.year:
-        raise PeriodError(f"tháng không hợp lệ {shown(period)}: dùng dạng YYYY-MM, ví dụ 2026-11, {RANGE_TEXT}")
+        raise PeriodError(_("tháng không hợp lệ %(value)s: dùng dạng YYYY-MM, ví dụ 2026-11, %(range)s")
+                          % {"value": shown(period), "range": range_text()})
     return found
 
 
@@ -75,7 +82,8 @@ def parse_day(value: str) -> date:
     except ValueError:
         day = None
     if day is None or not in_range(day):
-        raise PeriodError(f"ngày không hợp lệ {shown(value)}: dùng dạng YYYY-MM-DD, {RANGE_TEXT}")
+        raise PeriodError(_("ngày không hợp lệ %(value)s: dùng dạng YYYY-MM-DD, %(range)s")
+                          % {"value": shown(value), "range": range_text()})
     return day
 
 
@@ -195,5 +203,5 @@ def parse_period(text: str, plan_start: date | None = None, today: date | None =
 
 
 def _refuse(value: str):
-    raise PeriodError(f"kỳ báo cáo không hợp lệ {shown(value)}: dùng tháng 2026-11, quý 2026-Q4, nửa năm 2026-H2, "
-                      f"năm 2026 hoặc since-start, {RANGE_TEXT}")
+    raise PeriodError(_("kỳ báo cáo không hợp lệ %(value)s: dùng tháng 2026-11, quý 2026-Q4, nửa năm 2026-H2, "
+                        "năm 2026 hoặc since-start, %(range)s") % {"value": shown(value), "range": range_text()})

@@ -5,13 +5,14 @@ tab or a carriage return) are written as text with a leading apostrophe, so a
 crawled headline such as "=HYPERLINK(…)" can never execute in the Department's Excel.
 Rows are written as they come (openpyxl's write-only mode into the zip entry, csv.writer), so an
 export of a million rows streams instead of building the workbook in memory, and leaves no file
-anywhere but where it was asked to write.
+anywhere but where it was asked to write. `iter_csv` and `iter_xlsx` give the same tables as the bytes of a
+download, produced as the response reads them (the web's item export).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,6 +47,52 @@ def write_xlsx(target: Path | IO[bytes], sheets: Iterable[Sheet]) -> int:
     abandoned midway left `openpyxl.*` files in the temporary folder until the process ended (`_SheetWriter`).
     A failed export also removes the half-written file at `target`.
     """
+    steps = _xlsx_steps(target, sheets)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+class _Sink:
+    """A write-only byte buffer that is emptied as it is read: the zip archive of `iter_xlsx` writes into it
+    (having no tell() or seek(), it is written as a stream, sizes after each entry), the response reads it."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, chunk) -> int:
+        self.data += chunk
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        out, self.data = bytes(self.data), bytearray()
+        return out
+
+
+def iter_xlsx(sheets: Iterable[Sheet], chunk: int = 1 << 16) -> Iterator[bytes]:
+    """The workbook `write_xlsx` writes, as the bytes of a download, about `chunk` bytes at a time.
+
+    The rows are read as the bytes are asked for, so a web response streams a million rows with only the
+    chunk in memory and no file anywhere; closing the iterator midway (the client went away) stops the rows.
+    """
+    sink = _Sink()
+    steps = _xlsx_steps(sink, sheets)
+    try:
+        for _ in steps:
+            if len(sink.data) >= chunk:
+                yield sink.take()
+    finally:
+        steps.close()
+    yield sink.take()
+
+
+def _xlsx_steps(target: Path | IO[bytes], sheets: Iterable[Sheet]) -> Generator[None, None, int]:
+    """`write_xlsx`, one step (yield) per row written; returns the number of data rows."""
     from zipfile import ZIP_DEFLATED, ZipFile
 
     from openpyxl import Workbook
@@ -78,6 +125,7 @@ def write_xlsx(target: Path | IO[bytes], sheets: Iterable[Sheet]) -> int:
             for row in sheet.rows:
                 ws.append([safe_cell(v) for v in row])
                 count += 1
+                yield
             ws.close()
             entry.close()
             entry = None
@@ -141,3 +189,23 @@ def write_csv(target: Path | IO[str], header: Sequence[str], rows: Iterable[Sequ
         writer.writerow([safe_cell(v) for v in row])
         count += 1
     return count
+
+
+def iter_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], bom: bool = True, batch: int = 500) -> Iterator[bytes]:
+    """The CSV `write_csv` writes, as UTF-8 bytes of a download (the BOM first), `batch` rows at a time."""
+    import io
+
+    buffer = io.StringIO("\ufeff" if bom else "")
+    buffer.seek(0, io.SEEK_END)
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(h) for h in header])
+    pending = 0
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+        pending += 1
+        if pending >= batch:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue().encode()

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from mediaplan.i18n import gettext
+
 
 class Vocabulary(StrEnum):
     """A closed set of codes, each with the Vietnamese name people read."""
@@ -29,8 +31,9 @@ class Vocabulary(StrEnum):
 
     @classmethod
     def labels(cls) -> dict[str, str]:
-        """Code → Vietnamese name, in declaration order (templates and help texts)."""
-        return {m.value: m.label for m in cls}
+        """Code → name in the current language (Vietnamese but on a page shown in English), in declaration order
+        (templates and help texts); the Vietnamese name is the msgid (mediaplan/i18n)."""
+        return {m.value: gettext(m.label) for m in cls}
 
     @classmethod
     def codes(cls) -> list[str]:
@@ -399,10 +402,11 @@ COVERAGE_STATUSES = CoverageStatus.labels()
 
 
 def label(vocabulary: str, code: str | None) -> str:
-    """The Vietnamese name of a code; unknown codes are shown as they are rather than hidden."""
+    """The name of a code in the current language (Vietnamese unless a page is shown in English); unknown codes
+    are shown as they are rather than hidden."""
     if not code:
         return "—"
     try:
-        return _BY_NAME[vocabulary](code).label
+        return gettext(_BY_NAME[vocabulary](code).label)
     except ValueError:
         return str(code)

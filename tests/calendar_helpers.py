@@ -6,9 +6,11 @@ from datetime import date, datetime
 
 import recurring_ical_events
 from icalendar import Calendar
+from sqlalchemy import select
 
 from mediaplan.calendar.month import month_view
 from mediaplan.calendar.series import add_column
+from mediaplan.db.schema import User
 from mediaplan.localtime import local_tz, to_local
 from mediaplan.vocab import CoverageStatus, StoryStatus
 
@@ -18,10 +20,19 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
     return datetime(year, month, day, hour, minute, tzinfo=local_tz())
 
 
+def person(session, username: str, full_name: str = "", email: str | None = None, role: str = "editor") -> str:
+    """An enabled user someone can be assigned to (assignees are users); its username. Made once."""
+    if session.scalar(select(User).where(User.username == username)) is None:
+        session.add(User(username=username, full_name=full_name, role=role,
+                         email=email if email is not None else f"{username}@toasoan.example.org"))
+        session.flush()
+    return username
+
+
 def talk_show(session):
-    """The weekly TV talk show, Thursdays 19:30 from 3 Sep 2026, assigned to Minh Châu."""
+    """The weekly TV talk show, Thursdays 19:30 from 3 Sep 2026, assigned to Minh Châu (user `minhchau`)."""
     return add_column(session, "Đột phá giáo dục", "baoquangngai", "tv", "talk_show", "FREQ=WEEKLY;BYDAY=TH",
-                      at(2026, 9, 3, 19, 30), ["dissemination"], "Minh Châu", 45)
+                      at(2026, 9, 3, 19, 30), ["dissemination"], person(session, "minhchau", "Minh Châu"), 45)
 
 
 def expand(feed: Calendar, start: date, end: date) -> list[datetime]:

@@ -155,6 +155,7 @@ def _configure(monkeypatch, tmp_path: Path, url: str) -> dict:
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("MEDIAPLAN_SNAPSHOT_URL", raising=False)
     monkeypatch.delenv("MEDIAPLAN_REPORT_RECIPIENTS", raising=False)
+    monkeypatch.delenv("MEDIAPLAN_USER", raising=False)  # who acts on the command line: set by a test, never inherited
     _reset_caches()
     return env
 
@@ -245,6 +246,21 @@ def cli(monkeypatch):
         return result
 
     return invoke
+
+
+@pytest.fixture
+def acting(monkeypatch):
+    """`acting("editor")`: an enabled user of that role on the test's database (`accounts.ensure_user`, made once),
+    named by MEDIAPLAN_USER, so the commands that record who acted run as that person; returns the username."""
+    from accounts import ensure_user
+
+    def as_user(role: str = "admin", username: str | None = None) -> str:
+        username = username or f"{role}-test"
+        ensure_user(os.environ["MEDIAPLAN_DATABASE_URL"], username, role)
+        monkeypatch.setenv("MEDIAPLAN_USER", username)
+        return username
+
+    return as_user
 
 
 ITEMS = [

@@ -135,8 +135,12 @@ def test_a_disabled_or_repassworded_user_loses_open_sessions(db):
 def test_logout_ends_the_session(db):
     client = signed_in(db, "viewer", "xem")
     assert "Đăng xuất" in client.get("/").text
+    copied = dict(client.cookies)  # what someone who saw the cookie would replay
     client.post("/logout", data={"csrf_token": client.headers["X-CSRF-Token"]})
     assert "Đăng xuất" not in client.get("/").text
+    client.cookies.clear()
+    client.cookies.update(copied)
+    assert "Đăng xuất" not in client.get("/").text  # the old cookie no longer signs anyone in
 
 
 def test_password_reset_by_email_is_single_use_and_expires(db, mail_sink, monkeypatch):
@@ -197,5 +201,12 @@ def test_errors_are_vietnamese_pages_for_browsers_and_json_for_the_api(db):
     assert "Không tìm thấy" in page.text and "Traceback" not in page.text
     nowhere = client.get("/khong-co-trang-nay", headers={"Accept": "text/html"})
     assert nowhere.status_code == 404 and "Không tìm thấy" in nowhere.text
-    api = client.post("/api/coverages/999999/move", json={"date": "2026-11-20"})
+    api = client.post("/api/v1/coverages/999999/move", json={"date": "2026-11-20"})
     assert api.status_code == 403 and api.headers["content-type"].startswith("application/json")  # a viewer
+
+
+def test_signed_in_pages_are_not_cached_and_static_files_are(db):
+    client = signed_in(db, "viewer")
+    assert client.get("/").headers["cache-control"] == "no-store"
+    assert "no-store" not in client.get("/static/style.css").headers.get("cache-control", "")
+    assert "cache-control" not in TestClient(create_app(db)).get("/login").headers  # nobody's data there

@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta
 
 import pytest
-from calendar_helpers import at
+from calendar_helpers import at, person
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -26,7 +26,7 @@ def test_sequence_grows_on_every_change_and_uids_stay(sqlite_db):
                         if e["UID"] == f"coverage-{coverage.id}@mediaplan")
         first = event()
         assert str(first["STATUS"]) == "TENTATIVE"
-        planning.assign(session, coverage, "Thanh Hải", "Trưởng ban")
+        planning.assign(session, coverage, person(session, "thanhhai", "Thanh Hải"), "Trưởng ban")
         second = event()
         planning.move(session, coverage, datetime(2026, 12, 4, 9, 0), "Trưởng ban")
         third = event()
@@ -39,6 +39,8 @@ def test_sequence_grows_on_every_change_and_uids_stay(sqlite_db):
 
 def test_ical_feeds_per_user_with_tokens_and_due_dates(sqlite_db):
     with session_scope() as session:
+        person(session, "Hải")
+        person(session, "Châu")
         planning.add_story(session, "Bài của Hải", "Lan", coverages=[dict(platform="online", fmt="article", outlet="baoquangngai",
                                                                        publish_at=datetime(2026, 12, 3, 9, 0), assignee="Hải")])
         planning.add_story(session, "Bài của Châu", "Lan", coverages=[dict(platform="online", fmt="article", outlet="baoquangngai",

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from calendar_helpers import at
+from calendar_helpers import at, person
 from sqlalchemy import select
 
 from mediaplan.calendar import stories as planning
@@ -29,7 +29,7 @@ def _events(session, coverage_id):
 def test_an_item_tagged_with_its_column_marks_the_slot_published_through_the_workflow(db):
     with session_scope() as session:
         add_column(session, "Đột phá giáo dục", "baoquangngai", "online", "article", "FREQ=WEEKLY;BYDAY=TH",
-                   at(2026, 11, 5, 7, 0), ["dissemination"], "Thanh Hải")
+                   at(2026, 11, 5, 7, 0), ["dissemination"], person(session, "thanhhai", "Thanh Hải"))
         ensure_stories(session, date(2026, 11, 1), date(2026, 11, 13))  # 5 and 12 Nov
         item = _item(session, "dot-pha-1", "Trường học vùng cao đổi mới dạy và học", at(2026, 11, 5, 8, 0),
                      tags=["Đột phá giáo dục"])

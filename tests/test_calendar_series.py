@@ -2,7 +2,7 @@
 
 from datetime import date, timezone
 
-from calendar_helpers import at, expand, shown, talk_show
+from calendar_helpers import at, expand, person, shown, talk_show
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -57,12 +57,12 @@ def test_a_column_with_an_assignee_materialises_slots_as_an_editor_would(db):
         assert [e.action for e in events if e.entity == "column"] == ["create"]
         for story in stories:
             (coverage,) = story.coverages
-            assert (story.status, coverage.status, coverage.assignee) == ("assigned", "assigned", "Minh Châu")
+            assert (story.status, coverage.status, coverage.assignee) == ("assigned", "assigned", "minhchau")
             rows = session.scalars(select(Assignment).where(Assignment.coverage_id == coverage.id)).all()
-            assert [(a.assignee, a.assigned_by) for a in rows] == [("Minh Châu", SYSTEM)]
+            assert [(a.assignee, a.assigned_by) for a in rows] == [("minhchau", SYSTEM)]
             assert [(e.action, e.from_value, e.to_value, e.by) for e in events
                     if e.entity == "coverage" and e.entity_id == coverage.id] == [
-                ("create", None, "idea", SYSTEM), ("assign", None, "Minh Châu", SYSTEM),
+                ("create", None, "idea", SYSTEM), ("assign", None, "minhchau", SYSTEM),
                 ("status", "idea", "assigned", SYSTEM)]
             assert [(e.action, e.from_value, e.to_value, e.by) for e in events
                     if e.entity == "story" and e.entity_id == story.id] == [
@@ -80,13 +80,13 @@ def test_edit_one_occurrence_the_following_ones_or_all(sqlite_db):
         column = talk_show(session)
         ensure_stories(session, date(2026, 9, 1), date(2026, 10, 31))
         edit_series(session, column, at(2026, 9, 10, 19, 30), "one", "Lan", name="Đột phá giáo dục: số đặc biệt")
-        edit_series(session, column, None, "all", "Lan", assignee="Thanh Hải")
+        edit_series(session, column, None, "all", "Lan", assignee=person(session, "thanhhai", "Thanh Hải"))
         new = edit_series(session, column, at(2026, 10, 1, 19, 30), "future", "Lan", time="20:00")
         ensure_stories(session, date(2026, 9, 1), date(2026, 10, 31))
         rows = session.scalars(select(Story).order_by(Story.occurrence_start)).all()
         by_day = {to_local(s.occurrence_start).date(): s for s in rows}
         assert by_day[date(2026, 9, 10)].title == "Đột phá giáo dục: số đặc biệt"
-        assert by_day[date(2026, 9, 17)].coverages[0].assignee == "Thanh Hải"
+        assert by_day[date(2026, 9, 17)].coverages[0].assignee == "thanhhai"
         assert [to_local(s.occurrence_start).strftime("%d/%m %H:%M") for s in rows if s.column_id == new.id] == \
             ["01/10 20:00", "08/10 20:00", "15/10 20:00", "22/10 20:00", "29/10 20:00"]
         assert all(s.occurrence_start < at(2026, 10, 1) for s in rows if s.column_id == column.id)

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from itertools import permutations
 
 import pytest
-from calendar_helpers import talk_show
+from calendar_helpers import person, talk_show
 from sqlalchemy import select
 
 from mediaplan.calendar import stories as planning
@@ -24,7 +24,8 @@ def _two_coverages(session, title="Phóng sự: bữa trưa bán trú"):
 
 
 def _publish(session, coverage, by):
-    planning.assign(session, coverage, by, "Lan")
+    """`by` (a user, made here) is given the coverage and takes it to published."""
+    planning.assign(session, coverage, person(session, by), "Lan")
     for state in ("in_progress", "in_review", "published"):
         planning.set_status(session, coverage, state, by)
 
@@ -33,11 +34,11 @@ def test_every_state_transition_is_in_the_audit_log(db):
     with session_scope() as session:
         story = _two_coverages(session)
         tv, fb = story.coverages
-        _publish(session, tv, "Minh Châu")
+        _publish(session, tv, "minhchau")
         with pytest.raises(WorkflowError, match="được phép"):
-            planning.set_status(session, fb, "published", "Minh Châu")  # an idea cannot jump to published
-        planning.assign(session, fb, "Mạng xã hội", "Lan")
-        planning.set_status(session, fb, "idea", "Mạng xã hội")  # handed back
+            planning.set_status(session, fb, "published", "minhchau")  # an idea cannot jump to published
+        planning.assign(session, fb, person(session, "mangxahoi", "Nhóm mạng xã hội"), "Lan")
+        planning.set_status(session, fb, "idea", "mangxahoi")  # handed back
         planning.set_status(session, fb, "cancelled", "Lan")
         later = planning.add_story(session, "Tọa đàm: học phí", "Lan", planned_on=date(2026, 12, 20))
         planning.set_status(session, later, "postponed", "Lan", "chờ số liệu")
@@ -53,12 +54,12 @@ def test_every_state_transition_is_in_the_audit_log(db):
         statuses = {c.id: c.status for c in session.scalars(select(Coverage))}
     assert ("coverage", ids["tv"], "idea", "assigned", "Lan") in transitions
     for before, after in (("assigned", "in_progress"), ("in_progress", "in_review"), ("in_review", "published")):
-        assert ("coverage", ids["tv"], before, after, "Minh Châu") in transitions
-    assert ("coverage", ids["fb"], "assigned", "idea", "Mạng xã hội") in transitions
+        assert ("coverage", ids["tv"], before, after, "minhchau") in transitions
+    assert ("coverage", ids["fb"], "assigned", "idea", "mangxahoi") in transitions
     assert ("coverage", ids["fb"], "idea", "cancelled", "Lan") in transitions
     assert ("story", ids["later"], "idea", "postponed", "Lan") in transitions
     assert [t[3] for t in transitions if t[:2] == ("story", ids["story"])][-1] == "published"  # followed its coverages
-    assert [(a.assignee, a.assigned_by) for a in history] == [("Minh Châu", "Lan"), ("Mạng xã hội", "Lan")]
+    assert [(a.assignee, a.assigned_by) for a in history] == [("minhchau", "Lan"), ("mangxahoi", "Lan")]
     # Nothing changed state without a log row: each coverage's current state is the last one logged.
     for coverage_id, status in statuses.items():
         assert [t for t in transitions if t[:2] == ("coverage", coverage_id)][-1][3] == status
@@ -68,7 +69,7 @@ def test_a_story_with_one_coverage_published_and_one_at_the_idea_stage_is_not_pu
     with session_scope() as session:
         story = _two_coverages(session)
         tv, fb = story.coverages
-        _publish(session, tv, "Minh Châu")
+        _publish(session, tv, "minhchau")
         assert (tv.status, fb.status, story.status) == ("published", "idea", "idea")
         planning.set_status(session, fb, "cancelled", "Lan")  # now every live coverage is published
         assert story.status == "published"
@@ -81,7 +82,7 @@ def test_a_new_coverage_takes_a_published_story_back(sqlite_db):
     with session_scope() as session:
         story = planning.add_story(session, "Infographic: học phí", "Lan", coverages=[
             dict(platform="online", fmt="infographic", outlet="baoquangngai", publish_at=datetime(2026, 12, 3, 9, 0))])
-        _publish(session, story.coverages[0], "Đồ họa")
+        _publish(session, story.coverages[0], "dohoa")
         assert story.status == "published"
         planning.add_coverage(session, story, "Lan", platform="facebook", fmt="short_video", outlet="baoquangngai")
         assert story.status == "idea"

@@ -101,9 +101,17 @@ def _manual_target(key="schools_reached"):
     return key
 
 
-def test_manual_target_with_evidence_reaches_the_report(populated_db, tmp_path, cli):
+def test_manual_target_with_evidence_reaches_the_report(populated_db, tmp_path, cli, acting):
+    from sqlalchemy import select
+
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import TargetValue
+
     key = _manual_target()
+    analyst = acting("analyst")  # typed-in figures and the report: the Department's analyst
     cli("targets", "set", key, "--value", "0.45", "--evidence", "Báo cáo số 12/BC-SGDĐT", "--as-of", "2026-11-20")
+    with session_scope() as session:
+        assert session.scalar(select(TargetValue.entered_by)) == analyst
     assert "0–1" in cli("targets", "set", key, "--value", "45", "--evidence", "x", code=1).stderr
     assert "không có chỉ tiêu" in cli("targets", "set", "khong-co", "--value", "1", "--evidence", "x", code=1).stderr
     assert "sổ theo dõi" in cli("targets", "set", "staff_trained_2030", "--value", "0.5", "--evidence", "x", code=1).stderr
@@ -138,7 +146,8 @@ def test_commands_work_on_a_fresh_database(tmp_path):
     assert "Ngày Nhà giáo Việt Nam" in out
 
 
-def test_sources_add_disable_survive_a_plan_refresh(sqlite_db, cli):
+def test_sources_add_disable_survive_a_plan_refresh(sqlite_db, cli, acting):
+    acting("admin")
     cli("sources", "add", "xa-ba-to-tin-tuc", "--outlet", "xa-son-ha", "--kind", "page",
         "--url", "https://bato.quangngai.gov.vn/tin-tuc/", "--channel", "portal", "--article-pattern", r"/tin-tuc/.+\.html$")
     dup = cli("sources", "add", "xa-ba-to-tin-tuc", "--outlet", "xa-son-ha", "--kind", "page",
@@ -178,12 +187,13 @@ def test_silent_source_is_flagged(db, cli):
     assert "quangngai-portal-tin-tuc không có" not in out  # never had volume: not "silent"
 
 
-def test_a_story_without_an_outlet_is_planned_for_the_plans_default_outlet(sqlite_db, cli):
+def test_a_story_without_an_outlet_is_planned_for_the_plans_default_outlet(sqlite_db, cli, acting):
     from mediaplan.calendar.stories import get_story
     from mediaplan.db import session_scope
     from mediaplan.services.plan_defaults import press_outlet
 
     assert press_outlet() == "baoquangngai"
+    acting("editor")
     out = cli("calendar", "add-story", "Học sinh vùng cao đến trường", "--on", "2026-12-03T08:00",
               "--platform", "online", "--format", "news").stdout
     story_id = int(out.split("#")[1].split()[0])
@@ -304,5 +314,6 @@ def test_send_needs_recipients_and_an_approved_version(populated_db, tmp_path, m
     assert result["sent"] == ["so@example.vn"] and [m["to"][0] for m in mail_sink.messages] == ["so@example.vn"]
 
 
-def test_report_send_without_recipients_says_how_to_name_them(sqlite_db, cli):
+def test_report_send_without_recipients_says_how_to_name_them(sqlite_db, cli, acting):
+    acting("analyst")
     assert "MEDIAPLAN_REPORT_RECIPIENTS" in cli("report", "send", "--month", "2026-11", code=1).stderr

@@ -191,7 +191,8 @@ def test_facebook_graph_posts_with_token_and_skipped_without(sqlite_db, tmp_path
     assert source.consecutive_failures == 0 and "test-token-123" not in (source.last_error or "")
 
 
-def test_rsshub_social_feed_posts(sqlite_db, tmp_path):
+def test_rsshub_social_feed_posts(sqlite_db, tmp_path, acting):
+    acting("admin")  # MEDIAPLAN_USER: who adds a source
     from mediaplan.snapshot.server import SnapshotServer
 
     env = _env(sqlite_db, tmp_path)
@@ -208,7 +209,8 @@ def test_rsshub_social_feed_posts(sqlite_db, tmp_path):
 
 
 @pytest.mark.redis
-def test_two_crawlers_share_one_redis_queue_and_fetch_each_url_once(sqlite_db, tmp_path):
+def test_two_crawlers_share_one_redis_queue_and_fetch_each_url_once(sqlite_db, tmp_path, acting):
+    acting("admin")  # MEDIAPLAN_USER: who adds a source
     import os
     import subprocess
     import sys
@@ -303,7 +305,8 @@ def test_moved_feed_is_rediscovered_from_the_home_page(sqlite_db, tmp_path):
     assert "HTTP 404" in source.last_error and source.consecutive_failures == 1  # still flagged: fix the plan
 
 
-def test_broadcast_episodes_with_captions_and_transcripts(sqlite_db, tmp_path):
+def test_broadcast_episodes_with_captions_and_transcripts(sqlite_db, tmp_path, acting):
+    acting("admin")  # MEDIAPLAN_USER: who adds a source
     from mediaplan.snapshot.server import SnapshotServer
 
     env = _env(sqlite_db, tmp_path)

@@ -1,6 +1,7 @@
 """The whole path, as `mediaplan demo` runs it, checked against the database by independent counts."""
 
 import re
+from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 
 from conftest import run_cli
 from mediaplan.db import session_scope
-from mediaplan.db.schema import Delivery, Item, ItemTheme, ReportDelivery
+from mediaplan.db.schema import Coverage, Delivery, Item, ItemTheme, ReportDelivery, User
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # the whole demo path: `make test-fast` leaves it out
 
@@ -35,6 +36,7 @@ def _education_units(period: str) -> tuple[int, int]:
 def test_demo_end_to_end(demo_run, snapshot_server, mail_sink):
     env, proc, tmp = demo_run
     assert "mediaplan demo" in proc.stdout
+    assert "thanhhai" in proc.stdout and "minhchau" in proc.stdout  # the assignees' accounts, passwords shown once
 
     # Items are stored, with themes and evidence.
     with session_scope() as session:
@@ -63,15 +65,22 @@ def test_demo_end_to_end(demo_run, snapshot_server, mail_sink):
     assert education > 0
 
     # The e-mail arrived at the demo's SMTP sink …
-    mails = sorted((tmp / "var" / "mail").glob("*.eml"))
-    assert len(mails) == 2
+    mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted((tmp / "var" / "mail").glob("*.eml"))]
+    assert len([m for m in mails if m["Subject"].startswith("Báo cáo")]) == 2
+    # … with the assignees' reminders, each at the e-mail of the user it is assigned to (assignees are users).
+    with session_scope() as session:
+        addresses = dict(session.execute(select(User.email, User.username)).all())
+        reminded = {addresses.get(str(m["To"])) for m in mails if m["Subject"].startswith("[Lịch biên tập]")}
+        assignees = set(session.scalars(select(Coverage.assignee).where(Coverage.assignee.is_not(None))))
+    assert reminded and None not in reminded and reminded <= assignees
+    assert all(str(m["To"]).endswith("@toasoan.example.org") for m in mails if m["Subject"].startswith("[Lịch"))
     with session_scope() as session:
         rows = session.scalars(select(ReportDelivery).where(ReportDelivery.period == latest)).all()
         assert {r.status for r in rows} == {"sent"} and all(r.attempts == 1 for r in rows)
         recipients = [r.recipient for r in rows]
 
     # … and a second `report send` for the same month sends nothing.
-    again = run_cli("report", "send", "--month", latest, *sum((["--to", r] for r in recipients), []),
+    again = run_cli("report", "send", "--month", latest, *sum((["--to", r] for r in recipients), []), "--by", "phantich",
                     env={**env, "MEDIAPLAN_SMTP_PORT": str(mail_sink.port)})
     assert mail_sink.messages == []
     assert "bỏ qua (đã gửi trước đó): 2" in again.stdout
@@ -81,7 +90,8 @@ def test_demo_mail_is_a_real_report(demo_run):
     _, _, tmp = demo_run
     from email import message_from_bytes, policy
 
-    msg = message_from_bytes(sorted((tmp / "var" / "mail").glob("*.eml"))[0].read_bytes(), policy=policy.default)
+    msg = next(m for m in (message_from_bytes(p.read_bytes(), policy=policy.default)
+                           for p in sorted((tmp / "var" / "mail").glob("*.eml"))) if not m["Subject"].startswith("[Lịch"))
     assert msg["Subject"].startswith("Báo cáo truyền thông Nghị quyết 71-NQ/TW tháng")
     html = msg.get_body(("html",)).get_content()
     assert "BÁO CÁO" in html and "Kính gửi: Ủy ban nhân dân tỉnh Quảng Ngãi." in html

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 
 from accounts import signed_in
+from calendar_helpers import person
 from mediaplan.calendar import stories as planning
 from mediaplan.crawler.store import Fetched, upsert_item
 from mediaplan.db import session_scope
@@ -103,10 +104,11 @@ def test_the_item_export_is_inert_in_xlsx_and_csv_and_leaves_no_file(db, tmp_pat
 
 def test_the_plan_download_is_inert_and_leaves_no_file(db, scratch):
     with session_scope() as session:
+        person(session, "minhchau", "Minh Châu")  # assignees are users
         for n, title in enumerate(FORMULAS):
             story = planning.add_story(session, f"Tin {n}", "Lan", coverages=[
                 dict(platform="online", fmt="news", outlet="baoquangngai", publish_at=datetime(2026, 11, 2 + n, 8, 0),
-                     assignee="Minh Châu")])
+                     assignee="minhchau")])
             story.title = title  # as typed, a leading tab included (add_story trims; a row by SQL would not)
     client = signed_in(db)
     xlsx = client.get("/calendar/export?month=2026-11&format=xlsx")

@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from conftest import run_cli
-from accounts import signed_in
+from accounts import ensure_user, signed_in
 from mediaplan.db import session_scope
 from mediaplan.db.schema import Item, ItemTheme
 from mediaplan.nlp.pipeline import classify_items
@@ -23,13 +23,17 @@ def test_manual_labels_survive_reclassification(populated_db, tmp_path):
         item = session.scalar(select(Item).where(Item.title.like("Tuyên dương%")))
     before = _themes(item.id)
     assert "exemplary" in before and "teachers" in before
+    ensure_user(populated_db, "minhchau", "editor")  # who labels is a user
     run_cli("items", "label", str(item.id), "--remove", "exemplary", "--add", "awareness", "--confirm", "teachers",
-            "--by", "Minh Châu", env=env)
-    bad = run_cli("items", "label", str(item.id), "--add", "khong-co", "--by", "x", env=env, check=False)
+            "--by", "minhchau", env=env)
+    bad = run_cli("items", "label", str(item.id), "--add", "khong-co", "--by", "minhchau", env=env, check=False)
     assert bad.returncode == 1 and "khong-co" in bad.stderr
     with session_scope() as session:
         classify_items(session, everything=True)
     after = _themes(item.id)
+    with session_scope() as session:
+        assert {t.set_by for t in session.scalars(select(ItemTheme).where(ItemTheme.item_id == item.id,
+                                                                         ItemTheme.method == "manual"))} == {"minhchau"}
     assert after["exemplary"] == ("manual", True)
     assert after["awareness"] == ("manual", False) and after["teachers"] == ("manual", False)
     with session_scope() as session:

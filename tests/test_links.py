@@ -122,9 +122,10 @@ def test_every_href_of_crawled_data_in_the_templates_goes_through_safe_url():
 
 
 @pytest.mark.slow
-def test_a_social_feed_post_with_a_javascript_link_is_refused_when_crawled(sqlite_db, tmp_path):
+def test_a_social_feed_post_with_a_javascript_link_is_refused_when_crawled(sqlite_db, tmp_path, acting):
     """Over real HTTP, as `mediaplan crawl` runs: the good post is stored, the javascript: and data: ones are
     not, the crawl counts them as failed with the reason, and the source's health says why."""
+    acting("admin")  # MEDIAPLAN_USER: who adds a source
     from mediaplan.snapshot.server import SnapshotServer
 
     site = tmp_path / "site"

@@ -276,11 +276,12 @@ def test_the_report_lists_the_registers_with_the_same_figure_everywhere(db, tmp_
 # --- CLI ----------------------------------------------------------------------------------------------------------
 
 
-def test_the_registers_commands(sqlite_db, cli, tmp_path):
+def test_the_registers_commands(sqlite_db, cli, tmp_path, acting):
+    acting("analyst", "lan")  # MEDIAPLAN_USER, for the commands below without --by
     evidence = tmp_path / "bien-ban.pdf"
     evidence.write_bytes(b"%PDF-1.4 bien ban")
     out = cli("registers", "add", "--kind", "training", "--title", "Lớp kỹ năng viết tin", "--date", "2026-11-12",
-              "--evidence", str(evidence), "--by", "Lan").stdout
+              "--evidence", str(evidence), "--by", "lan").stdout
     event = re.search(r"#(\d+)", out).group(1)
     assert hashlib.sha256(b"%PDF-1.4 bien ban").hexdigest() in out.replace("\n", "")
     listing = tmp_path / "danh-sach.xlsx"

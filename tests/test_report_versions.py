@@ -60,8 +60,12 @@ def _rows(period: str = "2026-11") -> list[ReportDelivery]:
 # --- approval -----------------------------------------------------------------------------------------------------
 
 
-def test_sending_a_draft_is_refused_and_sends_nothing(populated_db, tmp_path, mail_sink, smtp_at, cli):
+def test_sending_a_draft_is_refused_and_sends_nothing(populated_db, tmp_path, mail_sink, smtp_at, cli, monkeypatch):
+    from accounts import ensure_user
+
     smtp_at(mail_sink.port)
+    ensure_user(populated_db, "lan", "analyst")
+    monkeypatch.setenv("MEDIAPLAN_USER", "lan")
     built = cli("report", "build", "--period", "2026-11", "--out", str(tmp_path / "out"))
     assert "phiên bản 1 (bản nháp)" in built.stdout
     for name in ("report.html", "report.xlsx", "figures.json"):
@@ -69,15 +73,19 @@ def test_sending_a_draft_is_refused_and_sends_nothing(populated_db, tmp_path, ma
     refused = cli("report", "send", "--period", "2026-11", "--to", "so@example.vn", code=1)
     assert "bản nháp, chưa được duyệt" in refused.stderr and "report approve --period 2026-11" in refused.stderr
     assert mail_sink.messages == [] and _rows() == []
-    assert "thiếu --by" in run_cli("report", "approve", "--period", "2026-11", check=False).stderr
+    monkeypatch.delenv("MEDIAPLAN_USER")
+    said = run_cli("report", "approve", "--period", "2026-11", check=False)  # nobody named: nobody approves
+    assert said.returncode == 1 and "--by TÊN_ĐĂNG_NHẬP" in said.stderr and "MEDIAPLAN_USER" in said.stderr
 
 
-def test_an_approved_version_goes_to_each_recipient_once(populated_db, tmp_path, mail_sink, smtp_at, cli):
+def test_an_approved_version_goes_to_each_recipient_once(populated_db, tmp_path, mail_sink, smtp_at, cli, acting):
     smtp_at(mail_sink.port)
+    acting("analyst", "minh")
+    acting("analyst", "lan")  # MEDIAPLAN_USER, for the commands without --by
     cli("report", "build", "--month", "2026-11", "--out", str(tmp_path / "out"))  # --month: the old name
-    approved = cli("report", "approve", "--period", "2026-11", "--by", "Lan")
-    assert "Đã duyệt phiên bản 1" in approved.stdout and "bởi Lan" in approved.stdout
-    assert "đã được duyệt trước đó (bởi Lan" in cli("report", "approve", "--period", "2026-11", "--by", "Minh").stdout
+    approved = cli("report", "approve", "--period", "2026-11", "--by", "lan")
+    assert "Đã duyệt phiên bản 1" in approved.stdout and "bởi lan" in approved.stdout
+    assert "đã được duyệt trước đó (bởi lan" in cli("report", "approve", "--period", "2026-11", "--by", "minh").stdout
     to = ["--to", "a@example.vn", "--to", "b@example.vn"]
     first = cli("report", "send", "--period", "2026-11", *to)
     assert "Đã gửi: 2; bỏ qua (đã gửi trước đó): 0; lỗi: 0" in first.stdout
@@ -86,7 +94,7 @@ def test_an_approved_version_goes_to_each_recipient_once(populated_db, tmp_path,
     assert sorted(m["to"][0] for m in mail_sink.messages) == ["a@example.vn", "b@example.vn"]
     with session_scope() as session:
         version = session.scalars(select(ReportVersion)).one()
-        assert (version.state, version.approved_by, version.version) == ("sent", "Lan", 1)
+        assert (version.state, version.approved_by, version.version) == ("sent", "lan", 1)
     log = cli("report", "deliveries", "--period", "2026-11").stdout
     assert "a@example.vn" in log and "b@example.vn" in log and "đã gửi" in log and "250" in log
 
@@ -121,8 +129,10 @@ def _store_item(day: int) -> None:
         classify_items(session)
 
 
-def test_a_rebuild_after_approval_is_a_new_draft_and_the_approved_files_stay(populated_db, tmp_path, mail_sink, smtp_at, cli):
+def test_a_rebuild_after_approval_is_a_new_draft_and_the_approved_files_stay(populated_db, tmp_path, mail_sink, smtp_at, cli,
+                                                                             acting):
     smtp_at(mail_sink.port)
+    acting("analyst")
     first = _build(tmp_path)
     assert first.new and _build(tmp_path).version.id == first.version.id  # the same content: the same version
     v1 = _approve()
@@ -165,7 +175,8 @@ class _SlowAnswer(_SaveHandler):
         return answer
 
 
-def test_a_sender_killed_after_data_is_uncertain_and_resent_only_on_request(populated_db, tmp_path, smtp_at):
+def test_a_sender_killed_after_data_is_uncertain_and_resent_only_on_request(populated_db, tmp_path, smtp_at, acting):
+    acting("analyst")  # MEDIAPLAN_USER: who sends, for the commands below
     handler = _SlowAnswer(tmp_path / "slow-mail")
     (tmp_path / "slow-mail").mkdir()
     port = free_port()
@@ -303,8 +314,10 @@ def test_a_sender_that_died_before_the_message_is_retried_after_its_lease(popula
 # --- periods ------------------------------------------------------------------------------------------------------
 
 
-def test_a_quarter_and_a_year_build_and_a_malformed_period_is_one_line(populated_db, tmp_path, cli):
+def test_a_quarter_and_a_year_build_and_a_malformed_period_is_one_line(populated_db, tmp_path, cli, acting):
     import json
+
+    acting("analyst")
 
     for period, label in (("2026-Q4", "quý IV năm 2026"), ("2026", "năm 2026")):
         out = tmp_path / period
@@ -325,17 +338,19 @@ def test_a_quarter_and_a_year_build_and_a_malformed_period_is_one_line(populated
 # --- narrative ----------------------------------------------------------------------------------------------------
 
 
-def test_a_narrative_edit_is_kept_across_rebuilds(populated_db, tmp_path, cli):
+def test_a_narrative_edit_is_kept_across_rebuilds(populated_db, tmp_path, cli, acting):
+    acting("analyst", "minh")
+    acting("analyst", "lan")
     out = str(tmp_path / "out")
     cli("report", "build", "--period", "2026-11", "--out", out)
     note = tmp_path / "uu-diem.txt"
     note.write_text("Các cơ quan báo chí đã chủ động mở chuyên mục về Nghị quyết 71.\n", encoding="utf-8")
-    cli("report", "narrative", "--period", "2026-11", "--section", "uu_diem", "--text-file", str(note), "--by", "Lan")
-    cli("report", "narrative", "--period", "2026-11", "--section", "de_xuat", "--text", "Bổ sung kinh phí.", "--by", "Minh")
-    said = cli("report", "approve", "--period", "2026-11", "--by", "Lan", code=1).stderr  # v1 lacks the edits
+    cli("report", "narrative", "--period", "2026-11", "--section", "uu_diem", "--text-file", str(note), "--by", "lan")
+    cli("report", "narrative", "--period", "2026-11", "--section", "de_xuat", "--text", "Bổ sung kinh phí.", "--by", "minh")
+    said = cli("report", "approve", "--period", "2026-11", "--by", "lan", code=1).stderr  # v1 lacks the edits
     assert "đã được sửa sau khi tạo phiên bản 1" in said
     assert "--section 'khong-co' không hợp lệ" in cli("report", "narrative", "--period", "2026-11", "--section",
-                                                      "khong-co", "--text", "x", "--by", "Lan", code=1).stderr
+                                                      "khong-co", "--text", "x", "--by", "lan", code=1).stderr
     expected = {"uu_diem": "Các cơ quan báo chí đã chủ động mở chuyên mục về Nghị quyết 71.", "de_xuat": "Bổ sung kinh phí."}
     cli("report", "build", "--period", "2026-11", "--out", out)  # v2 carries them
     _store_item(23)
@@ -343,17 +358,17 @@ def test_a_narrative_edit_is_kept_across_rebuilds(populated_db, tmp_path, cli):
     with session_scope() as session:
         assert narrative_overrides(session, "2026-11") == expected
         rows = {r.section: r for r in session.scalars(select(ReportNarrative))}
-        assert (rows["uu_diem"].edited_by, rows["de_xuat"].edited_by) == ("Lan", "Minh") and rows["uu_diem"].edited_at
+        assert (rows["uu_diem"].edited_by, rows["de_xuat"].edited_by) == ("lan", "minh") and rows["uu_diem"].edited_at
         assert [(v.version, v.narrative) for v in session.scalars(select(ReportVersion).order_by(ReportVersion.version))] == [
             (1, {}), (2, expected), (3, expected)]
-    assert "Đã duyệt phiên bản 3" in cli("report", "approve", "--period", "2026-11", "--by", "Lan").stdout
+    assert "Đã duyệt phiên bản 3" in cli("report", "approve", "--period", "2026-11", "--by", "lan").stdout
     if (tmp_path / "out" / "report.docx").exists():  # the DOCX writer takes the edits (when it is there)
         from docx import Document
 
         assert expected["uu_diem"] in "\n".join(p.text for p in Document(tmp_path / "out" / "report.docx").paragraphs)
     shown = cli("report", "narrative", "--period", "2026-11").stdout
-    assert "Ưu điểm" in shown and "Lan" in shown
-    cli("report", "narrative", "--period", "2026-11", "--section", "de_xuat", "--text", "", "--by", "Minh")
+    assert "Ưu điểm" in shown and "uu_diem; lan," in shown
+    cli("report", "narrative", "--period", "2026-11", "--section", "de_xuat", "--text", "", "--by", "minh")
     with session_scope() as session:
         assert narrative_overrides(session, "2026-11") == {"uu_diem": expected["uu_diem"]}
 

@@ -42,16 +42,19 @@ EXPECTED = {
     ("GET", "/password-reset"): OPEN, ("POST", "/password-reset"): OPEN,
     ("GET", "/password-reset/{token}"): OPEN, ("POST", "/password-reset/{token}"): OPEN,
     ("GET", "/healthz"): OPEN, ("GET", "/calendar/share/{token}"): OPEN, ("GET", "/ical/{token}.ics"): OPEN,
+    ("POST", "/language"): OPEN,  # the login page has the switch too
     # reading
     ("GET", "/"): READ, ("GET", "/items"): READ, ("GET", "/items/{item_id}"): READ,
     ("GET", "/calendar"): READ, ("GET", "/calendar/gaps"): READ, ("GET", "/calendar/budget"): READ,
     ("GET", "/calendar/export"): READ, ("GET", "/review"): READ, ("GET", "/units"): READ,
     ("GET", "/reports"): READ, ("GET", "/reports/{version_id}"): READ, ("GET", "/reports/{version_id}/files/{name}"): READ,
-    ("GET", "/registers"): READ, ("GET", "/items/export"): READ,
+    ("GET", "/registers"): READ, ("GET", "/items/export"): READ, ("GET", "/charts/{name}.png"): READ,
+    ("GET", "/api/v1/me"): READ, ("GET", "/api/v1/coverages"): READ, ("GET", "/api/v1/coverages/{coverage_id}"): READ,
+    ("GET", "/api/v1/items"): READ, ("GET", "/api/v1/items/{item_id}"): READ,
     # changing
     ("POST", "/items/{item_id}/labels"): LABELS,
-    ("POST", "/api/coverages/{coverage_id}/move"): CALENDAR, ("POST", "/api/coverages/{coverage_id}/status"): CALENDAR,
-    ("POST", "/api/coverages/{coverage_id}/deliveries/{item_id}"): CALENDAR, ("POST", "/api/stories"): CALENDAR,
+    ("POST", "/api/v1/coverages/{coverage_id}/move"): CALENDAR, ("POST", "/api/v1/coverages/{coverage_id}/status"): CALENDAR,
+    ("POST", "/api/v1/coverages/{coverage_id}/deliveries/{item_id}"): CALENDAR, ("POST", "/api/v1/stories"): CALENDAR,
     ("POST", "/review/{item_id}"): REVIEW, ("POST", "/review/{item_id}/done"): REVIEW,
     ("POST", "/units/remind"): REPORTS,
     ("POST", "/reports/build"): REPORTS, ("POST", "/reports/{version_id}/narrative"): REPORTS,
@@ -62,7 +65,7 @@ EXPECTED = {
 }
 # Register routes are matched by prefix: every change under /registers needs REGISTERS.
 PREFIXES = {("POST", "/registers"): REGISTERS, ("GET", "/registers"): READ}
-DOCS = {"/openapi.json", "/api/docs", "/docs/oauth2-redirect"}  # the API's description, no data
+DOCS = {"/openapi.json", "/api/v1/openapi.json"}  # the API's description, no data
 
 
 def routes(app):
@@ -154,9 +157,9 @@ def test_each_role_gets_what_the_table_says(populated_db):
 def test_a_forged_change_without_the_csrf_token_is_refused(populated_db):
     client = signed_in(populated_db, "editor")
     token = client.headers.pop("X-CSRF-Token")
-    answer = client.post("/api/stories", json={"title": "Giả mạo", "date": "2026-11-20"})
+    answer = client.post("/api/v1/stories", json={"title": "Giả mạo", "date": "2026-11-20"})
     assert answer.status_code == 403 and "CSRF" in answer.json()["detail"]
-    cross = client.post("/api/stories", json={"title": "Giả mạo", "date": "2026-11-20"},
+    cross = client.post("/api/v1/stories", json={"title": "Giả mạo", "date": "2026-11-20"},
                         headers={"X-CSRF-Token": token, "Origin": "https://evil.example"})
     assert cross.status_code == 403
 
@@ -171,7 +174,7 @@ def test_a_viewer_sees_no_edit_controls(populated_db):
         page = viewer.get(path)
         assert page.status_code in (200, 404), path
         actions = re.findall(r'<form\b[^>]*method="post"[^>]*action="([^"]+)"', page.text)
-        assert actions == ["/logout"], f"{path}: {actions}"
+        assert actions == ["/language", "/logout"], f"{path}: {actions}"  # the language switch changes no data
         assert 'draggable="true"' not in page.text and 'id="quick-add"' not in page.text
-        with_forms += len(re.findall(r'method="post"', editor.get(path).text)) > 1
+        with_forms += len(re.findall(r'method="post"', editor.get(path).text)) > 2  # more than language and logout
     assert with_forms >= 2  # an editor does get forms (item labels, review), so the check can fail

@@ -220,19 +220,21 @@ def test_a_bad_address_line_is_one_error_naming_it_and_the_rest_loads(tmp_path):
     assert problems[4].startswith(f"{path}:7: Xã Sơn Hà đã có địa chỉ ubnd@sonha.example.vn ({path}:2)")
 
 
-def test_the_cli_previews_sends_once_and_fails_when_a_send_fails(sqlite_db, plan_with_contacts, mail_sink, smtp_at, cli):
+def test_the_cli_previews_sends_once_and_fails_when_a_send_fails(sqlite_db, plan_with_contacts, mail_sink, smtp_at, cli,
+                                                                 acting):
     smtp_at(mail_sink.port)
-    preview = cli("report", "remind-units", "--period", "2026-11", "--dry-run", "--by", "Lan")
+    acting("analyst", "lan")
+    preview = cli("report", "remind-units", "--period", "2026-11", "--dry-run", "--by", "lan")
     assert "sẽ gửi" in preview.stdout and "Sẽ gửi: 2" in preview.stdout and "Phường Cẩm Thành" in preview.stdout
     assert mail_sink.messages == []
-    sent = cli("report", "remind-units", "--period", "2026-11", "--by", "Lan")
+    sent = cli("report", "remind-units", "--period", "2026-11", "--by", "lan")
     assert "Đã gửi: 2" in sent.stdout and "chưa có e-mail: 1" in sent.stdout and "Xã Bình Sơn" in sent.stdout
-    again = cli("report", "remind-units", "--period", "2026-11", "--by", "Lan")
+    again = cli("report", "remind-units", "--period", "2026-11", "--by", "lan")
     assert "Đã gửi: 0; đã nhắc trước đó: 2" in again.stdout and len(mail_sink.messages) == 2
     with session_scope() as session:
         session.execute(text("DELETE FROM reminders_sent"))
     smtp_at(free_port())  # the server is gone
-    failed = cli("report", "remind-units", "--period", "2026-11", "--by", "Lan", code=1)
+    failed = cli("report", "remind-units", "--period", "2026-11", "--by", "lan", code=1)
     assert "lỗi: 2" in failed.stdout and failed.stderr.count("Lỗi gửi nhắc nhở") == 2
     assert "không hợp lệ" in cli("report", "remind-units", "--period", "2026-13", code=2).stderr
 

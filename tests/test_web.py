@@ -39,12 +39,12 @@ OUT_OF_RANGE = [
     ("get", "/items?after=0", None), ("get", "/calendar/gaps?weeks=1000000000", None),
     ("get", "/calendar/budget?day=9999-12-31&days=7", None), ("get", "/calendar?view=week&day=0001-01-01", None),
     ("get", "/calendar?month=9999-12", None),
-    ("post", f"/api/coverages/{BIG}/move", {"date": "2026-11-20"}),
-    ("post", "/api/coverages/1/move", {"date": "9999-12-31"}),
-    ("post", "/api/coverages/1/move", {"publish_at": "0001-01-01T00:00:00"}),
-    ("post", f"/api/coverages/{BIG}/status", {"status": "assigned"}),
-    ("post", f"/api/coverages/1/deliveries/{BIG}", {"accept": True}),
-    ("post", "/api/stories", {"title": "x", "date": "9999-12-31"}),
+    ("post", f"/api/v1/coverages/{BIG}/move", {"date": "2026-11-20"}),
+    ("post", "/api/v1/coverages/1/move", {"date": "9999-12-31"}),
+    ("post", "/api/v1/coverages/1/move", {"publish_at": "0001-01-01T00:00:00"}),
+    ("post", f"/api/v1/coverages/{BIG}/status", {"status": "assigned"}),
+    ("post", f"/api/v1/coverages/1/deliveries/{BIG}", {"accept": True}),
+    ("post", "/api/v1/stories", {"title": "x", "date": "9999-12-31"}),
 ]
 
 

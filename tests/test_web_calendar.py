@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi.testclient import TestClient
 
 from accounts import signed_in
+from calendar_helpers import person
 from mediaplan.calendar import stories as planning
 from mediaplan.calendar.ical import feed_token
 from mediaplan.db import session_scope
@@ -15,7 +16,8 @@ from mediaplan.web.app import create_app
 
 
 def plan_story(session) -> int:
-    """A planned talk show for Teachers' Day (its coverage id) and an idea in the backlog."""
+    """A planned talk show for Teachers' Day (its coverage id), assigned to the user `Châu`, and an idea in the backlog."""
+    person(session, "Châu", "Minh Châu")
     story = planning.add_story(session, "Tọa đàm: Ngày Nhà giáo", "Lan", themes=["teachers"], coverages=[
         dict(platform="tv", fmt="talk_show", outlet="baoquangngai", publish_at=datetime(2026, 11, 19, 20, 0), assignee="Châu")])
     planning.add_story(session, "Ý tưởng: bữa trưa bán trú", "Lan", themes=["student_support"], priority=1)
@@ -74,7 +76,7 @@ def test_shared_view_is_read_only(db):
     links = re.findall(r'href="([^"]*)"', page.text)
     assert links and all(h.startswith(("?", "/static/")) for h in links), links
     for attempt in ({"headers": {"X-CSRF-Token": token}}, {"params": {"token": token}}):
-        answer = anonymous.post(f"/api/coverages/{coverage}/move", json={"date": "2026-11-21"}, **attempt)
+        answer = anonymous.post(f"/api/v1/coverages/{coverage}/move", json={"date": "2026-11-21"}, **attempt)
         assert answer.status_code == 401
 
 
@@ -116,3 +118,25 @@ def test_ical_feed_per_assignee_and_regenerated_token(db):
     with session_scope() as session:
         feed_token(session, "user", "Châu", regenerate=True)
     assert client.get(f"/ical/{token}.ics").status_code == 404  # the old URL stops working
+
+
+def test_the_calendar_opens_on_the_current_month_and_marks_past_due_work(db):
+    """A coverage whose deadline passed while still assigned says "quá hạn" in words; a published one does not."""
+    from mediaplan.calendar.workflow import change_status
+    from mediaplan.localtime import local_today
+    from mediaplan.vocab import CoverageStatus
+
+    client, coverage = planned(db)  # 19/11/2026, assigned, deadline in the past for any run after it
+    with session_scope() as session:
+        done = planning.add_story(session, "Phóng sự đã lên sóng", "Lan", themes=["teachers"], coverages=[
+            dict(platform="online", fmt="news", outlet="baoquangngai", publish_at=datetime(2026, 11, 18, 9, 0))]).coverages[0]
+        change_status(session, done, CoverageStatus.PUBLISHED, "Lan", force=True)
+        done_id = done.id
+    today = local_today()
+    opened = client.get("/calendar").text
+    assert f'data-date="{today.isoformat()}"' in opened  # not the month of the latest item
+    page = client.get("/calendar?month=2026-11").text
+    card = re.search(rf'<div class="coverage [^"]*" id="coverage-{coverage}"', page).group(0)
+    assert "overdue" in card
+    assert re.search(rf'id="coverage-{coverage}"[^>]*>\s*<span class="time">[^<]*</span> <strong class="late">quá hạn</strong>', page)
+    assert "overdue" not in re.search(rf'<div class="coverage [^"]*" id="coverage-{done_id}"', page).group(0)

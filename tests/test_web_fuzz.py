@@ -23,7 +23,7 @@ from mediaplan.periods import FIRST_DAY, LAST_DAY
 from mediaplan.settings import get_settings
 from mediaplan.web import api, calendar, dashboard, ical, items, review, units
 from accounts import signed_in
-from calendar_helpers import talk_show
+from calendar_helpers import person, talk_show
 
 LONG = "x" * 10_000
 BIG = 10**20
@@ -43,6 +43,10 @@ ROUTES = [
     ("get", "/items", "query", {"theme": "teachers", "outlet": "baoquangngai", "month": "2026-11", "q": "giáo",
                                 "education": "1", "page": "1", "after": "{item}"}, {}),
     ("get", "/items/{item_id}", "query", {}, {"item_id": "{item}"}),
+    ("get", "/items/export", "query", {"format": "csv", "theme": "teachers", "outlet": "baoquangngai",
+                                       "month": "2026-11", "q": "giáo", "education": "1"}, {}),
+    ("get", "/items/export", "query", {"format": "xlsx", "month": "2026-11", "q": "son ha"}, {}),
+    ("get", "/charts/{name}.png", "query", {"month": "2026-11", "v": "0a1b"}, {"name": "trend"}),
     ("post", "/items/{item_id}/labels", "form", {"theme": "exemplary", "action": "add", "by": "Trần Minh"},
      {"item_id": "{item}"}),
     ("get", "/calendar", "query", {"month": "2026-11", "view": "month", "day": "2026-11-19",
@@ -56,17 +60,24 @@ ROUTES = [
     ("get", "/calendar/budget", "query", {"day": "2026-11-16", "days": "7"}, {}),
     ("get", "/calendar/export", "query", {"month": "2026-11", "format": "xlsx"}, {}),
     ("get", "/calendar/export", "query", {"month": "2026-11", "format": "csv"}, {}),
-    ("post", "/api/coverages/{coverage_id}/move", "json", {"date": "2026-11-20"}, {"coverage_id": "{fresh}"}),
-    ("post", "/api/coverages/{coverage_id}/move", "json", {"publish_at": "2026-11-21T09:30:00"},
+    ("post", "/api/v1/coverages/{coverage_id}/move", "json", {"date": "2026-11-20"}, {"coverage_id": "{fresh}"}),
+    ("post", "/api/v1/coverages/{coverage_id}/move", "json", {"publish_at": "2026-11-21T09:30:00"},
      {"coverage_id": "{fresh}"}),
-    ("post", "/api/coverages/{coverage_id}/status", "json", {"status": "assigned", "note": "giao việc"},
+    ("post", "/api/v1/coverages/{coverage_id}/status", "json", {"status": "assigned", "note": "giao việc"},
      {"coverage_id": "{fresh}"}),
-    ("post", "/api/coverages/{coverage_id}/deliveries/{item_id}", "json", {"accept": False},
+    ("post", "/api/v1/coverages/{coverage_id}/deliveries/{item_id}", "json", {"accept": False},
      {"coverage_id": "{fresh}", "item_id": "{item}"}),
-    ("post", "/api/stories", "json", {"title": "Video: học sinh Lý Sơn học STEM {unique}", "date": "2026-11-27",
-                                      "time": "18:00", "platform": "facebook", "format": "short_video",
-                                      "themes": ["teachers"], "assignee": "Châu", "outlet": "baoquangngai",
-                                      "brief": "ghi hình ở trường", "priority": 2}, {}),
+    ("post", "/api/v1/stories", "json", {"title": "Video: học sinh Lý Sơn học STEM {unique}", "date": "2026-11-27",
+                                         "time": "18:00", "platform": "facebook", "format": "short_video",
+                                         "themes": ["teachers"], "assignee": "Châu", "outlet": "baoquangngai",
+                                         "brief": "ghi hình ở trường", "priority": 2}, {}),
+    ("get", "/api/v1/me", "query", {}, {}),
+    ("get", "/api/v1/coverages", "query", {"month": "2026-11", "outlet": "baoquangngai", "platform": "tv",
+                                           "theme": "teachers", "assignee": "Châu", "status": "assigned"}, {}),
+    ("get", "/api/v1/coverages/{coverage_id}", "query", {}, {"coverage_id": "{coverage}"}),
+    ("get", "/api/v1/items", "query", {"theme": "teachers", "outlet": "baoquangngai", "month": "2026-11", "q": "giáo",
+                                       "education": "true", "after": "{item}", "limit": "50"}, {}),
+    ("get", "/api/v1/items/{item_id}", "query", {}, {"item_id": "{item}"}),
     ("get", "/ical/{token}.ics", "query", {"due": "true"}, {"token": "{ical}"}),
     ("get", "/review", "query", {"after": "", "by": "Lan", "saved": "{item}"}, {}),
     ("post", "/review/{item_id}", "form", {"label": "education", "decision": "keep", "by": "Lan", "after": ""},
@@ -87,6 +98,7 @@ def open_app(url: str) -> TestClient:
 def seed() -> dict[str, str]:
     """A story with a coverage, a weekly column (a series in the feed), and the tokens of a share and a feed."""
     with session_scope() as session:
+        person(session, "Châu", "Minh Châu")  # assignees are users
         story = planning.add_story(session, "Tọa đàm: Ngày Nhà giáo", "Lan", themes=["teachers"], coverages=[
             dict(platform="tv", fmt="talk_show", outlet="baoquangngai", publish_at=datetime(2026, 11, 19, 20, 0),
                  assignee="Châu")])
@@ -188,9 +200,9 @@ def test_a_move_to_the_edge_of_the_range_is_accepted_and_breaks_no_page(populate
     ids = seed()
     day = FIRST_DAY if edge == "first" else LAST_DAY
     when = datetime.combine(day, time(0, 0) if edge == "first" else time(23, 59))
-    moved = client.post(f"/api/coverages/{ids['coverage']}/move", json={"publish_at": when.isoformat()})
+    moved = client.post(f"/api/v1/coverages/{ids['coverage']}/move", json={"publish_at": when.isoformat()})
     assert moved.status_code == 200, moved.text
-    made = client.post("/api/stories", json={"title": "Ở mép khoảng lập kế hoạch", "date": day.isoformat(),
+    made = client.post("/api/v1/stories", json={"title": "Ở mép khoảng lập kế hoạch", "date": day.isoformat(),
                                              "time": "23:59" if edge == "last" else "00:00"})
     assert made.status_code == 200, made.text
     assert_pages_serve(client, ids, month=f"{day:%Y-%m}", day=day.isoformat())
@@ -225,7 +237,7 @@ def test_out_of_the_planning_range_is_a_400_or_422_in_vietnamese(sqlite_db):
     after = LAST_DAY + timedelta(days=1)
     before = FIRST_DAY - timedelta(days=1)
     for body in ({"date": after.isoformat()}, {"publish_at": f"{before}T23:00:00"}, {"publish_at": f"{after}T00:00"}):
-        answer = client.post(f"/api/coverages/{ids['coverage']}/move", json=body)
+        answer = client.post(f"/api/v1/coverages/{ids['coverage']}/move", json=body)
         assert answer.status_code == 422 and is_vietnamese(answer.json()["detail"]), (body, answer.text)
         assert str(FIRST_DAY.year) in answer.text and str(LAST_DAY.year) in answer.text
     for url in (f"/calendar?month={after:%Y-%m}", f"/calendar?view=week&day={before}", f"/calendar/budget?day={after}",

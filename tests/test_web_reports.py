@@ -345,3 +345,18 @@ def test_a_draft_reviewed_edited_approved_and_sent_in_chromium(populated_db, tmp
     assert sorted(m["to"][0] for m in mail_to.messages) == RECIPIENTS
     for name in ("reports-draft.png", "reports-version.png", "reports-sent.png"):
         assert (shots / name).stat().st_size > 30_000, name
+
+
+def test_a_viewer_reads_a_drafts_narrative_without_a_form(client, populated_db):
+    """The draft's narrative is what the next build prints: a viewer reads it, but gets no textarea or form."""
+    version_id = build(client)
+    analyst_text = client.get(f"/reports/{version_id}").text
+    key = re.search(r'<textarea id="n-([\w-]+)"', analyst_text).group(1)
+    written = textarea(analyst_text, key)
+    viewer = signed_in(populated_db, "viewer", raise_server_exceptions=False)
+    page = viewer.get(f"/reports/{version_id}").text
+    assert "<textarea" not in page and 'id="narrative-form"' not in page
+    frozen = re.search(rf'<div class="rp-section rp-frozen" id="n-{key}">(.*?)</div>', page, re.S)
+    assert frozen, "the viewer sees no narrative section"
+    first_line = next(line for line in written.splitlines() if line.strip())
+    assert unescape(re.sub(r"<[^>]+>", "", frozen.group(1))).count(first_line.strip()[:60]) == 1

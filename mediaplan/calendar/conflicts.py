@@ -40,8 +40,9 @@ def find_conflicts(session: Session, first: date, last: date) -> list[dict]:
         rows.sort(key=lambda c: c.publish_at)
         for a, b in zip(rows, rows[1:]):
             if b.publish_at < a.publish_at + timedelta(minutes=a.duration_minutes or 60):
-                found.append({"kind": "double_booked", "coverages": [a.id, b.id],
-                              "message": f"Trùng khung giờ {platform} lúc {to_local(b.publish_at):%d/%m %H:%M}: "
+                found.append({"kind": "double_booked", "coverages": [a.id, b.id], "platform": platform,
+                              "at": to_local(b.publish_at), "titles": [a.story.title, b.story.title],
+                              "message": f"Trùng khung giờ {Platform(platform).label} lúc {to_local(b.publish_at):%d/%m %H:%M}: "
                                          f"“{a.story.title}” (#{a.id}) và “{b.story.title}” (#{b.id})"})
 
     capacity = {u.username: u.capacity_per_week for u in session.scalars(select(User))}
@@ -57,12 +58,14 @@ def find_conflicts(session: Session, first: date, last: date) -> list[dict]:
         limit = capacity.get(person, default)
         if len(rows) > limit:
             found.append({"kind": "overloaded", "assignee": person, "coverages": [c.id for c in rows],
+                          "count": len(rows), "week": week, "year": year, "limit": limit,
                           "message": f"{person} có {len(rows)} phần thực hiện đến hạn trong tuần {week}/{year}, vượt mức {limit}"})
     for person, rows in deadlines.items():
         rows.sort(key=lambda c: c.due_at)
         for a, b in zip(rows, rows[1:]):
             if b.due_at - a.due_at < timedelta(hours=1):
                 found.append({"kind": "deadline_clash", "assignee": person, "coverages": [a.id, b.id],
+                              "at": to_local(b.due_at),
                               "message": f"{person} có hai hạn nộp cùng lúc {to_local(b.due_at):%d/%m %H:%M}: "
                                          f"#{a.id} và #{b.id}"})
 
@@ -76,6 +79,6 @@ def find_conflicts(session: Session, first: date, last: date) -> list[dict]:
                 covered = [c for c in live if window[0] <= c.publish_at < window[1]
                            and (c.story.key_date == kd.key or set(kd.themes or []) & set(c.story.themes or []))]
                 if not covered:
-                    found.append({"kind": "key_date_empty", "key_date": kd.key,
+                    found.append({"kind": "key_date_empty", "key_date": kd.key, "day": day, "name": kd.name,
                                   "message": f"Mốc {day:%d/%m}: {kd.name} — chưa có tin bài nào trong kế hoạch"})
     return found

@@ -20,7 +20,7 @@ from mediaplan.localtime import local_midnight_utc, local_today
 from mediaplan.periods import month_bounds
 from mediaplan.reports import counts
 from mediaplan.reports.counts import Limits
-from mediaplan.vocab import CoverageStatus, OutletKind, StoryStatus, TargetMetric
+from mediaplan.vocab import CoverageStatus, Format, OutletKind, Platform, StoryStatus, TargetMetric
 
 
 def compute_gaps(session: Session, period: str, weeks: int = 4, today: date | None = None) -> dict:
@@ -49,11 +49,16 @@ def compute_gaps(session: Session, period: str, weeks: int = 4, today: date | No
             rows.append(row(code, None, None, None, None))
     rows.sort(key=lambda r: (list(themes).index(r["theme"]) if r["theme"] in themes else 99, r["platform"] or "", r["format"] or ""))
 
-    flags, suggestions = [], []
+    # Each flag and suggestion carries its facts (the page says them in its own language) and a Vietnamese
+    # `message` (the command line): names and labels, never codes.
+    flags, hints = [], []
     for r in rows:
         if r["target"] is not None and r["delivered"] < r["target"]:
-            where = " ".join(x for x in (r["platform"], r["format"]) if x)
-            flags.append({"kind": "under_target", "theme": r["theme"],
+            where = ", ".join(x for x in (r["platform"] and Platform(r["platform"]).label,
+                                          r["format"] and Format(r["format"]).label) if x)
+            flags.append({"kind": "under_target", "theme": r["theme"], "theme_name": r["theme_name"],
+                          "platform": r["platform"], "format": r["format"], "delivered": r["delivered"],
+                          "target": r["target"], "planned": r["planned"],
                           "message": f"{r['theme_name']}{f' ({where})' if where else ''}: đã đăng {r['delivered']}/{r['target']:g} "
                                      f"theo chỉ tiêu, đã lên kế hoạch {r['planned']}"})
     horizon_start = local_midnight_utc(today)
@@ -61,17 +66,22 @@ def compute_gaps(session: Session, period: str, weeks: int = 4, today: date | No
     planned_ahead = {t for c in upcoming if c.status != CoverageStatus.CANCELLED for t in (c.story.themes or [])}
     for code, name in themes.items():
         if code not in planned_ahead:
-            flags.append({"kind": "nothing_planned", "theme": code,
+            flags.append({"kind": "nothing_planned", "theme": code, "theme_name": name, "weeks": weeks,
                           "message": f"{name}: chưa có gì trong kế hoạch {weeks} tuần tới"})
     uncovered = [r["theme_name"] for r in rows if r["planned"] == 0 and r["delivered"] == 0 and r["platform"] is None]
     if uncovered:
-        suggestions.append("Chủ đề chưa có tin, bài nào trong tháng: " + ", ".join(dict.fromkeys(uncovered)))
+        names = list(dict.fromkeys(uncovered))
+        hints.append({"kind": "uncovered", "themes": names,
+                      "message": "Chủ đề chưa có tin, bài nào trong tháng: " + ", ".join(names)})
     for d, kds in _key_dates_ahead(session, today, weeks).items():
         for kd in kds:
-            suggestions.append(f"Mốc {d:%d/%m}: {kd.name} — lên kế hoạch tin bài trước ngày này")
+            hints.append({"kind": "key_date", "day": d, "name": kd.name,
+                          "message": f"Mốc {d:%d/%m}: {kd.name} — lên kế hoạch tin bài trước ngày này"})
     for item in _exemplary_not_featured(session, start, end):
-        suggestions.append(f"Gương điển hình chưa được báo chí khai thác: “{item.title}” ({item.outlet.name})")
-    return {"period": period, "rows": rows, "flags": flags, "suggestions": suggestions}
+        hints.append({"kind": "exemplary", "item_id": item.id, "title": item.title, "outlet": item.outlet.name,
+                      "message": f"Gương điển hình chưa được báo chí khai thác: “{item.title}” ({item.outlet.name})"})
+    return {"period": period, "rows": rows, "flags": flags, "hints": hints,
+            "suggestions": [h["message"] for h in hints]}
 
 
 def _key_dates_ahead(session: Session, today: date, weeks: int) -> dict:

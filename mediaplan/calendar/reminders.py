@@ -5,6 +5,10 @@ What is reminded:
 - `overdue`: a coverage past its deadline and not yet in review, published or cancelled;
 - `unassigned`: a slot in the coming week with nobody assigned (weekly, to the desk).
 
+A daily reminder goes to the assignee's e-mail (`users.email`: an assignee is a user). An assignee without an
+address, or whose account is disabled, is named in the run's `problems` (the command's output, the scheduler's
+log) and not sent to. The weekly digest goes to the desk's address (`MEDIAPLAN_DESK_EMAILS`) or its editors'.
+
 Every reminder sent is a `reminders_sent` row keyed by kind, coverage, deadline and
 recipient, written in the same transaction right after the mail went out. Re-running,
 or restarting the scheduler, finds the row and does not send again; a moved deadline
@@ -21,13 +25,14 @@ from email.utils import make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from mediaplan.calendar.workflow import OPEN_STATUSES
 from mediaplan.db.schema import Coverage, ReminderSent, Story, User
 from mediaplan.localtime import to_local
 from mediaplan.settings import Settings, get_settings
 from mediaplan.smtp import SendError, deliver
 from mediaplan.vocab import CoverageStatus, Digest, ReminderKind, Role, StoryStatus, label
 
-OPEN = (CoverageStatus.IDEA, CoverageStatus.ASSIGNED, CoverageStatus.IN_PROGRESS)
+OPEN = OPEN_STATUSES  # the calendar's `past_due` counts the same states as owed
 # How a mail names each kind (the unassigned one says who is missing, not the vocabulary's "chưa giao").
 KIND_NAMES = {ReminderKind.DUE: "sắp đến hạn", ReminderKind.OVERDUE: "quá hạn", ReminderKind.UNASSIGNED: "chưa có người nhận"}
 
@@ -49,16 +54,17 @@ def _reminders(session: Session, now: datetime, due_within_days: int,
     return out
 
 
-def _address(session: Session, settings: Settings, assignee: str | None = None, desk: str | None = None) -> list[str]:
-    if assignee:
-        if "@" in assignee:
-            return [assignee]
-        user = session.scalar(select(User).where(User.username == assignee))
-        return [user.email] if user and user.email else []
+def _desk_addresses(session: Session, settings: Settings, desk: str) -> list[str]:
     if desk in settings.desk_emails:
         return [settings.desk_emails[desk]]
-    return [u.email for u in session.scalars(select(User).where(User.desk == desk, User.role.in_([Role.EDITOR, Role.ADMIN])))
-            if u.email]
+    return list(session.scalars(select(User.email).where(User.desk == desk, User.disabled.is_(False), User.email.is_not(None),
+                                                         User.role.in_([Role.EDITOR, Role.ADMIN])).order_by(User.email)))
+
+
+def _person(user: User | None, username: str) -> str:
+    """How a problem names an assignee: "Thanh Hải (thanhhai)"."""
+    full = user.full_name.strip() if user and user.full_name else ""
+    return f"{full} ({username})" if full and full != username else username
 
 
 def _line(kind: str, c: Coverage) -> str:
@@ -75,13 +81,22 @@ def send_reminders(session: Session, digest: str = Digest.DAILY, due_within_days
     days = settings.reminder_days if due_within_days is None else due_within_days
     groups: dict[tuple[str, str], list] = defaultdict(list)  # (recipient, heading) → reminders
     problems = []
-    for kind, c, deadline in _reminders(session, now, days, digest):
+    found = _reminders(session, now, days, digest)
+    names = {c.assignee for _, c, _ in found if c.assignee}
+    people = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))} if names else {}
+    for kind, c, deadline in found:
         if digest == Digest.DAILY:
-            recipients = _address(session, settings, assignee=c.assignee)
-            heading = c.assignee
+            user = people.get(c.assignee)
+            if user is None or user.disabled:
+                problems.append(f"tài khoản của {_person(user, c.assignee)} không còn hoạt động: không gửi lời nhắc #{c.id}")
+                continue
+            if not user.email:
+                problems.append(f"{_person(user, c.assignee)} chưa có địa chỉ e-mail: bỏ qua lời nhắc #{c.id}")
+                continue
+            recipients, heading = [user.email], (user.full_name or "").strip() or user.username
         else:
             desk = c.story.desk or "chung"
-            recipients = _address(session, settings, desk=desk)
+            recipients = _desk_addresses(session, settings, desk)
             heading = f"ban {desk}"
         if not recipients:
             problems.append(f"không có địa chỉ e-mail cho {heading}: bỏ qua lời nhắc #{c.id}")

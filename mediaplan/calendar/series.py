@@ -16,7 +16,7 @@ from icalendar import Calendar, Event, vRecur
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mediaplan.calendar.stories import add_story, assign, check_codes, move
+from mediaplan.calendar.stories import add_story, assign, check_assignee, check_codes, move
 from mediaplan.calendar.workflow import SYSTEM, log
 from mediaplan.db.schema import Column, Outlet, Story
 from mediaplan.localtime import as_utc, local_today, to_local
@@ -45,9 +45,11 @@ def add_column(session: Session, name: str, outlet_key: str, platform: str, fmt:
                duration_minutes: int = 60, lead_days: int = 2, desk: str | None = None, by: str = SYSTEM) -> Column:
     """Create or update a column by name (idempotent); logged as a create or an edit of the column.
 
-    Its platform, format and themes are checked here, so that materialising its slots cannot fail later.
+    Its platform, format, themes and assignee (a user, `stories.check_assignee`) are checked here, so that
+    materialising its slots cannot fail later.
     """
     check_codes(session, platform, fmt, list(themes or []))
+    assignee = check_assignee(session, assignee or None)
     parse_rrule(rrule)
     outlet = session.scalar(select(Outlet).where(Outlet.key == outlet_key))
     if outlet is None:
@@ -143,6 +145,8 @@ def edit_series(session: Session, column: Column, occurrence: datetime | None, s
     unknown = set(changes) - allowed
     if unknown:
         raise CalendarError(f"không sửa được {', '.join(sorted(unknown))}")
+    if changes.get("assignee"):
+        changes["assignee"] = check_assignee(session, changes["assignee"])
     if scope == "one":
         if occurrence is None:
             raise CalendarError("cần chọn buổi cần sửa")

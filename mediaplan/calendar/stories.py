@@ -7,13 +7,14 @@ raises the iCal SEQUENCE so subscribed calendars update.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mediaplan.calendar.workflow import change_status, follow_coverages, log
-from mediaplan.db.schema import Assignment, Coverage, Outlet, Story, Theme
+from mediaplan.db.schema import Assignment, Coverage, Outlet, Story, Theme, User
 from mediaplan.localtime import as_utc, to_local
 from mediaplan.vocab import CoverageStatus, Format, Platform, StoryStatus, WorkflowAction
 
@@ -43,6 +44,29 @@ def check_codes(session: Session, platform: str | None, fmt: str | None, themes:
         raise PlanningError(f"chủ đề không có trong kế hoạch: {', '.join(unknown)}")
 
 
+def check_assignee(session: Session, name: str | None) -> str | None:
+    """The username of the enabled user an assignee names (None for nobody), or a refusal naming who is unknown.
+
+    An assignee is a user (`users.username`, the foreign key of migration 0010), never a name typed in free text:
+    every writer of an assignee (`assign`, `add_coverage`, `add_story`, the columns of `series`) asks here first.
+    """
+    if name is None:
+        return None
+    username = unicodedata.normalize("NFC", name.strip())
+    if not username:
+        raise PlanningError("cần tên đăng nhập của người được giao")
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        same_name = session.scalars(select(User.username).where(func.lower(User.full_name) == username.lower(),
+                                                                User.disabled.is_(False)).order_by(User.username)).all()
+        hint = f"; có phải {', '.join(same_name)}?" if same_name else ""
+        raise PlanningError(f"không có người dùng {username!r}: người được giao phải là một tài khoản "
+                            f"(tên đăng nhập, xem mediaplan users list){hint}")
+    if user.disabled:
+        raise PlanningError(f"tài khoản {username!r} đã bị vô hiệu hóa: không giao việc cho tài khoản này được")
+    return user.username
+
+
 def add_story(session: Session, title: str, by: str, *, brief: str = "", themes: list[str] | None = None,
               planned_on: date | None = None, priority: int = 2, key_date: str | None = None, desk: str | None = None,
               coverages: list[dict] | None = None, column_id: int | None = None,
@@ -57,6 +81,8 @@ def add_story(session: Session, title: str, by: str, *, brief: str = "", themes:
     if priority not in (1, 2, 3):
         raise PlanningError("mức ưu tiên là 1, 2 hoặc 3")
     check_codes(session, None, None, themes)
+    for spec in coverages or []:  # refused before anything is written
+        check_assignee(session, spec.get("assignee"))
     if column_id is None:
         same = select(Story).where(Story.title == title.strip(), Story.planned_on == planned_on, Story.column_id.is_(None))
     else:
@@ -83,6 +109,7 @@ def add_coverage(session: Session, story: Story, by: str, *, platform: str | Non
     A new coverage can take its story back from published: the story follows its coverages.
     """
     check_codes(session, platform, fmt, [])
+    assignee = check_assignee(session, assignee or None)
     publish = as_utc(publish_at) if publish_at else None
     coverage = Coverage(story=story, platform=platform, format=fmt, outlet_id=_outlet_id(session, outlet),
                         publish_at=publish, due_at=as_utc(due_at) if due_at else (publish - timedelta(days=lead_days) if publish else None),
@@ -99,12 +126,12 @@ def add_coverage(session: Session, story: Story, by: str, *, platform: str | Non
 
 
 def assign(session: Session, coverage: Coverage, assignee: str, by: str) -> Assignment:
-    """Give a coverage to someone: a row in the history, the state moves to assigned."""
-    if not assignee.strip():
-        raise PlanningError("cần tên người được giao")
+    """Give a coverage to a user (by username, see `check_assignee`): a row in the history, the state moves to
+    assigned."""
+    username = check_assignee(session, assignee)
     before = coverage.assignee
-    coverage.assignee = assignee.strip()
-    row = Assignment(coverage=coverage, assignee=assignee.strip(), assigned_by=by)
+    coverage.assignee = username
+    row = Assignment(coverage=coverage, assignee=username, assigned_by=by)
     session.add(row)
     coverage.sequence += 1
     session.flush()

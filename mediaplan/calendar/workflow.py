@@ -11,6 +11,7 @@ Even the slots a column materialises on its own are made through `stories`, by
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,21 @@ SYSTEM = "hệ thống"  # who the audit log names when no person acted (a colum
 # How far work has moved, from first to last; a cancelled coverage has no stage.
 STAGE_ORDER: tuple[CoverageStatus, ...] = (CoverageStatus.IDEA, CoverageStatus.ASSIGNED, CoverageStatus.IN_PROGRESS,
                                            CoverageStatus.IN_REVIEW, CoverageStatus.PUBLISHED)
+
+
+# Work not yet handed in: a coverage in one of these states is still owed by its assignee.
+OPEN_STATUSES: tuple[CoverageStatus, ...] = (CoverageStatus.IDEA, CoverageStatus.ASSIGNED, CoverageStatus.IN_PROGRESS)
+
+
+def past_due(coverage: Coverage, now: datetime) -> bool:
+    """Past its deadline (its publishing time when it has none) and not yet in review, published or cancelled,
+    in a story that still runs. The calendar marks these and the reminders' `overdue` uses the same states."""
+    deadline = coverage.due_at or coverage.publish_at
+    if deadline is None or coverage.status not in OPEN_STATUSES:
+        return False
+    if coverage.story.status in (StoryStatus.CANCELLED, StoryStatus.POSTPONED):
+        return False
+    return (deadline if deadline.tzinfo else deadline.replace(tzinfo=timezone.utc)) < now
 
 
 class WorkflowError(ValueError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Optional
@@ -10,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from mediaplan.cli._kit import console, fail, month as valid_month, needs_db, refusals
+from mediaplan.auth.roles import Ability
+from mediaplan.cli._kit import By, acting_user, console, fail, month as valid_month, needs_db, refusals
 from mediaplan.localtime import local_today, to_local
 from mediaplan.vocab import Digest, EditScope, FeedScope, Format, LinkStatus, Platform, StoryStatus, label
 
@@ -20,7 +20,8 @@ calendar_app = typer.Typer(help="Lịch biên tập: chuyên mục định kỳ,
 
 
 def _who(by: str | None) -> str:
-    return by or os.environ.get("MEDIAPLAN_USER") or os.environ.get("USER") or "biên tập viên"
+    """The editor acting (calendar/stories and calendar/workflow record the username in the audit log)."""
+    return acting_user(by, Ability.CALENDAR)
 
 
 def _when(value: str, option: str) -> datetime:
@@ -42,11 +43,12 @@ def add_column_cmd(
     weekly: Annotated[Optional[str], typer.Option(help="Viết tắt: hằng tuần vào các thứ này, ví dụ TH hoặc MO,TH.")] = None,
     at: Annotated[Optional[str], typer.Option(help="Giờ phát, ví dụ 19:30 (thay giờ trong --dtstart).")] = None,
     theme: Annotated[Optional[list[str]], typer.Option("--theme", help="Mã chủ đề mặc định (lặp lại được).")] = None,
-    assignee: Annotated[Optional[str], typer.Option(help="Người phụ trách mặc định.")] = None,
+    assignee: Annotated[Optional[str], typer.Option(help="Người phụ trách mặc định: tên đăng nhập của một tài khoản đang hoạt động.")] = None,
     desk: Annotated[Optional[str], typer.Option(help="Ban biên tập phụ trách.")] = None,
     duration: Annotated[int, typer.Option(help="Thời lượng mỗi kỳ (phút).")] = 60,
     lead_days: Annotated[int, typer.Option(help="Hạn nộp = ngày đăng trừ số ngày này.")] = 2,
     horizon: Annotated[int, typer.Option(help="Tạo tin bài kế hoạch cho bấy nhiêu ngày tới.")] = 120,
+    by: By = None,
 ):
     """Thêm (hoặc sửa) chuyên mục định kỳ và tạo các kỳ trong khoảng thời gian tới."""
     from mediaplan.db import session_scope
@@ -66,6 +68,7 @@ def add_column_cmd(
             start = start.replace(hour=hour, minute=minute)
         except ValueError:
             fail(f"--at {at!r}: dùng dạng 19:30")
+    _who(by)  # a calendar change: only an editor or an admin (the slots it makes are the system's, workflow.SYSTEM)
     with refusals(), session_scope() as session:
         column, created = add_recurring_column(session, name, outlet=outlet, platform=platform, fmt=fmt, rrule=rrule,
                                                dtstart=start, themes=theme, assignee=assignee, duration=duration,
@@ -81,11 +84,11 @@ def edit_column_cmd(
     scope: Annotated[EditScope, typer.Option(help="one: một kỳ; future: kỳ này và các kỳ sau; all: cả chuỗi.")],
     occurrence: Annotated[Optional[str], typer.Option(help="Kỳ cần sửa (giờ Việt Nam, ví dụ 2026-12-03T19:30); cần cho one và future.")] = None,
     new_name: Annotated[Optional[str], typer.Option("--name", help="Tên mới.")] = None,
-    assignee: Annotated[Optional[str], typer.Option(help="Người phụ trách mới.")] = None,
+    assignee: Annotated[Optional[str], typer.Option(help="Người phụ trách mới (tên đăng nhập).")] = None,
     at: Annotated[Optional[str], typer.Option(help="Giờ phát mới, ví dụ 20:00.")] = None,
     fmt: Annotated[Optional[Format], typer.Option("--format", help="Định dạng mới.")] = None,
     theme: Annotated[Optional[list[str]], typer.Option("--theme", help="Chủ đề mới (lặp lại được).")] = None,
-    by: Annotated[Optional[str], typer.Option(help="Người thực hiện thao tác.")] = None,
+    by: By = None,
 ):
     """Sửa một kỳ, các kỳ từ một kỳ trở đi, hoặc cả chuỗi của một chuyên mục."""
     from mediaplan.calendar.series import edit_series
@@ -97,8 +100,9 @@ def edit_column_cmd(
     if not changes:
         fail("không có gì để sửa: dùng --name, --assignee, --at, --format hoặc --theme")
     when = _when(occurrence, "--occurrence") if occurrence else None
+    who = _who(by)
     with refusals(), session_scope() as session:
-        edit_series(session, column_named(session, name), when, scope, _who(by), **changes)
+        edit_series(session, column_named(session, name), when, scope, who, **changes)
     console.print(f"Đã sửa “{name}” ({ {'one': 'một kỳ', 'future': 'từ kỳ này trở đi', 'all': 'cả chuỗi'}.get(scope, scope) })")
 
 
@@ -112,11 +116,11 @@ def add_story_cmd(
     outlet: Annotated[Optional[str], typer.Option(help="Mã cơ quan (mặc định: cơ quan báo chí của kế hoạch, default_outlet trong plan.yaml).")] = None,
     theme: Annotated[Optional[list[str]], typer.Option("--theme", help="Mã chủ đề (lặp lại được).")] = None,
     brief: Annotated[str, typer.Option(help="Góc độ, nội dung chính.")] = "",
-    assignee: Annotated[Optional[str], typer.Option(help="Giao cho.")] = None,
+    assignee: Annotated[Optional[str], typer.Option(help="Giao cho: tên đăng nhập của một tài khoản đang hoạt động (mediaplan users list).")] = None,
     priority: Annotated[int, typer.Option(min=1, max=3, help="Ưu tiên 1 (cao) – 3.")] = 2,
     key_date: Annotated[Optional[str], typer.Option(help="Mã mốc thời gian liên quan.")] = None,
     desk: Annotated[Optional[str], typer.Option(help="Ban biên tập.")] = None,
-    by: Annotated[Optional[str], typer.Option(help="Người thực hiện thao tác.")] = None,
+    by: By = None,
 ):
     """Thêm một tin bài kế hoạch với một hay nhiều phần thực hiện (báo in, điện tử, truyền hình, Facebook…)."""
     from mediaplan.calendar.stories import add_story
@@ -130,8 +134,9 @@ def add_story_cmd(
         fail("số --format phải bằng số --platform (hoặc chỉ một --format cho tất cả)")
     coverages = [{"platform": p, "fmt": (formats[i] if len(formats) > 1 else (formats[0] if formats else None)),
                   "outlet": outlet, "publish_at": publish, "assignee": assignee} for i, p in enumerate(platforms)]
+    who = _who(by)
     with refusals(), session_scope() as session:
-        story = add_story(session, title, _who(by), brief=brief, themes=list(theme or []),
+        story = add_story(session, title, who, brief=brief, themes=list(theme or []),
                           planned_on=publish.date() if publish else None, priority=priority, key_date=key_date,
                           desk=desk, coverages=coverages)
         sid, cids = story.id, [c.id for c in story.coverages]
@@ -143,15 +148,16 @@ def add_story_cmd(
 @needs_db
 def assign_cmd(
     coverage: Annotated[int, typer.Argument(help="Số phần thực hiện.")],
-    to: Annotated[str, typer.Option("--to", help="Người được giao.")],
-    by: Annotated[Optional[str], typer.Option(help="Người giao.")] = None,
+    to: Annotated[str, typer.Option("--to", help="Người được giao: tên đăng nhập của một tài khoản đang hoạt động.")],
+    by: By = None,
 ):
     """Giao một phần thực hiện cho phóng viên, biên tập viên (ghi vào lịch sử giao việc)."""
     from mediaplan.calendar.stories import assign, get_coverage
     from mediaplan.db import session_scope
 
+    who = _who(by)
     with refusals(), session_scope() as session:
-        assign(session, get_coverage(session, coverage), to, _who(by))
+        assign(session, get_coverage(session, coverage), to, who)
     console.print(f"Đã giao phần thực hiện #{coverage} cho {to}")
 
 
@@ -160,15 +166,16 @@ def assign_cmd(
 def move_cmd(
     coverage: Annotated[int, typer.Argument(help="Số phần thực hiện.")],
     to: Annotated[str, typer.Option("--to", help="Thời điểm mới, giờ Việt Nam, ví dụ 2026-12-04T19:30.")],
-    by: Annotated[Optional[str], typer.Option(help="Người thực hiện thao tác.")] = None,
+    by: By = None,
 ):
     """Dời lịch một phần thực hiện; hạn nộp dời theo."""
     from mediaplan.calendar.stories import get_coverage, move
     from mediaplan.db import session_scope
 
     when = _when(to, "--to")
+    who = _who(by)
     with refusals(), session_scope() as session:
-        move(session, get_coverage(session, coverage), when, _who(by))
+        move(session, get_coverage(session, coverage), when, who)
     console.print(f"Đã dời phần thực hiện #{coverage} sang {when:%d/%m/%Y %H:%M}")
 
 
@@ -179,15 +186,16 @@ def status_cmd(
     to: Annotated[StoryStatus, typer.Argument(help=f"Trạng thái mới: {', '.join(StoryStatus.codes())}.")],
     story: Annotated[bool, typer.Option("--story", help="Đổi trạng thái của cả tin bài.")] = False,
     note: Annotated[str, typer.Option(help="Ghi chú vào nhật ký.")] = "",
-    by: Annotated[Optional[str], typer.Option(help="Người thực hiện thao tác.")] = None,
+    by: By = None,
 ):
     """Chuyển trạng thái (ý tưởng → đã giao → đang thực hiện → đang duyệt → đã đăng, hoặc hủy, hoãn…)."""
     from mediaplan.calendar.stories import get_coverage, get_story, set_status
     from mediaplan.db import session_scope
 
+    who = _who(by)
     with refusals(), session_scope() as session:
         obj = get_story(session, number) if story else get_coverage(session, number)
-        set_status(session, obj, to, _who(by), note)
+        set_status(session, obj, to, who, note)
     console.print(f"{'Tin bài' if story else 'Phần thực hiện'} #{number}: {label('status', to)}")
 
 
@@ -213,12 +221,18 @@ def log_cmd(limit: Annotated[int, typer.Option(help="Số dòng gần nhất.")]
 @needs_db
 def list_cmd(month: Annotated[str, typer.Option(help="Tháng, dạng YYYY-MM.")]):
     """Tin bài kế hoạch và các mốc của một tháng, kèm những gì đã đăng."""
+    from sqlalchemy import select
+
     from mediaplan.calendar.month import month_view
     from mediaplan.db import session_scope
+    from mediaplan.db.schema import User
 
     month = valid_month(month)
     with session_scope() as session:
         days = month_view(session, month)
+        held = {c.assignee for d in days for c in d.coverages if c.assignee}
+        people = {u: f"{n} ({u})" if n and n != u else u for u, n in session.execute(
+            select(User.username, User.full_name).where(User.username.in_(held)))} if held else {}
         table = Table(title=f"Lịch biên tập tháng {month}")
         for col in ("ngày", "giờ", "tin bài", "#", "định dạng", "nền tảng", "phụ trách", "trạng thái", "đã đăng"):
             table.add_column(col)
@@ -229,7 +243,7 @@ def list_cmd(month: Annotated[str, typer.Option(help="Tháng, dạng YYYY-MM.")]
                 delivered = ", ".join(f"#{x.item_id}" + ("?" if x.status == LinkStatus.SUGGESTED else "")
                                       for x in c.deliveries if x.status != LinkStatus.REJECTED)
                 table.add_row(f"{d.day:%d/%m}", f"{to_local(c.publish_at):%H:%M}", c.story.title, str(c.id),
-                              label("format", c.format), label("platform", c.platform), c.assignee or "—",
+                              label("format", c.format), label("platform", c.platform), people.get(c.assignee, c.assignee) or "—",
                               label("status", c.status), delivered)
         console.print(table)
 
@@ -264,15 +278,16 @@ def confirm_link_cmd(
     coverage: Annotated[int, typer.Argument(help="Số phần thực hiện.")],
     item: Annotated[int, typer.Argument(help="Số tin, bài đã đăng.")],
     reject: Annotated[bool, typer.Option("--reject", help="Bác bỏ gợi ý thay vì xác nhận.")] = False,
-    by: Annotated[Optional[str], typer.Option(help="Người xác nhận.")] = None,
+    by: By = None,
 ):
     """Xác nhận (hoặc bác bỏ) một gợi ý liên kết, hoặc tự liên kết một tin, bài."""
     from mediaplan.calendar.linking import confirm
     from mediaplan.calendar.stories import get_coverage
     from mediaplan.db import session_scope
 
+    who = _who(by)
     with refusals(), session_scope() as session:
-        confirm(session, get_coverage(session, coverage), item, _who(by), accept=not reject)
+        confirm(session, get_coverage(session, coverage), item, who, accept=not reject)
     console.print(f"Phần thực hiện #{coverage} ↔ tin #{item}: {'bác bỏ' if reject else 'đã xác nhận'}")
 
 
@@ -365,7 +380,7 @@ def import_ics_cmd(
 @needs_db
 def ical_cmd(
     out: Annotated[Path, typer.Option(help="Tệp .ics kết quả.")],
-    user: Annotated[Optional[str], typer.Option(help="Chỉ người phụ trách này.")] = None,
+    user: Annotated[Optional[str], typer.Option(help="Chỉ việc giao cho tài khoản này (tên đăng nhập).")] = None,
     desk: Annotated[Optional[str], typer.Option(help="Chỉ ban biên tập này.")] = None,
     outlet: Annotated[Optional[str], typer.Option(help="Chỉ cơ quan này.")] = None,
     theme: Annotated[Optional[str], typer.Option(help="Chỉ chủ đề này.")] = None,
@@ -386,7 +401,7 @@ def ical_cmd(
 @calendar_app.command("feed-url")
 @needs_db
 def feed_url_cmd(
-    user: Annotated[Optional[str], typer.Option(help="Lịch của người phụ trách này.")] = None,
+    user: Annotated[Optional[str], typer.Option(help="Lịch việc giao cho tài khoản này (tên đăng nhập).")] = None,
     desk: Annotated[Optional[str], typer.Option(help="Lịch của ban biên tập này.")] = None,
     outlet: Annotated[Optional[str], typer.Option(help="Lịch của cơ quan này.")] = None,
     theme: Annotated[Optional[str], typer.Option(help="Lịch theo chủ đề này.")] = None,
@@ -434,4 +449,29 @@ def _scope(user, desk, outlet, theme) -> tuple[str, str]:
                                  (FeedScope.THEME, theme)) if k]
     if len(given) > 1:
         fail("chỉ chọn một trong --user, --desk, --outlet, --theme")
-    return given[0] if given else (FeedScope.ALL, "")
+    if not given:
+        return FeedScope.ALL, ""
+    scope, key = given[0]
+    return scope, (_feed_user(key) if scope == FeedScope.USER else key)
+
+
+def _feed_user(name: str) -> str:
+    """The username of the account --user names (by username or e-mail; a disabled one keeps its old work), or
+    one line saying there is no such user: a feed of a name nobody holds would be empty, silently."""
+    import unicodedata
+
+    from rich.markup import escape
+    from sqlalchemy import func, select
+
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import User
+
+    name = unicodedata.normalize("NFC", name.strip())
+    with session_scope() as session:
+        found = session.scalar(select(User.username).where(User.username == name))
+        if found is None and "@" in name:
+            found = session.scalars(select(User.username).where(func.lower(User.email) == name.lower())
+                                    .order_by(User.disabled, User.username)).first()
+    if found is None:
+        fail(f"--user {escape(repr(name[:80]))}: không có tài khoản này (tên đăng nhập, xem mediaplan users list)")
+    return found

@@ -159,7 +159,8 @@ def serve(
     from mediaplan.settings import get_settings
 
     s = get_settings()
-    uvicorn.run("mediaplan.web.app:create_app", factory=True, host=host or s.web_host, port=port or s.web_port)
+    uvicorn.run("mediaplan.web.app:create_app", factory=True, host=host or s.web_host, port=port or s.web_port,
+                server_header=False)  # no "server: uvicorn" (ASVS V14.3.3)
 
 
 @needs_db

@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from mediaplan.cli._kit import console, err, fail, month as valid_month, needs_db, refusals
+from mediaplan.auth.roles import Ability
+from mediaplan.cli._kit import By, acting_user, console, err, fail, month as valid_month, needs_db, refusals
 from mediaplan.vocab import ExportFormat
 
 items_app = typer.Typer(help="Tin, bài đã thu thập.", no_args_is_help=True)
@@ -39,10 +40,10 @@ def items_export(
 @needs_db
 def items_label(
     item_id: Annotated[int, typer.Argument(help="Số hiệu tin, bài.")],
-    by: Annotated[str, typer.Option(help="Người sửa nhãn (được ghi lại).")],
     add: Annotated[Optional[list[str]], typer.Option("--add", help="Thêm chủ đề (lặp lại được).")] = None,
     remove: Annotated[Optional[list[str]], typer.Option("--remove", help="Bỏ chủ đề (lặp lại được).")] = None,
     confirm: Annotated[Optional[list[str]], typer.Option("--confirm", help="Xác nhận chủ đề (lặp lại được).")] = None,
+    by: By = None,
 ):
     """Biên tập viên xác nhận, thêm hoặc bỏ chủ đề; nhãn thủ công không bị phân loại lại ghi đè."""
     from mediaplan.db import session_scope
@@ -51,6 +52,7 @@ def items_label(
     changes = [("add", t) for t in add or []] + [("remove", t) for t in remove or []] + [("confirm", t) for t in confirm or []]
     if not changes:
         fail("cần ít nhất một --add, --remove hoặc --confirm")
+    by = acting_user(by, Ability.LABELS)
     with refusals(), session_scope() as session:
         label_item(session, item_id, changes, by)
     console.print(f"Tin, bài #{item_id}: " + ", ".join(f"{a} {t}" for a, t in changes) + f" (bởi {by})")

@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from mediaplan.cli._kit import console, fail, needs_db, refusals
+from mediaplan.auth.roles import Ability
+from mediaplan.cli._kit import BY_HELP, acting_user, console, fail, needs_db, refusals
 
 nlp_app = typer.Typer(help="Phân loại: huấn luyện lại mô hình học (dữ liệu huấn luyện, tập gán nhãn, nhãn của biên tập viên), "
                            "đánh giá, trạng thái, hàng đợi duyệt.", no_args_is_help=True)
@@ -180,7 +181,7 @@ def review(
     keep: Annotated[Optional[list[str]], typer.Option("--keep", help="Nhãn đúng: `education` hoặc mã chủ đề (lặp lại được).")] = None,
     drop: Annotated[Optional[list[str]], typer.Option("--drop", help="Nhãn sai: `education` hoặc mã chủ đề (lặp lại được).")] = None,
     done: Annotated[bool, typer.Option("--done", help="Đã xem, không sửa gì: đưa tin ra khỏi hàng đợi.")] = False,
-    by: Annotated[Optional[str], typer.Option(help="Người duyệt (bắt buộc khi quyết định).")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help=BY_HELP + " Cần khi quyết định.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="Số tin mỗi trang.")] = 20,
     after: Annotated[Optional[str], typer.Option(help="Trang sau: vị trí in ở cuối trang trước.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="In dạng JSON, mỗi tin một dòng.")] = False,
@@ -191,7 +192,7 @@ def review(
 
     if item_id is None:
         if keep or drop or done:
-            fail("--keep/--drop/--done cần số tin, ví dụ: mediaplan nlp review 42 --keep education --by 'Tên'", code=2)
+            fail("--keep/--drop/--done cần số tin, ví dụ: mediaplan nlp review 42 --keep education --by TÊN_ĐĂNG_NHẬP", code=2)
         with refusals(), session_scope() as session:
             items, cursor = svc.queue(session, limit, svc.Cursor.parse(after))
             size = svc.queue_size(session)
@@ -213,13 +214,14 @@ def review(
         return
     if not (keep or drop or done):
         fail("cần --keep, --drop hoặc --done", code=2)
+    by = acting_user(by, Ability.REVIEW)
     with refusals(), session_scope() as session:
         for label in keep or []:
-            svc.decide(session, item_id, label, True, by or "")
+            svc.decide(session, item_id, label, True, by)
         for label in drop or []:
-            svc.decide(session, item_id, label, False, by or "")
+            svc.decide(session, item_id, label, False, by)
         if done:
-            svc.done(session, item_id, by or "")
+            svc.done(session, item_id, by)
     console.print(f"Đã duyệt tin #{item_id}" + (f": đúng {', '.join(keep)}" if keep else "")
                   + (f"; sai {', '.join(drop)}" if drop else ""))
 

@@ -3,18 +3,19 @@ evidence files and the units' headcounts, from which the staff targets are count
 
 Bad input (an unknown kind, a malformed date, a file that is not an XLSX, an unknown unit) is one Vietnamese line
 and exit status 2, like a usage error, because the command was given something it cannot take; an import whose
-file is read but some rows are refused imports the rest, prints one line per refused row and exits 1.
+file is read but some rows are refused imports the rest, prints one line per refused row and exits 1. Who enters
+it (--by, else MEDIAPLAN_USER) is an enabled analyst's or admin's account, else one line and exit 1, nothing written.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from mediaplan.cli._kit import console, err, fail, needs_db
+from mediaplan.auth.roles import Ability
+from mediaplan.cli._kit import By, acting_user, console, err, fail, needs_db
 from mediaplan.vocab import RegisterKind
 
 registers_app = typer.Typer(help="Sổ theo dõi hội nghị quán triệt, lớp đào tạo, bồi dưỡng và biên chế của đơn vị.",
@@ -23,7 +24,8 @@ BAD_INPUT = 2
 
 
 def _who(by: str | None) -> str:
-    return by or os.environ.get("MEDIAPLAN_USER") or os.environ.get("USER") or "chuyên viên"
+    """The analyst (or admin) entering it: the username every register row records."""
+    return acting_user(by, Ability.REGISTERS)
 
 
 def _read(path: Path) -> bytes:
@@ -52,17 +54,18 @@ def add(
     organiser: Annotated[str, typer.Option(help="Đơn vị tổ chức.")] = "",
     place: Annotated[str, typer.Option(help="Địa điểm.")] = "",
     evidence: Annotated[Optional[list[Path]], typer.Option(help="Tệp minh chứng (biên bản, danh sách…); lặp lại được.")] = None,
-    by: Annotated[Optional[str], typer.Option(help="Người nhập.")] = None,
+    by: By = None,
 ):
     """Ghi một hội nghị quán triệt hoặc lớp đào tạo, bồi dưỡng vào sổ theo dõi, kèm tệp minh chứng."""
     from mediaplan.db import session_scope
     from mediaplan.services.registers import add_event, attach_evidence
 
     files = [(p.name, _read(p)) for p in evidence or []]
+    who = _who(by)
     try:
         with session_scope() as session:
-            event = add_event(session, kind, title, date, organiser=organiser, place=place, by=_who(by))
-            stored = [attach_evidence(session, event.id, name, data, by=_who(by)) for name, data in files]
+            event = add_event(session, kind, title, date, organiser=organiser, place=place, by=who)
+            stored = [attach_evidence(session, event.id, name, data, by=who) for name, data in files]
             event_id, shown = event.id, [(e.filename, e.sha256) for e in stored]
     except ValueError as exc:
         _refused(exc)
@@ -76,16 +79,17 @@ def add(
 def attach(
     file: Annotated[Path, typer.Argument(help="Tệp minh chứng.")],
     event: Annotated[int, typer.Option(help="Mã sự kiện (xem registers list).")],
-    by: Annotated[Optional[str], typer.Option(help="Người nhập.")] = None,
+    by: By = None,
 ):
     """Đính kèm một tệp minh chứng vào sự kiện (cùng một tệp chỉ lưu một lần)."""
     from mediaplan.db import session_scope
     from mediaplan.services.registers import attach_evidence
 
     data = _read(file)
+    who = _who(by)
     try:
         with session_scope() as session:
-            row = attach_evidence(session, event, file.name, data, by=_who(by))
+            row = attach_evidence(session, event, file.name, data, by=who)
             digest = row.sha256
     except ValueError as exc:
         _refused(exc)
@@ -99,16 +103,17 @@ def import_file(
                                               "«Đơn vị | Biên chế | Cán bộ truyền thông».")],
     event: Annotated[Optional[int], typer.Option(help="Mã sự kiện nhận danh sách; bỏ trống: chỉ nhập biên chế.")] = None,
     as_of: Annotated[Optional[str], typer.Option(help="Ngày của số biên chế, YYYY-MM-DD (mặc định: ngày của sự kiện, hoặc hôm nay).")] = None,
-    by: Annotated[Optional[str], typer.Option(help="Người nhập.")] = None,
+    by: By = None,
 ):
     """Nhập danh sách tham dự (và biên chế) từ tệp Excel; nhập lại cùng tệp không làm tăng số liệu."""
     from mediaplan.db import session_scope
     from mediaplan.services.registers import import_workbook
 
     data = _read(file)
+    who = _who(by)
     try:
         with session_scope() as session:
-            result = import_workbook(session, data, file.name, event_id=event, by=_who(by), as_of=as_of)
+            result = import_workbook(session, data, file.name, event_id=event, by=who, as_of=as_of)
     except ValueError as exc:
         _refused(exc)
     if result.event_id is not None:
@@ -130,7 +135,7 @@ def headcount(
     comms_staff: Annotated[Optional[int], typer.Option(help="Số cán bộ làm công tác thông tin, truyền thông.")] = None,
     as_of: Annotated[Optional[str], typer.Option(help="Ngày của số liệu, YYYY-MM-DD (mặc định hôm nay).")] = None,
     source: Annotated[str, typer.Option(help="Nguồn (số văn bản, báo cáo của đơn vị).")] = "",
-    by: Annotated[Optional[str], typer.Option(help="Người nhập.")] = None,
+    by: By = None,
 ):
     """Ghi biên chế và số cán bộ làm công tác truyền thông của một đơn vị: mẫu số của các chỉ tiêu."""
     from mediaplan.db import session_scope
@@ -138,11 +143,12 @@ def headcount(
 
     if staff is None and comms_staff is None:
         fail("cần --staff hoặc --comms-staff", BAD_INPUT)
+    who = _who(by)
     try:
         with session_scope() as session:
             for kind, value in (("staff", staff), ("comms_staff", comms_staff)):
                 if value is not None:
-                    set_headcount(session, unit, kind, value, by=_who(by), as_of=as_of, source=source)
+                    set_headcount(session, unit, kind, value, by=who, as_of=as_of, source=source)
             matcher = UnitMatcher(session)
             name = matcher.names[matcher.match(unit)]
     except ValueError as exc:

@@ -1,14 +1,16 @@
 """`mediaplan report …`: a period's report, built as versions, reviewed, approved, e-mailed and logged.
 
     report build --period P --out DIR       a draft version (report.html, .docx, .pdf, .xlsx in DIR)
-    report narrative --period P --section KEY --text-file FILE|--text TEXT --by NAME
-    report approve --period P --by NAME     approve the latest version
+    report narrative --period P --section KEY --text-file FILE|--text TEXT
+    report approve --period P               approve the latest version
     report send --period P [--to ADDR …] [--resend-uncertain]
     report deliveries --period P            who received which version, when, what the server answered
-    report remind-units --period P [--dry-run] [--by NAME]
+    report remind-units --period P [--dry-run]
                                             e-mail the units that have not posted about NQ 71 (once per period)
 
-`--month` is the same option as `--period`. A malformed period: one line, exit 2.
+`--month` is the same option as `--period`. A malformed period: one line, exit 2. Who builds, edits, approves,
+sends or reminds is `--by USERNAME` (else MEDIAPLAN_USER): an enabled analyst's or admin's account, whose username
+the version, the narrative and the reminders record (`cli._kit.acting_user`); anyone else: one line, exit 1.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from mediaplan.cli._kit import console, err, fail, needs_db, refusals
+from mediaplan.auth.roles import Ability
+from mediaplan.cli._kit import By, acting_user, console, err, fail, needs_db, refusals
 
 report_app = typer.Typer(help="Báo cáo theo kỳ: tạo phiên bản, sửa nhận định, duyệt, gửi e-mail, nhật ký gửi.",
                          no_args_is_help=True)
@@ -50,13 +53,14 @@ def _when(dt) -> str:
 def report_build(
     period: PeriodOption,
     out: Annotated[Path, typer.Option(help="Thư mục kết quả.")] = Path("out"),
-    by: Annotated[Optional[str], typer.Option(help="Người tạo (ghi vào phiên bản).")] = None,
+    by: By = None,
 ):
     """Tạo báo cáo của kỳ (report.html, report.docx, report.pdf, report.xlsx) và lưu thành một phiên bản nháp."""
     from mediaplan.db import session_scope
     from mediaplan.services.reports import build_period_report
 
     p = _period(period)
+    by = acting_user(by, Ability.REPORTS)
     with refusals(), session_scope() as session:
         version, figures, new = build_period_report(session, p, out, by=by)
     t = figures["totals"]
@@ -66,24 +70,27 @@ def report_build(
     kept = "" if new else " — nội dung không đổi, giữ phiên bản này"
     console.print(f"Báo cáo {p.label}, phiên bản {version.version} ({state}){kept}: {t['education']} tin, bài giáo dục, "
                   f"{t['nq71']} nêu NQ 71 → {files}", highlight=False)
-    if not t["items"]:
-        console.print(f"Kỳ {p.label} chưa có tin, bài nào được thu thập: báo cáo ghi nhận không có số liệu.")
+    from mediaplan.reports.metrics import no_data_statement
+
+    if statement := no_data_statement(figures):
+        console.print(f"Kỳ {p.label}: {statement}", highlight=False)
     if version.state == "draft":
-        console.print(f"Duyệt: mediaplan report approve --period {p.key} --by TÊN", highlight=False)
+        console.print(f"Duyệt: mediaplan report approve --period {p.key} --by TÊN_ĐĂNG_NHẬP", highlight=False)
 
 
 @report_app.command("approve")
 @needs_db
 def report_approve(
     period: PeriodOption,
-    by: Annotated[str, typer.Option(help="Người duyệt.")],
     version: VersionOption = None,
+    by: By = None,
 ):
     """Duyệt phiên bản mới nhất (hoặc --version) của báo cáo: chỉ phiên bản đã duyệt mới được gửi."""
     from mediaplan.db import session_scope
     from mediaplan.services.reports import approve_report
 
     p = _period(period)
+    by = acting_user(by, Ability.REPORTS)
     with refusals(), session_scope() as session:
         v, now = approve_report(session, p, by, version)
     if now:
@@ -101,12 +108,14 @@ def report_send(
     to: Annotated[Optional[list[str]], typer.Option("--to", help="Người nhận (lặp lại được); mặc định MEDIAPLAN_REPORT_RECIPIENTS.")] = None,
     resend_uncertain: Annotated[bool, typer.Option("--resend-uncertain", help="Gửi lại các e-mail không chắc đã tới (máy chủ chưa trả lời sau DATA).")] = False,
     version: VersionOption = None,
+    by: By = None,
 ):
     """Gửi e-mail phiên bản đã duyệt; không bao giờ gửi hai lần một phiên bản cho cùng người nhận."""
     from mediaplan.db import session_scope
     from mediaplan.services.reports import NoRecipients, delivery_log, send_period_report
 
     p = _period(period)
+    acting_user(by, Ability.REPORTS)
     with refusals():
         try:
             with session_scope() as session:
@@ -174,7 +183,7 @@ def report_narrative(
     section: Annotated[Optional[str], typer.Option(help="Phần: uu_diem, ton_tai, nguyen_nhan, phuong_huong, de_xuat.")] = None,
     text: Annotated[Optional[str], typer.Option(help="Nội dung mới (rỗng: trở lại bản dự thảo).")] = None,
     text_file: Annotated[Optional[Path], typer.Option("--text-file", help="Tệp UTF-8 chứa nội dung mới.")] = None,
-    by: Annotated[Optional[str], typer.Option(help="Người sửa.")] = None,
+    by: By = None,
 ):
     """Sửa một phần nhận định của báo cáo (giữ qua các lần tạo lại); không có --text/--text-file: xem các phần đã sửa."""
     from mediaplan.db import session_scope
@@ -193,8 +202,9 @@ def report_narrative(
             console.print(f"[bold]{NARRATIVE_SECTIONS.get(r.section, r.section)}[/] ({r.section}; {r.edited_by}, "
                           f"{_when(r.edited_at)}):\n{r.text}", highlight=False)
         return
-    if section is None or not by:
-        fail("cần --section và --by để sửa một phần nhận định", code=2)
+    if section is None:
+        fail("cần --section để sửa một phần nhận định", code=2)
+    by = acting_user(by, Ability.REPORTS)
     if text_file is not None:
         try:
             text = text_file.read_text(encoding="utf-8")
@@ -215,24 +225,18 @@ def report_narrative(
 def report_remind_units(
     period: PeriodOption,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ xem ai sẽ được nhắc; không gửi, không ghi.")] = False,
-    by: Annotated[Optional[str], typer.Option(help="Người gửi (ghi trong thư và nhật ký nhắc nhở).")] = None,
+    by: By = None,
 ):
     """Gửi e-mail nhắc các đơn vị chưa đăng tin, bài về NQ 71 trong kỳ (mục V.1, V.6); mỗi đơn vị một lần mỗi kỳ.
 
     Exit 1 when some send failed (nothing was recorded for it: the next run tries again), 0 otherwise; a unit
     without an address or not monitored is listed, not an error.
     """
-    import getpass
-
     from mediaplan.db import session_scope
     from mediaplan.services.units import remind_silent_units
 
     p = _period(period)
-    if by is None:
-        try:
-            by = getpass.getuser()
-        except (OSError, KeyError):
-            by = "dòng lệnh"
+    by = acting_user(by, Ability.REPORTS)  # the sender the message and the reminders' log name
     with refusals(), session_scope() as session:
         result = remind_silent_units(session, p, by, dry_run=dry_run)
     for line in result.problems:

@@ -8,7 +8,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mediaplan.cli._kit import console, fail, needs_db, refusals
+from mediaplan.auth.roles import Ability
+from mediaplan.cli._kit import By, acting_user, console, fail, needs_db, refusals
 from mediaplan.localtime import to_local
 from mediaplan.vocab import Channel, Platform, SourceKind, label
 
@@ -53,16 +54,18 @@ def sources_add(
     interval: Annotated[int, typer.Option(help="Chu kỳ thu thập (phút).")] = 60,
     article_pattern: Annotated[Optional[str], typer.Option(help="Biểu thức chính quy nhận diện đường dẫn bài (trang chuyên mục).")] = None,
     next_page: Annotated[Optional[str], typer.Option(help="Bộ chọn CSS của liên kết trang sau.")] = None,
+    by: By = None,
 ):
     """Thêm nguồn mà không sửa YAML (giữ nguyên khi nạp lại kế hoạch)."""
     from mediaplan.db import session_scope
     from mediaplan.services import ServiceError
     from mediaplan.services.sources import add_source
 
+    who = acting_user(by, Ability.SOURCES)
     with refusals(), session_scope() as session:
         try:
             add_source(session, key, outlet=outlet, kind=kind, url=url, channel=channel, platform=platform,
-                       interval=interval, article_pattern=article_pattern, next_page=next_page)
+                       interval=interval, article_pattern=article_pattern, next_page=next_page, added_by=who)
         except ServiceError as exc:
             if exc.field != "key":
                 raise
@@ -97,24 +100,25 @@ def sources_check(
         raise typer.Exit(2)
 
 
-def _set_enabled(key: str, enabled: bool) -> None:
+def _set_enabled(key: str, enabled: bool, by: str | None) -> None:
     from mediaplan.db import session_scope
     from mediaplan.services.sources import set_enabled
 
+    who = acting_user(by, Ability.SOURCES)
     with refusals(), session_scope() as session:
-        set_enabled(session, key, enabled)
+        set_enabled(session, key, enabled, by=who)
     console.print(f"Nguồn {key}: {'bật' if enabled else 'tắt'}")
 
 
 @sources_app.command("disable")
 @needs_db
-def sources_disable(key: Annotated[str, typer.Argument(help="Mã nguồn.")]):
+def sources_disable(key: Annotated[str, typer.Argument(help="Mã nguồn.")], by: By = None):
     """Tắt một nguồn (không thu thập nữa, giữ lại tin đã có)."""
-    _set_enabled(key, False)
+    _set_enabled(key, False, by)
 
 
 @sources_app.command("enable")
 @needs_db
-def sources_enable(key: Annotated[str, typer.Argument(help="Mã nguồn.")]):
+def sources_enable(key: Annotated[str, typer.Argument(help="Mã nguồn.")], by: By = None):
     """Bật lại một nguồn."""
-    _set_enabled(key, True)
+    _set_enabled(key, True, by)

@@ -1,4 +1,4 @@
-"""`mediaplan users add|passwd|disable|list`: accounts, from the command line of the machine that runs the app.
+"""`mediaplan users add|passwd|disable|enable|list`: accounts, from the command line of the machine that runs the app.
 
 A password is read from stdin with --password-stdin (for scripts), or generated and printed once; it is never
 stored in clear anywhere.
@@ -15,7 +15,8 @@ from rich.table import Table
 from mediaplan.cli._kit import console, needs_db, refusals
 from mediaplan.vocab import Role, label
 
-users_app = typer.Typer(help="Tài khoản người dùng: thêm, đổi mật khẩu, vô hiệu hóa, liệt kê.", no_args_is_help=True)
+users_app = typer.Typer(help="Tài khoản người dùng: thêm, đổi mật khẩu, vô hiệu hóa, kích hoạt lại, liệt kê.",
+                        no_args_is_help=True)
 
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Đọc mật khẩu từ stdin (một dòng) thay vì tạo ngẫu nhiên.")]
 
@@ -74,6 +75,22 @@ def disable(name: Annotated[str, typer.Argument(help="Tên đăng nhập.")]):
     with refusals(), session_scope() as session:
         disable_user(session, name)
     console.print(f"Đã vô hiệu hóa tài khoản [bold]{name}[/].", highlight=False)
+
+
+@users_app.command("enable")
+@needs_db
+def enable(name: Annotated[str, typer.Argument(help="Tên đăng nhập.")]):
+    """Kích hoạt lại một tài khoản đã vô hiệu hóa (kể cả tài khoản tạo từ tên người phụ trách cũ, migration 0010:
+    tài khoản đó chưa có mật khẩu, đặt bằng mediaplan users passwd)."""
+    from mediaplan.db import session_scope
+    from mediaplan.services.users import enable as enable_user
+
+    with refusals(), session_scope() as session:
+        user = enable_user(session, name)
+        username, has_password = user.username, bool(user.password_hash)
+    console.print(f"Đã kích hoạt tài khoản [bold]{username}[/].", highlight=False)
+    if not has_password:
+        console.print(f"Tài khoản chưa có mật khẩu để đăng nhập web: mediaplan users passwd {username}", highlight=False)
 
 
 @users_app.command("list")

@@ -355,6 +355,11 @@ class ItemEntity(Base):
 # --- editorial calendar -------------------------------------------------------------------
 
 
+def assignee_fk(name: str) -> ForeignKey:
+    """An assignee is a user: the column holds `users.username` (migration 0010), renames follow it."""
+    return ForeignKey("users.username", onupdate="CASCADE", name=name)
+
+
 class Column(Base):
     """A recurring slot (chuyên mục); recurrence is an RFC 5545 RRULE from a local DTSTART."""
 
@@ -365,7 +370,7 @@ class Column(Base):
     platform: Mapped[Platform] = mapped_column(closed(Platform))
     format: Mapped[Format] = mapped_column(closed(Format))
     themes: Mapped[list[Any]] = mapped_column(default=list)
-    assignee: Mapped[str | None] = mapped_column(String(120))
+    assignee: Mapped[str | None] = mapped_column(String(80), assignee_fk("fk_columns_assignee"))  # users.username
     rrule: Mapped[str] = mapped_column(String(300))
     dtstart: Mapped[datetime]
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
@@ -415,7 +420,7 @@ class Coverage(Base):
     outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
     platform: Mapped[Platform | None] = mapped_column(closed(Platform))
     format: Mapped[Format | None] = mapped_column(closed(Format))
-    assignee: Mapped[str | None] = mapped_column(String(120))
+    assignee: Mapped[str | None] = mapped_column(String(80), assignee_fk("fk_coverages_assignee"))  # users.username
     status: Mapped[CoverageStatus] = mapped_column(closed(CoverageStatus), default=CoverageStatus.IDEA)
     publish_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
@@ -436,7 +441,7 @@ class Assignment(Base):
     __tablename__ = "assignments"
     id: Mapped[int] = mapped_column(primary_key=True)
     coverage_id: Mapped[int] = mapped_column(ForeignKey("coverages.id", ondelete="CASCADE"), index=True)
-    assignee: Mapped[str] = mapped_column(String(120))
+    assignee: Mapped[str] = mapped_column(String(80), assignee_fk("fk_assignments_assignee"))  # users.username
     assigned_by: Mapped[str] = mapped_column(String(120))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     coverage: Mapped[Coverage] = relationship(back_populates="assignments")

@@ -107,7 +107,8 @@ def versus(probability: float, threshold: float) -> str:
 
 
 def decimal(value: float | None, places: int = 2) -> str:
-    """A number as Vietnamese writes it (decimal comma): 0,87; "—" for None."""
-    if value is None:
-        return "—"
-    return f"{value:.{places}f}".replace(".", ",")
+    """A number as Vietnamese writes it (decimal comma): 0,87; "—" for None. On a page shown in English, as
+    English writes it (0.87): `i18n.decimal` in the current language."""
+    from mediaplan.i18n import decimal as localised
+
+    return localised(value, places)

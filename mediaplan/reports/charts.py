@@ -179,6 +179,10 @@ def outlets(figures: dict) -> bytes:
         return _png(fig)
 
 
+CHARTS = {"trend": trend, "themes": themes, "outlets": outlets}  # the charts there are, by name (also /charts/NAME.png)
+INPUTS = ("series", "themes", "targets", "outlets", "channels")  # the keys of `figures` they are drawn from
+
+
 def render_charts(figures: dict) -> dict[str, bytes]:
     """{"trend", "themes", "outlets"} → PNG bytes."""
-    return {"trend": trend(figures), "themes": themes(figures), "outlets": outlets(figures)}
+    return {name: draw(figures) for name, draw in CHARTS.items()}

@@ -84,7 +84,7 @@ def add_user(session: Session, username: str, role: str, email: str | None = Non
     generated = None
     if password is None:
         password = generated = generate_password()
-    check_strength(password)
+    check_strength(password, user_inputs=(name, email or "", full_name))
     user = User(username=name, role=_role(role), email=_email(email), full_name=full_name.strip()[:200],
                 desk=(desk or None), password_hash=hash_password(password))
     session.add(user)
@@ -99,6 +99,7 @@ def set_password(session: Session, username: str, password: str | None = None) -
     generated = None
     if password is None:
         password = generated = generate_password()
+    check_strength(password, user_inputs=(user.username, user.email or "", user.full_name or ""))
     user.password_hash = hash_password(password)
     user.session_epoch += 1
     user.locked_until = None
@@ -106,11 +107,29 @@ def set_password(session: Session, username: str, password: str | None = None) -
     return generated
 
 
+def end_sessions(session: Session, user_id: int) -> None:
+    """Signing out: every session cookie of the user stops being one, the copy in this browser and any copy
+    taken from it (the cookie is signed, not stored, so the user's epoch is what revokes it: ASVS V3.3.1)."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.session_epoch += 1
+        log.info("%s đăng xuất; mọi phiên của tài khoản kết thúc", user.username)
+
+
 def disable(session: Session, username: str) -> User:
     user = get(session, username)
     user.disabled = True
     user.session_epoch += 1
     log.info("tài khoản %s bị vô hiệu hóa", user.username)
+    return user
+
+
+def enable(session: Session, username: str) -> User:
+    """Enable an account again (or the first time: the users migration 0010 made from free-text assignees are
+    disabled, without a password, until an admin enables them and sets one)."""
+    user = get(session, username)
+    user.disabled = False
+    log.info("tài khoản %s được kích hoạt", user.username)
     return user
 
 
@@ -241,8 +260,8 @@ def reset_target(session: Session, token: str, now: datetime | None = None) -> P
 
 def finish_reset(session: Session, token: str, password: str) -> User:
     row = reset_target(session, token)
-    check_strength(password)
     user = session.get(User, row.user_id)
+    check_strength(password, user_inputs=(user.username, user.email or "", user.full_name or ""))
     row.used_at = utcnow()
     user.password_hash = hash_password(password)
     user.session_epoch += 1

@@ -1,5 +1,5 @@
-"""The web app in Vietnamese: one router per page group (web/dashboard.py, items.py,
-calendar.py, ical.py) plus the calendar's JSON API (web/api.py), sharing web/deps.py."""
+"""The web app, in Vietnamese (English through the language switch, web/language.py): one router per page
+group (web/dashboard.py, items.py, calendar.py, ical.py) plus the calendar's JSON API (web/api.py), sharing web/deps.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from mediaplan.settings import get_settings
 from mediaplan.auth.sessions import Signer
 from mediaplan.web import api, calendar, dashboard, errors, ical, items, login, reports, review, security, sources, units
 from mediaplan.web.deps import HERE
-from mediaplan.web import registers
+from mediaplan.web import language, registers
 
 
 def _bad_period(request: Request, exc: PeriodError) -> JSONResponse:
@@ -25,16 +25,18 @@ def _bad_period(request: Request, exc: PeriodError) -> JSONResponse:
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
-    app = FastAPI(title="mediaplan", docs_url="/api/docs", redoc_url=None)
+    app = FastAPI(title="mediaplan", docs_url=None, redoc_url=None)  # the API's description: /api/v1/openapi.json
     app.state.sessions = sessionmaker(get_engine(database_url), expire_on_commit=False)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (login, dashboard, items, calendar, api, ical, review, units, reports, sources):
         app.include_router(module.router)
     app.include_router(registers.router)
+    app.include_router(language.router)
     app.add_exception_handler(PeriodError, _bad_period)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(Exception, errors.server_error)
     security.install(app)
     app.add_middleware(security.SessionMiddleware, signer=Signer(get_settings()), sessions=app.state.sessions)
+    app.add_middleware(language.LanguageMiddleware)  # outermost: every answer, error pages included, in the request's language
     return app

@@ -13,12 +13,15 @@ the column's that keeps or compares the value (`db/schema.py`), so that PostgreS
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+
+from mediaplan.i18n import N_, _
 
 # Text a person can type on one line: no control characters. PostgreSQL refuses NUL in any text (a 500 before
 # this), and a tab or a line break has no place in a name, a code or a search.
@@ -42,54 +45,57 @@ def form_text(max_length: int, default: Any = ...) -> Any:
 
 
 WHERE = ("body", "query", "path", "form", "header", "cookie")  # the first part of a `loc`, not a field
-_WHAT = {"date": "ngày (YYYY-MM-DD)", "datetime": "thời điểm (YYYY-MM-DDTHH:MM)", "time": "giờ (HH:MM)"}
+_WHAT = {"date": N_("ngày (YYYY-MM-DD) không hợp lệ"), "datetime": N_("thời điểm (YYYY-MM-DDTHH:MM) không hợp lệ"),
+         "time": N_("giờ (HH:MM) không hợp lệ")}
 
 
 def message(error: dict) -> str:
-    """One pydantic error, said in Vietnamese."""
+    """One pydantic error, said in Vietnamese (in English on a request whose language is English)."""
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
     if kind == "missing":
-        return "thiếu giá trị bắt buộc"
+        return _("thiếu giá trị bắt buộc")
     if kind == "value_error":  # our own validators' messages are already Vietnamese
-        return str(ctx.get("error", "giá trị không hợp lệ"))
+        return str(ctx.get("error", _("giá trị không hợp lệ")))
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return "phải là một số nguyên"
+        return _("phải là một số nguyên")
     if kind in ("float_parsing", "float_type", "finite_number"):
-        return "phải là một số"
+        return _("phải là một số")
     if kind in ("bool_parsing", "bool_type"):
-        return "phải là true hoặc false"
+        return _("phải là true hoặc false")
     for what in ("datetime", "date", "time"):
         if kind.startswith(what):
-            return f"{_WHAT[what]} không hợp lệ"
+            return _(_WHAT[what])
     if kind == "greater_than_equal":
-        return f"phải từ {ctx.get('ge')} trở lên"
+        return _("phải từ %(n)s trở lên") % {"n": ctx.get("ge")}
     if kind == "greater_than":
-        return f"phải lớn hơn {ctx.get('gt')}"
+        return _("phải lớn hơn %(n)s") % {"n": ctx.get("gt")}
     if kind == "less_than_equal":
-        return f"không được quá {ctx.get('le')}"
+        return _("không được quá %(n)s") % {"n": ctx.get("le")}
     if kind == "less_than":
-        return f"phải nhỏ hơn {ctx.get('lt')}"
+        return _("phải nhỏ hơn %(n)s") % {"n": ctx.get("lt")}
     if kind == "string_too_long":
-        return f"dài quá {ctx.get('max_length')} ký tự"
+        return _("dài quá %(n)s ký tự") % {"n": ctx.get("max_length")}
     if kind == "string_too_short":
-        return "không được để trống" if ctx.get("min_length") == 1 else f"cần ít nhất {ctx.get('min_length')} ký tự"
+        return (_("không được để trống") if ctx.get("min_length") == 1
+                else _("cần ít nhất %(n)s ký tự") % {"n": ctx.get("min_length")})
     if kind == "too_long":
-        return f"nhiều quá {ctx.get('max_length')} mục"
+        return _("nhiều quá %(n)s mục") % {"n": ctx.get("max_length")}
     if kind == "too_short":
-        return f"cần ít nhất {ctx.get('min_length')} mục"
+        return _("cần ít nhất %(n)s mục") % {"n": ctx.get("min_length")}
     if kind == "string_pattern_mismatch":
-        return "có ký tự không hợp lệ (ký tự điều khiển)" if ctx.get("pattern") in (ONE_LINE, MULTILINE) else "sai dạng"
+        return _("có ký tự không hợp lệ (ký tự điều khiển)") if ctx.get("pattern") in (ONE_LINE, MULTILINE) else _("sai dạng")
     if kind in ("enum", "literal_error"):
-        return f"giá trị không hợp lệ; chọn một trong {str(ctx.get('expected', '')).replace(' or ', ' hoặc ')}"
+        return _("giá trị không hợp lệ; chọn một trong %(choices)s") % {
+            "choices": str(ctx.get("expected", "")).replace(" or ", _(" hoặc "))}
     if kind == "string_type":
-        return "phải là một chuỗi ký tự"
+        return _("phải là một chuỗi ký tự")
     if kind == "list_type":
-        return "phải là một danh sách"
+        return _("phải là một danh sách")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return "phải là một đối tượng JSON"
+        return _("phải là một đối tượng JSON")
     if kind == "json_invalid":
-        return "JSON không hợp lệ"
-    return "giá trị không hợp lệ"
+        return _("JSON không hợp lệ")
+    return _("giá trị không hợp lệ")
 
 
 def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -105,11 +111,27 @@ def validation_error(request: Request, exc: RequestValidationError) -> JSONRespo
 
 # --- error pages --------------------------------------------------------------------------
 
-STATUS_TEXT = {400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập.", 403: "Bạn không có quyền làm việc này.",
-               404: "Không tìm thấy trang hoặc mục được yêu cầu.", 405: "Phương thức không được hỗ trợ.",
-               409: "Xung đột với trạng thái hiện tại.", 413: "Tệp hoặc nội dung gửi lên quá lớn.",
-               422: "Dữ liệu gửi lên không hợp lệ.", 429: "Quá nhiều yêu cầu; vui lòng thử lại sau.",
-               503: "Dịch vụ tạm thời không sẵn sàng; vui lòng thử lại sau."}
+STATUS_TEXT = {400: N_("Yêu cầu không hợp lệ."), 401: N_("Cần đăng nhập."), 403: N_("Bạn không có quyền làm việc này."),
+               404: N_("Không tìm thấy trang hoặc mục được yêu cầu."), 405: N_("Phương thức không được hỗ trợ."),
+               409: N_("Xung đột với trạng thái hiện tại."), 413: N_("Tệp hoặc nội dung gửi lên quá lớn."),
+               422: N_("Dữ liệu gửi lên không hợp lệ."), 429: N_("Quá nhiều yêu cầu; vui lòng thử lại sau."),
+               503: N_("Dịch vụ tạm thời không sẵn sàng; vui lòng thử lại sau.")}
+
+
+SOMETHING_WRONG = N_("Có lỗi xảy ra.")
+# What FastAPI itself refuses with, in English: a body it cannot even read (not UTF-8, a broken upload).
+FRAMEWORK_TEXT = {"There was an error parsing the body": N_("JSON không hợp lệ")}
+
+
+def status_text(status: int) -> str:
+    return _(STATUS_TEXT.get(status, SOMETHING_WRONG))
+
+
+def _phrase(status: int) -> str | None:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return None
 
 
 def _wants_html(request: Request) -> bool:
@@ -119,14 +141,18 @@ def _wants_html(request: Request) -> bool:
 def http_error(request: Request, exc) -> Response:
     """An HTTPException as a Vietnamese HTML page for a browser, as JSON (`detail`) for the API and scripts."""
     detail = exc.detail if isinstance(exc.detail, str) else None
+    if detail == _phrase(exc.status_code):  # Starlette's English default ("Not Found"): say it in the page's words
+        detail = None
+    if detail in FRAMEWORK_TEXT:  # FastAPI's own English refusals, said in the request's language
+        detail = _(FRAMEWORK_TEXT[detail])
     if _wants_html(request):
         from mediaplan.web.deps import templates
 
         return templates.TemplateResponse(request, "error.html", {
-            "status": exc.status_code, "message": detail or STATUS_TEXT.get(exc.status_code, "Có lỗi xảy ra.")},
+            "status": exc.status_code, "message": _(detail) if detail else status_text(exc.status_code)},
             status_code=exc.status_code, headers=getattr(exc, "headers", None))
-    return JSONResponse({"detail": exc.detail if exc.detail is not None else STATUS_TEXT.get(exc.status_code)},
-                        status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    body = (detail or status_text(exc.status_code)) if isinstance(exc.detail, str) or exc.detail is None else exc.detail
+    return JSONResponse({"detail": body}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
 def server_error(request: Request, exc: Exception) -> Response:
@@ -134,7 +160,7 @@ def server_error(request: Request, exc: Exception) -> Response:
     import logging
 
     logging.getLogger("mediaplan.web").exception("lỗi máy chủ ở %s %s", request.method, request.url.path)
-    message = "Lỗi máy chủ; sự cố đã được ghi lại. Vui lòng thử lại sau."
+    message = _("Lỗi máy chủ; sự cố đã được ghi lại. Vui lòng thử lại sau.")
     if _wants_html(request):
         from mediaplan.web.deps import templates
 

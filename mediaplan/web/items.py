@@ -10,21 +10,29 @@ page costs what the first does; `?page=N` still works as an offset for old links
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, case, exists, func, not_, or_, select, true, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from mediaplan.db.schema import Item, ItemTheme, Outlet
+from mediaplan.crawler.store import http_url
+from mediaplan.i18n import N_, _, using
+from mediaplan.localtime import to_local
 from mediaplan.nlp.decided import KIND_LABELS, decimal, education_view, versus
 from mediaplan.nlp.labels import LabelError
 from mediaplan.nlp.normalize import fold, normalize
 from mediaplan.periods import month_bounds
 from mediaplan.plans import current_plan
 from mediaplan.services.items import label_item
+from mediaplan.tabular import Sheet, iter_csv, iter_xlsx
+from mediaplan.vocab import label
 from mediaplan.auth.roles import Ability
 from mediaplan.web.deps import MAX_ID, DbId, SessionDep, templates, theme_names, valid_month, who
 from mediaplan.web.security import allow
@@ -89,7 +97,7 @@ def _keyset_ids(session: Session, where: list, first: ColumnElement | None, afte
         row = session.execute(select(Item.published_at, first if first is not None else true())
                               .where(Item.id == after)).first()
         if row is None:
-            raise HTTPException(400, f"Không có tin, bài {after} để xem tiếp sau nó; mở lại trang đầu")
+            raise HTTPException(400, _("Không có tin, bài %(id)s để xem tiếp sau nó; mở lại trang đầu") % {"id": after})
         published, is_first = row
         start = (0 if is_first else 2) + (published is None)
         seek = [Item.id < after] if published is None else [tuple_(Item.published_at, Item.id) < (published, after)]
@@ -102,15 +110,22 @@ def _keyset_ids(session: Session, where: list, first: ColumnElement | None, afte
     return ids
 
 
+def list_order(first: ColumnElement | None) -> tuple[ColumnElement, ...]:
+    """The list's order in one ORDER BY (exact search matches first, newest first, undated last, ties by id)."""
+    rank = (case((first, 0), else_=1),) if first is not None else ()
+    return (*rank, Item.published_at.desc().nulls_last(), Item.id.desc())
+
+
 def _offset_ids(session: Session, where: list, first: ColumnElement | None, page: int) -> list[int]:
     """Page N (old `?page=` links): the same order in one statement, with an OFFSET."""
-    rank = [case((first, 0), else_=1)] if first is not None else []
-    query = select(Item.id).where(*where).order_by(*rank, Item.published_at.desc().nulls_last(), Item.id.desc())
+    query = select(Item.id).where(*where).order_by(*list_order(first))
     return list(session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
 
 
-def list_items(session: Session, f: ItemFilters, *, after: int | None = None, page: int = 1) -> ItemPage:
-    """One page of the filtered list, with the total count; filtering, search and paging all in SQL."""
+def filter_items(session: Session, f: ItemFilters) -> tuple[list, ColumnElement | None]:
+    """The list's WHERE conditions for the filters and the search, and the exact-match condition that orders
+    exact matches first (None without a search, or when only exact matches count): the one definition of
+    which items a filtered list shows, for the page and its export. A malformed month is a PeriodError (400)."""
     where: list = []
     if f.month:
         start, end = month_bounds(valid_month(session, f.month))
@@ -126,6 +141,12 @@ def list_items(session: Session, f: ItemFilters, *, after: int | None = None, pa
     if f.q:
         found, first = _search(session, f.q, where)
         where.append(found)
+    return where, first
+
+
+def list_items(session: Session, f: ItemFilters, *, after: int | None = None, page: int = 1) -> ItemPage:
+    """One page of the filtered list, with the total count; filtering, search and paging all in SQL."""
+    where, first = filter_items(session, f)
     total = session.scalar(select(func.count()).select_from(Item).where(*where))
     if after is None and page > 1:
         ids = _offset_ids(session, where, first, page)
@@ -145,21 +166,93 @@ def ambiguous_forms(q: str) -> list[list[str]]:
     return [forms for key, forms in current_plan().fold_collisions.items() if key in needle]
 
 
+def item_filters(theme: str | None = query_text(40), outlet: str | None = query_text(80),
+                 month: str | None = query_text(20), q: str | None = query_text(Q_MAX),
+                 education: str | None = query_text(1)) -> ItemFilters:
+    """The list's filters from the query string, for the page and its export alike: a filter longer than its
+    column (themes.code 40, outlets.key 80) or with a control character is a 422 before any query
+    (PostgreSQL refuses NUL in text, once a 500 here)."""
+    return ItemFilters(theme or "", outlet or "", month or "", q or "", education or "")
+
+
+FiltersDep = Annotated[ItemFilters, Depends(item_filters)]
+
+
 @router.get("/items", response_class=HTMLResponse, dependencies=[allow(Ability.READ)])
-def items(request: Request, session: SessionDep, theme: str | None = query_text(40),
-          outlet: str | None = query_text(80), month: str | None = query_text(20), q: str | None = query_text(Q_MAX),
-          education: str | None = query_text(1),
+def items(request: Request, session: SessionDep, filters: FiltersDep,
           page: int = Query(1, ge=1, le=100_000), after: int | None = Query(None, ge=1, le=MAX_ID)):
-    """The list; a filter longer than its column (themes.code 40, outlets.key 80) or with a control character
-    is a 422 before any query: PostgreSQL refuses NUL in text, once a 500 here."""
-    filters = ItemFilters(theme or "", outlet or "", month or "", q or "", education or "")
+    """The list, with a link to download every row it filters (`/items/export`, the same filters)."""
     found = list_items(session, filters, after=after, page=page)
     return templates.TemplateResponse(request, "items.html", {
         "items": found.items, "total": found.total, "ambiguous": ambiguous_forms(filters.q),
         "next_after": found.next_after, "first_page": after is None and page == 1,
         "themes": theme_names(session), "outlets": session.scalars(select(Outlet).order_by(Outlet.name)).all(),
-        "filters": vars(filters),
+        "filters": vars(filters), "export_query": urlencode({k: v for k, v in vars(filters).items() if v}),
     })
+
+
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+EXPORT_HEADER = ("ngày đăng", "tiêu đề", "đơn vị/cơ quan báo chí", "kênh", "thể loại", "chủ đề", "đường dẫn", "mã tin")
+EXPORT_WIDTHS = (17, 70, 34, 14, 16, 40, 60, 10)
+EXPORT_BATCH = 500  # rows per fetch from the server-side cursor, and per query of their themes
+
+
+def export_rows(session: Session, f: ItemFilters, *, text_times: bool = False) -> Iterator[list]:
+    """Every item the list shows for these filters, in the list's order, as the export's rows (EXPORT_HEADER).
+
+    The filters and the search are the list's own (`filter_items`, `list_order`); the rows come from a
+    server-side cursor `EXPORT_BATCH` at a time (`yield_per`), and each batch's themes in one query, so a
+    million rows never sit in memory. The time is local (Asia/Ho_Chi_Minh): a datetime for XLSX, or text
+    ("2026-11-20 09:00") with `text_times`; only an http(s) link is given, else the cell is empty.
+    Filters are checked (a malformed month raises) when this is called, before any row is read."""
+    where, first = filter_items(session, f)
+    names = theme_names(session)
+    outlet = aliased(Outlet)
+    query = (select(Item.id, Item.published_at, Item.title, outlet.name, Item.channel, Item.format, Item.url)
+             .join(outlet, outlet.id == Item.outlet_id).where(*where).order_by(*list_order(first))
+             .execution_options(yield_per=EXPORT_BATCH))
+    result = session.execute(query)
+
+    def rows() -> Iterator[list]:
+        for batch in result.partitions():
+            themes: dict[int, list[str]] = {}
+            for item_id, code in session.execute(
+                    select(ItemTheme.item_id, ItemTheme.theme_code)
+                    .where(ItemTheme.item_id.in_([r.id for r in batch]), ItemTheme.removed.is_(False))
+                    .order_by(ItemTheme.item_id, ItemTheme.theme_code)):
+                themes.setdefault(item_id, []).append(names.get(code, code))
+            yield from _export_cells(batch, themes, text_times)
+
+    return rows()
+
+
+def _export_cells(batch, themes: dict[int, list[str]], text_times: bool) -> list[list]:
+    """One batch's rows, with the vocabularies' names in Vietnamese (the export is Vietnamese, as the report)."""
+    out = []
+    with using("vi"):  # not around a yield: a streamed response may run each step in another context
+        for r in batch:
+            when = to_local(r.published_at) if r.published_at else None
+            if when is not None and text_times:
+                when = when.strftime("%Y-%m-%d %H:%M")
+            out.append([when, r.title, r.name, label("channel", r.channel) if r.channel else "",
+                        label("format", r.format) if r.format else "", "; ".join(themes.get(r.id, [])),
+                        http_url(r.url) or "", r.id])
+    return out
+
+
+@router.get("/items/export", dependencies=[allow(Ability.READ)])
+def items_export(session: SessionDep, filters: FiltersDep, format: str = query_text(10, "csv")):
+    """Every row of the filtered list (not just a page) as CSV (UTF-8 with a BOM) or XLSX, streamed from the
+    database as it is written: formulas neutralised (`tabular`), nothing kept in memory or on disk."""
+    if format not in EXPORT_TYPES:
+        raise HTTPException(400, _("Định dạng tải về phải là csv hoặc xlsx"))
+    rows = export_rows(session, filters, text_times=format == "csv")  # a bad filter is a 4xx here, before streaming
+    name = f"tin-bai-{filters.month}.{format}" if filters.month else f"tin-bai.{format}"
+    body = (iter_csv(EXPORT_HEADER, rows) if format == "csv"
+            else iter_xlsx([Sheet("Tin bài", EXPORT_HEADER, rows, EXPORT_WIDTHS)]))
+    return StreamingResponse(body, media_type=EXPORT_TYPES[format],
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 MARK_KINDS = ("rule", "model")  # rule: a phrase of the plan's rules; model: a top term of the education model
@@ -199,7 +292,7 @@ def _mark(text: str, piece: tuple) -> Markup:
     return Markup('<mark class="{}" title="{}">{}</mark>').format(" ".join(kinds), "; ".join(titles), text[start:end])
 
 
-FIELD_LABELS = {"title": "tiêu đề", "sapo": "sapo", "body": "thân bài"}
+FIELD_LABELS = {"title": N_("tiêu đề"), "sapo": N_("sapo"), "body": N_("thân bài")}  # translated where shown
 
 
 def _where(text: str, e: dict) -> bool:
@@ -210,11 +303,39 @@ def _where(text: str, e: dict) -> bool:
             and text[start:end] == e.get("text"))
 
 
+CLUSTER_SHOWN = 50  # near-duplicates listed on an item's page; the total is counted
+
+
+@dataclass
+class SameStory:
+    """The other items of an item's near-duplicate cluster (`items.cluster_id`): the same story as carried by
+    other outlets (or again by the same one), earliest first, at most CLUSTER_SHOWN of them."""
+
+    siblings: list[Item]
+    total: int  # the other items of the cluster, all of them
+    outlets: int  # the distinct outlets of the whole cluster, this item's included
+    first_id: int | None  # the cluster's first publication (earliest dated item), this item's id included
+
+
+def same_story(session: Session, item: Item) -> SameStory:
+    """Counted and ordered in SQL: the list is bounded, the counts are not."""
+    if not item.cluster_id:
+        return SameStory([], 0, 0, None)
+    same = Item.cluster_id == item.cluster_id
+    order = (Item.published_at.asc().nulls_last(), Item.id.asc())
+    total, outlets = session.execute(select(func.count(Item.id).filter(Item.id != item.id),
+                                            func.count(func.distinct(Item.outlet_id))).where(same)).one()
+    first_id = session.scalar(select(Item.id).where(same, Item.published_at.is_not(None)).order_by(*order).limit(1))
+    siblings = session.scalars(select(Item).where(same, Item.id != item.id).order_by(*order).limit(CLUSTER_SHOWN)
+                               .options(selectinload(Item.outlet))).all()
+    return SameStory(list(siblings), total, outlets, first_id)
+
+
 @router.get("/items/{item_id}", response_class=HTMLResponse, dependencies=[allow(Ability.READ)])
 def item_page(request: Request, item_id: DbId, session: SessionDep):
     item = session.get(Item, item_id, options=[selectinload(Item.themes), selectinload(Item.entities)])
     if item is None:
-        raise HTTPException(404, "Không tìm thấy tin, bài")
+        raise HTTPException(404, _("Không tìm thấy tin, bài"))
     names = theme_names(session)
     texts = {"title": item.title or "", "sapo": item.sapo or "", "body": item.body or ""}
     spans: dict[str, list] = {"title": [], "sapo": [], "body": []}
@@ -223,26 +344,24 @@ def item_page(request: Request, item_id: DbId, session: SessionDep):
             continue
         for e in t.evidence or []:
             if e.get("field") in texts and _where(texts[e["field"]], e):
-                title = f"Quy tắc — {names.get(t.theme_code, t.theme_code)}"
+                title = f"{_('Quy tắc')} — {names.get(t.theme_code, t.theme_code)}"
                 spans[e["field"]].append((e["start"], e["end"], title, "rule"))
     view = education_view(item)
     terms = []
     for e in item.education_evidence or []:
         shown = e.get("field") in texts and _where(texts[e["field"]], e)
         if shown:
-            title = f"Mô hình giáo dục — {e['text']} ({decimal(e.get('weight'))})"
+            title = f"{_('Mô hình giáo dục')} — {e['text']} ({decimal(e.get('weight'))})"
             spans[e["field"]].append((e["start"], e["end"], title, "model"))
         terms.append({**e, "shown": shown, "field_label": FIELD_LABELS.get(e.get("field"), e.get("field")),
                       "weight_text": decimal(e.get("weight"))})
-    siblings = []
-    if item.cluster_id:
-        siblings = session.scalars(select(Item).where(Item.cluster_id == item.cluster_id, Item.id != item.id)).all()
+    cluster = same_story(session, item)
     return templates.TemplateResponse(request, "item.html", {
         "item": item, "names": names,
         "title_html": highlight(texts["title"], spans["title"]), "sapo_html": highlight(texts["sapo"], spans["sapo"]),
         "body_html": [highlight(p, []) for p in texts["body"].split("\n\n")] if not spans["body"] else None,
         "body_marked": highlight(texts["body"], spans["body"]) if spans["body"] else None,
-        "siblings": siblings, "marked": any(spans.values()), "edu": view, "model_terms": terms,
+        "cluster": cluster, "marked": any(spans.values()), "edu": view, "model_terms": terms,
         "decimal": decimal, "versus": versus, "kind_labels": KIND_LABELS, "field_labels": FIELD_LABELS,
     })
 
@@ -254,7 +373,7 @@ def item_label(request: Request, item_id: DbId, session: SessionDep, theme: str 
     try:
         if action == "remove" and not session.scalar(select(ItemTheme.item_id).where(
                 ItemTheme.item_id == item_id, ItemTheme.theme_code == theme, ItemTheme.removed.is_(False))):
-            raise LabelError(f"tin, bài #{item_id} không có chủ đề {theme!r}; không có gì để bỏ")
+            raise LabelError(_("tin, bài #%(id)s không có chủ đề %(theme)r; không có gì để bỏ") % {"id": item_id, "theme": theme})
         label_item(session, item_id, [(action, theme)], who(request))
     except LabelError as exc:
         raise HTTPException(400, str(exc))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from mediaplan.i18n import _
 from mediaplan.services import users as accounts
 from mediaplan.web.deps import SessionDep, templates
 from mediaplan.web.security import end_session, public, start_session
@@ -19,7 +20,8 @@ router = APIRouter()
 
 def _safe_next(target: str | None) -> str:
     """Only a path of this site: "/x", never "//host" or "https://host" (an open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or len(target) > 2000:
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target or len(target) > 2000
+            or any(ord(c) < 0x20 or ord(c) == 0x7f for c in target)):  # a line break would split the header
         return "/"
     return target
 
@@ -49,7 +51,12 @@ def login(request: Request, session: SessionDep, username: str = Form("", max_le
 
 
 @router.post("/logout", dependencies=[public()])
-def logout(request: Request):
+def logout(request: Request, session: SessionDep):
+    """Ends the session here and everywhere its cookie may have been copied to (`users.end_sessions`)."""
+    actor = request.state.user
+    if actor is not None:
+        accounts.end_sessions(session, actor.id)
+        session.commit()
     end_session(request)
     return RedirectResponse("/login", status_code=303)
 
@@ -67,7 +74,7 @@ def reset_ask(request: Request, session: SessionDep, login: str = Form("", max_l
         session.commit()
     except OSError:  # the mail server is down: say so, keep nothing half-done
         session.rollback()
-        error = "Chưa gửi được thư (máy chủ thư không phản hồi); vui lòng thử lại sau."
+        error = _("Chưa gửi được thư (máy chủ thư không phản hồi); vui lòng thử lại sau.")
     return templates.TemplateResponse(request, "password_reset.html", {"stage": "sent" if not error else "ask",
                                       "error": error}, status_code=503 if error else 200)
 
@@ -87,7 +94,7 @@ def reset_finish(request: Request, session: SessionDep, token: str, password: st
                  confirm: str = Form("", max_length=400)):
     if password != confirm:
         return templates.TemplateResponse(request, "password_reset.html", {
-            "stage": "choose", "token": token, "error": "Hai lần nhập mật khẩu không khớp."}, status_code=400)
+            "stage": "choose", "token": token, "error": _("Hai lần nhập mật khẩu không khớp.")}, status_code=400)
     try:
         accounts.finish_reset(session, token[:200], password)
     except ValueError as exc:

@@ -17,10 +17,10 @@ from starlette.datastructures import UploadFile
 
 from mediaplan.periods import Period, month_of, parse_period
 from mediaplan.reports.metrics import DEFINITIONS
-from mediaplan.reports.narrative import vi_target
+from mediaplan.i18n import _, number, percent
 from mediaplan.services import NotFound, ServiceError
 from mediaplan.services import registers as reg
-from mediaplan.vocab import HeadcountKind, RegisterKind
+from mediaplan.vocab import HeadcountKind, RegisterKind, label
 from mediaplan.auth.roles import Ability
 from mediaplan.web.deps import MAX_ID, SessionDep, templates, valid_month, who
 from mediaplan.web.security import allow
@@ -49,20 +49,20 @@ def _page(request: Request, session, period: Period, *, status: int = 200, error
         "period": period, "reg": figures, "error": error, "notice": notice, "result": result, "detail": detail,
         "kinds": RegisterKind.labels(), "headcounts": HeadcountKind.labels(), "max_mb": reg.MAX_FILE_BYTES // (1024 * 1024),
         "notes": [DEFINITIONS[k] for k in ("disseminated", "trained", "headcount")],
-        "pct": lambda value: vi_target(value, "ratio")}, status_code=status)
+        "pct": lambda value: percent(None if value is None else value * 100)}, status_code=status)
 
 
 async def _form(request: Request):
     """The posted form, its size checked first: no length → 411, too long → 413, unparseable → 400."""
     length = request.headers.get("content-length")
     if length is None or not length.isdigit():
-        raise Refused(411, "Yêu cầu phải cho biết độ dài (Content-Length).")
+        raise Refused(411, _("Yêu cầu phải cho biết độ dài (Content-Length)."))
     if int(length) > reg.MAX_FILE_BYTES + FORM_OVERHEAD:
-        raise Refused(413, f"Tệp lớn hơn {reg.MAX_FILE_BYTES // (1024 * 1024)} MB: không nhận.")
+        raise Refused(413, _("Tệp lớn hơn %(mb)s MB: không nhận.") % {"mb": reg.MAX_FILE_BYTES // (1024 * 1024)})
     try:
         return await request.form(max_files=2, max_fields=MAX_FIELDS)
     except Exception:  # a malformed multipart body (starlette raises several kinds); the user's to fix
-        raise Refused(400, "Biểu mẫu gửi lên không đọc được; hãy tải lại trang rồi gửi lại.") from None
+        raise Refused(400, _("Biểu mẫu gửi lên không đọc được; hãy tải lại trang rồi gửi lại.")) from None
 
 
 def _field(form, name: str, limit: int = 1000) -> str:
@@ -70,17 +70,17 @@ def _field(form, name: str, limit: int = 1000) -> str:
     if value is None or isinstance(value, UploadFile):
         return ""
     if len(value) > limit:
-        raise Refused(400, f"Trường «{name}» quá dài.")
+        raise Refused(400, _("Trường «%(name)s» quá dài.") % {"name": name})
     return value
 
 
 async def _file(form, name: str = "file") -> tuple[str, bytes]:
     upload = form.get(name)
     if not isinstance(upload, UploadFile) or not upload.filename:
-        raise Refused(400, "Chưa chọn tệp.")
+        raise Refused(400, _("Chưa chọn tệp."))
     data = await upload.read(reg.MAX_FILE_BYTES + 1)
     if len(data) > reg.MAX_FILE_BYTES:
-        raise Refused(413, f"Tệp lớn hơn {reg.MAX_FILE_BYTES // (1024 * 1024)} MB: không nhận.")
+        raise Refused(413, _("Tệp lớn hơn %(mb)s MB: không nhận.") % {"mb": reg.MAX_FILE_BYTES // (1024 * 1024)})
     return upload.filename, data
 
 
@@ -90,9 +90,9 @@ def _event_id(value) -> int:
     elif isinstance(value, str) and value.strip().isdigit():
         event = int(value.strip())
     else:
-        raise Refused(400, "Mã sự kiện không hợp lệ.")
+        raise Refused(400, _("Mã sự kiện không hợp lệ."))
     if not 1 <= event <= MAX_ID:
-        raise Refused(404, f"Không có sự kiện #{event} trong sổ theo dõi.")
+        raise Refused(404, _("Không có sự kiện #%(n)s trong sổ theo dõi.") % {"n": event})
     return event
 
 
@@ -157,9 +157,10 @@ async def import_list(request: Request, session: SessionDep, event_id: str):
     async def action(form):
         name, data = await _file(form)
         result = reg.import_workbook(session, data, name, event_id=_event_id(event_id), by=who(request))
-        return (f"Đã nhập {result.participants} đơn vị, {result.attendees} người tham dự từ «{result.filename}»"
-                + (f"; {result.headcounts} số biên chế" if result.headcounts else "")
-                + (f"; {len(result.errors)} dòng bị từ chối" if result.errors else "") + "."), result
+        return (_("Đã nhập %(units)s đơn vị, %(people)s người tham dự từ «%(file)s»") % {
+                    "units": number(result.participants), "people": number(result.attendees), "file": result.filename}
+                + (_("; %(n)s số biên chế") % {"n": number(result.headcounts)} if result.headcounts else "")
+                + (_("; %(n)s dòng bị từ chối") % {"n": number(len(result.errors))} if result.errors else "") + "."), result
 
     return await _act(request, session, action, event=event)
 
@@ -172,7 +173,7 @@ async def attach(request: Request, session: SessionDep, event_id: str):
     async def action(form):
         name, data = await _file(form)
         row = reg.attach_evidence(session, _event_id(event_id), name, data, by=who(request))
-        return f"Đã lưu minh chứng «{row.filename}» (SHA-256 {row.sha256}).", None
+        return _("Đã lưu minh chứng «%(file)s» (SHA-256 %(sha)s).") % {"file": row.filename, "sha": row.sha256}, None
 
     return await _act(request, session, action, event=event)
 
@@ -185,7 +186,8 @@ async def participation(request: Request, session: SessionDep, event_id: str):
     async def action(form):
         row = reg.set_participation(session, _event_id(event_id), _field(form, "unit", 300), _field(form, "count", 40),
                                     by=who(request))
-        return f"Đã ghi {row.count} người tham dự của {reg.UnitMatcher(session).names[row.unit_key]}.", None
+        return _("Đã ghi %(n)s người tham dự của %(unit)s.") % {
+            "n": number(row.count), "unit": reg.UnitMatcher(session).names[row.unit_key]}, None
 
     return await _act(request, session, action, event=event)
 
@@ -199,18 +201,18 @@ async def headcount(request: Request, session: SessionDep):
             name, data = await _file(form)
             result = reg.import_workbook(session, data, name, event_id=None, by=who(request),
                                          as_of=_field(form, "as_of", 40) or None)
-            return (f"Đã ghi {result.headcounts} số biên chế từ «{result.filename}»"
-                    + (f"; {len(result.errors)} dòng bị từ chối" if result.errors else "") + "."), result
+            return (_("Đã ghi %(n)s số biên chế từ «%(file)s»") % {"n": number(result.headcounts), "file": result.filename}
+                    + (_("; %(n)s dòng bị từ chối") % {"n": number(len(result.errors))} if result.errors else "") + "."), result
         unit, as_of, source = _field(form, "unit", 300), _field(form, "as_of", 40) or None, _field(form, "source", 1000)
         given = [(kind, _field(form, kind, 40)) for kind in ("staff", "comms_staff")]
         given = [(kind, value) for kind, value in given if value.strip()]
         if not given:
-            raise Refused(400, "Cần số biên chế hoặc số cán bộ làm công tác truyền thông.")
+            raise Refused(400, _("Cần số biên chế hoặc số cán bộ làm công tác truyền thông."))
         for kind, value in given:
             row = reg.set_headcount(session, unit, kind, value, by=who(request), as_of=as_of, source=source)
         names = reg.UnitMatcher(session).names
-        return f"Đã ghi số liệu của {names[row.unit_key]}: " + ", ".join(
-            f"{HeadcountKind(k).label} {v.strip()}" for k, v in given) + ".", None
+        return _("Đã ghi số liệu của %(unit)s:") % {"unit": names[row.unit_key]} + " " + ", ".join(
+            f"{label('headcount', k)} {v.strip()}" for k, v in given) + ".", None
 
     return await _act(request, session, action)
 

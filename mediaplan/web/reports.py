@@ -35,14 +35,14 @@ from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import ReportVersion
 from mediaplan.periods import PeriodError, parse_period
-from mediaplan.reports.narrative import change, vi_number
+from mediaplan.i18n import N_, _, current, number, percent, period_name, using
 from mediaplan.reports.versions import NARRATIVE_SECTIONS, label_of, narrative_rows
 from mediaplan.services import NotFound, ServiceError
 from mediaplan.services.reports import (REPORT_FILES, Frozen, NoRecipients, NotApproved, approve_report,
                                         build_period_report, edit_version_narrative, report_versions,
                                         send_period_report, version_by_id, version_file, version_narrative)
 from mediaplan.settings import get_settings
-from mediaplan.vocab import ReportState, SendStatus
+from mediaplan.vocab import ReportState, SendStatus, label
 from mediaplan.auth.roles import Ability
 from mediaplan.web.deps import MAX_ID, DbId, SessionDep, local, templates, who
 from mediaplan.web.security import allow
@@ -53,15 +53,15 @@ PERIOD_HINT = "2026-11, 2026-Q4, 2026-H2, 2026, since-start"
 PERIOD_MAX = 40  # longer than any period's text: refused before parsing
 # name → (content type, what the link says)
 FILES = {
-    "report.html": ("text/html; charset=utf-8", "Trang HTML"),
+    "report.html": ("text/html; charset=utf-8", N_("Trang HTML")),
     "report.docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word (DOCX)"),
     "report.pdf": ("application/pdf", "PDF"),
     "report.xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel (XLSX)"),
 }
 assert tuple(FILES) == REPORT_FILES
 PREVIEW_CSP = "sandbox; default-src 'none'; img-src data: 'self'; style-src 'unsafe-inline'"
-SEND_OUTCOMES = {"sent": "đã gửi", "skipped": "bỏ qua (đã gửi trước đó)", "failed": "lỗi",
-                 "uncertain": "không chắc đã gửi", "busy": "đang được gửi ở nơi khác", "waiting": "chờ thử lại"}
+SEND_OUTCOMES = {"sent": N_("đã gửi"), "skipped": N_("bỏ qua (đã gửi trước đó)"), "failed": N_("lỗi"),
+                 "uncertain": N_("không chắc đã gửi"), "busy": N_("đang được gửi ở nơi khác"), "waiting": N_("chờ thử lại")}
 
 
 # --- the list ---------------------------------------------------------------------------------------------------
@@ -111,18 +111,19 @@ def build(request: Request, session: SessionDep, form: FormDep):
     back = form.get("back", "")
     try:
         if len(text) > PERIOD_MAX:
-            raise PeriodError(f"kỳ báo cáo không hợp lệ: dài quá {PERIOD_MAX} ký tự; dùng {PERIOD_HINT}")
+            raise PeriodError(_("kỳ báo cáo không hợp lệ: dài quá %(n)s ký tự; dùng %(hint)s") % {"n": PERIOD_MAX, "hint": PERIOD_HINT})
         period = parse_period(text)
         data_dir = get_settings().data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="web-build-", dir=data_dir) as scratch:
+        # The report is the Department's Vietnamese document, whatever language the page is shown in.
+        with tempfile.TemporaryDirectory(prefix="web-build-", dir=data_dir) as scratch, using("vi"):
             built = build_period_report(session, period, scratch, by=who(request))
             session.commit()
     except (PeriodError, ServiceError) as exc:
         return _build_refused(request, session, back, text, str(exc), 400)
     except IntegrityError:  # another build of the period took the same version number a moment before
-        return _build_refused(request, session, back, text, "Kỳ này đang được dựng ở nơi khác cùng lúc: "
-                              "tải lại trang để xem phiên bản vừa dựng, hoặc dựng lại.", 409)
+        return _build_refused(request, session, back, text, _("Kỳ này đang được dựng ở nơi khác cùng lúc: "
+                              "tải lại trang để xem phiên bản vừa dựng, hoặc dựng lại."), 409)
     return _back(built.version, "built" if built.new else "kept")
 
 
@@ -139,8 +140,26 @@ def _build_refused(request: Request, session: Session, back: str, text: str, err
 # --- one version ------------------------------------------------------------------------------------------------
 
 
-def _summary(figures: dict) -> dict:
-    """The figures the version page shows at a glance, in Vietnamese number format; "—" where a figure is missing
+def _period_label(version: ReportVersion) -> str:
+    """The version's period as the page's language names it (in Vietnamese, as the version recorded it)."""
+    return label_of(version) if current() == "vi" else period_name(version.period)
+
+
+def _delta(now: int | None, before: int | None) -> str:
+    """"tăng 2 (+11,1%)", "giảm 3 (-25%)", "không đổi" (as the report's `narrative.change` says it), in the page's
+    language and number format; no percentage from zero."""
+    if now is None or before is None:
+        return ""
+    if now == before:
+        return _("không đổi")
+    text = (_("tăng %(n)s") if now > before else _("giảm %(n)s")) % {"n": number(abs(now - before))}
+    if not before:
+        return text
+    return f"{text} ({'+' if now > before else '-'}{percent(abs(now - before) / before * 100)})"
+
+
+def _summary(figures: dict, period: str = "") -> dict:
+    """The figures the version page shows at a glance, in the page's number format; "—" where a figure is missing
     (a version migrated from before figures were kept)."""
     t = figures.get("totals") or {}
     targets = figures.get("targets") or []
@@ -149,26 +168,29 @@ def _summary(figures: dict) -> dict:
     cal = figures.get("calendar") or {}
 
     def num(key):
-        return vi_number(t.get(key)) if key in t else "—"
+        return number(t.get(key)) if key in t else "—"
 
-    def delta(now, before):
-        return "" if now is None or before is None else change(now, before, "")
-
+    previous = figures.get("previous_label") or _("kỳ trước")
+    if current() != "vi" and period:
+        try:
+            previous = period_name(parse_period(period).previous())
+        except PeriodError:
+            previous = _("kỳ trước")
     return {
         "cards": [
-            ("items", "Tin, bài thu thập", num("items"), ""),
-            ("education", "Về giáo dục và đào tạo", num("education"),
-             f"{figures.get('previous_label', 'kỳ trước')}: {num('previous_education')}; "
-             f"{delta(t.get('education'), t.get('previous_education'))}" if "previous_education" in t else ""),
-            ("nq71", "Nêu Nghị quyết 71", num("nq71"),
-             f"{figures.get('previous_label', 'kỳ trước')}: {num('previous_nq71')}; "
-             f"{delta(t.get('nq71'), t.get('previous_nq71'))}" if "previous_nq71" in t else ""),
-            ("targets", "Chỉ tiêu đạt", f"{vi_number(sum(1 for x in judged if x.get('met')))}/{vi_number(len(judged))}"
-             if targets else "—", f"{vi_number(len(targets) - len(judged))} chỉ tiêu chưa đủ dữ liệu để đánh giá"
+            ("items", _("Tin, bài thu thập"), num("items"), ""),
+            ("education", _("Về giáo dục và đào tạo"), num("education"),
+             f"{previous}: {num('previous_education')}; "
+             f"{_delta(t.get('education'), t.get('previous_education'))}" if "previous_education" in t else ""),
+            ("nq71", _("Nêu Nghị quyết 71"), num("nq71"),
+             f"{previous}: {num('previous_nq71')}; "
+             f"{_delta(t.get('nq71'), t.get('previous_nq71'))}" if "previous_nq71" in t else ""),
+            ("targets", _("Chỉ tiêu đạt"), f"{number(sum(1 for x in judged if x.get('met')))}/{number(len(judged))}"
+             if targets else "—", _("%(n)s chỉ tiêu chưa đủ dữ liệu để đánh giá") % {"n": number(len(targets) - len(judged))}
              if len(targets) > len(judged) else ""),
-            ("units", "Đơn vị đã đăng về NQ 71", f"{vi_number(sum(1 for u in units if u.get('status') == 'đã đăng'))}"
-             f"/{vi_number(len(units))}" if units else "—", ""),
-            ("calendar", "Kế hoạch đã đăng", f"{vi_number(cal.get('delivered', 0))}/{vi_number(cal.get('planned', 0))}"
+            ("units", _("Đơn vị đã đăng về NQ 71"), f"{number(sum(1 for u in units if u.get('status') == 'đã đăng'))}"
+             f"/{number(len(units))}" if units else "—", ""),
+            ("calendar", _("Kế hoạch đã đăng"), f"{number(cal.get('delivered', 0))}/{number(cal.get('planned', 0))}"
              if cal else "—", ""),
         ],
     }
@@ -176,12 +198,12 @@ def _summary(figures: dict) -> dict:
 
 def _files(version: ReportVersion) -> list[dict]:
     out = []
-    for name, (_, what) in FILES.items():
+    for name, (_type, what) in FILES.items():
         try:
             size = version_file(version, name).stat().st_size
         except NotFound:
             size = None
-        out.append({"name": name, "what": what, "size": None if size is None else vi_number(max(1, round(size / 1024))),
+        out.append({"name": name, "what": _(what), "size": None if size is None else number(max(1, round(size / 1024))),
                     "href": f"/reports/{version.id}/files/{name}" + ("?download=1" if name == "report.html" else ""),
                     "filename": _download_name(version, name)})
     return out
@@ -193,25 +215,25 @@ def _download_name(version: ReportVersion, name: str) -> str:
 
 
 NOTES = {
-    "built": "Đã dựng phiên bản {v} (bản nháp).",
-    "kept": "Nội dung không đổi so với phiên bản {v}: giữ phiên bản này.",
-    "saved": "Đã lưu phần nhận định.",
-    "unchanged": "Không có phần nhận định nào thay đổi.",
-    "approved": "Đã phê duyệt phiên bản {v}. Bấm “Gửi” để gửi cho người nhận.",
+    "built": N_("Đã dựng phiên bản {v} (bản nháp)."),
+    "kept": N_("Nội dung không đổi so với phiên bản {v}: giữ phiên bản này."),
+    "saved": N_("Đã lưu phần nhận định."),
+    "unchanged": N_("Không có phần nhận định nào thay đổi."),
+    "approved": N_("Đã phê duyệt phiên bản {v}. Bấm “Gửi” để gửi cho người nhận."),
 }
 
 
 def _note(version: ReportVersion, done: str | None, counts: dict[str, str]) -> str | None:
     """The acknowledgement of the POST that redirected here (`done` and, after a send, its counts)."""
     if done in NOTES:
-        return NOTES[done].format(v=version.version)
+        return _(NOTES[done]).format(v=version.version)
     if done in ("sent", "resent"):
         parts = []
         for key, said in SEND_OUTCOMES.items():
             value = counts.get(key, "")
             if value.isascii() and value.isdigit() and len(value) < 7 and (key in ("sent", "skipped", "failed", "uncertain") or value != "0"):
-                parts.append(f"{said}: {vi_number(int(value))}")
-        return f"Gửi phiên bản {version.version}: " + "; ".join(parts) + "." if parts else None
+                parts.append(f"{_(said)}: {number(int(value))}")
+        return _("Gửi phiên bản %(n)s:") % {"n": version.version} + " " + "; ".join(parts) + "." if parts else None
     return None
 
 
@@ -226,10 +248,10 @@ def _version_page(request: Request, session: Session, version: ReportVersion, *,
     settings = get_settings()
     files = _files(version)
     return templates.TemplateResponse(request, "report_version.html", {
-        "v": version, "period_label": label_of(version), "summary": _summary(version.figures or {}),
+        "v": version, "period_label": _period_label(version), "summary": _summary(version.figures or {}, version.period),
         "files": files, "preview": f"/reports/{version.id}/files/report.html",
         "has_preview": any(f["name"] == "report.html" and f["size"] for f in files),
-        "sections": [{"key": k, "title": title, "text": (typed or {}).get(k, narrative.texts.get(k, "")),
+        "sections": [{"key": k, "title": _(title), "text": (typed or {}).get(k, narrative.texts.get(k, "")),
                       "edited": k in (version.narrative or {}) if version.state != ReportState.DRAFT else None}
                      for k, title in NARRATIVE_SECTIONS.items()],
         "edits": {r.section: r for r in narrative_rows(session, version.period)},
@@ -238,7 +260,6 @@ def _version_page(request: Request, session: Session, version: ReportVersion, *,
         "deliveries": deliveries, "uncertain": [d for d in deliveries if d.status == SendStatus.UNCERTAIN],
         "recipients": settings.report_recipients, "siblings": sorted(siblings, key=lambda v: -v.version),
         "latest": latest, "note": _note(version, done, counts or {}), "error": error, "who": who(request),
-        "vi_number": vi_number,
     }, status_code=status)
 
 
@@ -282,7 +303,7 @@ def version_download(request: Request, version_id: DbId, name: str, session: Ses
         path = version_file(version, name)
     except NotFound as exc:
         return HTMLResponse(f"<p>{escape(str(exc))}</p>", status_code=404)
-    media_type, _ = FILES[name]
+    media_type, _what = FILES[name]
     inline = name == "report.html" and not download
     return FileResponse(path, media_type=media_type, filename=_download_name(version, name),
                         content_disposition_type="inline" if inline else "attachment",
@@ -316,16 +337,18 @@ def approve(request: Request, version_id: DbId, session: SessionDep):
     except NotFound as exc:
         return _missing(request, session, exc)
     if version_narrative(session, version).stale:  # the service refuses it too; this says it in the page's words
-        return _refused(request, session, version_id, f"Phần nhận định đã sửa sau khi dựng phiên bản {version.version}: "
-                        "bấm “Dựng lại bản nháp” rồi phê duyệt phiên bản mới.", 409)
+        return _refused(request, session, version_id, _("Phần nhận định đã sửa sau khi dựng phiên bản %(n)s: "
+                        "bấm “Dựng lại bản nháp” rồi phê duyệt phiên bản mới.") % {"n": version.version}, 409)
     try:
         approved, now = approve_report(session, version.period, who(request), version.version)
     except ServiceError as exc:
         return _refused(request, session, version_id, exc, 409 if not exc.field else 400)
     if not now:
-        by = f" bởi {approved.approved_by}" if approved.approved_by else ""
-        return _refused(request, session, version_id, f"Phiên bản {approved.version} đã được duyệt trước đó{by} "
-                        f"({local(approved.approved_at)}; hiện: {approved.state.label}): không duyệt lại.", 409)
+        by = " " + _("bởi %(name)s") % {"name": approved.approved_by} if approved.approved_by else ""
+        return _refused(request, session, version_id, _("Phiên bản %(n)s đã được duyệt trước đó%(by)s "
+                        "(%(at)s; hiện: %(state)s): không duyệt lại.") % {
+                            "n": approved.version, "by": by, "at": local(approved.approved_at),
+                            "state": label("report_state", approved.state)}, 409)
     session.commit()
     return _back(approved, "approved")
 
@@ -337,14 +360,15 @@ def _send(request: Request, version_id: int, session: Session, *, resend_uncerta
     except NotFound as exc:
         return _missing(request, session, exc)
     try:
-        result = send_period_report(session, version.period, None, number=version.version,
-                                    resend_uncertain=resend_uncertain)
+        with using("vi"):  # the e-mail is Vietnamese, whatever language the page is shown in
+            result = send_period_report(session, version.period, None, number=version.version,
+                                        resend_uncertain=resend_uncertain)
     except NotApproved:
-        return _refused(request, session, version_id, f"Phiên bản {version.version} là bản nháp, chưa được duyệt: "
-                        "không gửi. Phê duyệt trước rồi gửi.", 409)
+        return _refused(request, session, version_id, _("Phiên bản %(n)s là bản nháp, chưa được duyệt: "
+                        "không gửi. Phê duyệt trước rồi gửi.") % {"n": version.version}, 409)
     except NoRecipients:
-        return _refused(request, session, version_id, "Chưa có người nhận: quản trị cần đặt MEDIAPLAN_REPORT_RECIPIENTS "
-                        "(danh sách địa chỉ, cách nhau bởi dấu phẩy).", 409)
+        return _refused(request, session, version_id, _("Chưa có người nhận: quản trị cần đặt MEDIAPLAN_REPORT_RECIPIENTS "
+                        "(danh sách địa chỉ, cách nhau bởi dấu phẩy)."), 409)
     except ServiceError as exc:
         return _refused(request, session, version_id, exc, 409)
     session.commit()
@@ -367,6 +391,6 @@ def resend(request: Request, version_id: DbId, session: SessionDep, form: FormDe
             version_by_id(session, version_id)
         except NotFound as exc:
             return _missing(request, session, exc)
-        return _refused(request, session, version_id, "Chưa gửi lại: đánh dấu ô xác nhận rằng người nhận chưa có thư "
-                        "rồi bấm lại.", 400)
+        return _refused(request, session, version_id, _("Chưa gửi lại: đánh dấu ô xác nhận rằng người nhận chưa có thư "
+                        "rồi bấm lại."), 400)
     return _send(request, version_id, session, resend_uncertain=True)

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import Item
+from mediaplan.i18n import N_, _
 from mediaplan.nlp.decided import KIND_LABELS, decimal, education_view, versus
 from mediaplan.services import NotFound, ServiceError
 from mediaplan.services import review as svc
@@ -41,12 +42,16 @@ def _cursor(after: str | None) -> svc.Cursor | None:
     priority is a number: `1_99999999999999999999` was a 500 on PostgreSQL ("integer out of range")."""
     cursor = svc.Cursor.parse(after)
     if cursor is not None and not (0 <= cursor.item_id <= MAX_ID and math.isfinite(cursor.priority)):
-        raise ServiceError(f"vị trí trang không hợp lệ: {shown(after)}", field="after")
+        raise ServiceError(_("vị trí trang không hợp lệ: %(after)s") % {"after": shown(after)}, field="after")
     return cursor
 
 
 def _yesno(value: bool | None) -> str:
-    return "—" if value is None else ("có" if value else "không")
+    return "—" if value is None else (_("có") if value else _("không"))
+
+
+# What `services.review.reason` answers, translated where the card shows it.
+REASONS = (N_("mô hình và quy tắc không thống nhất về cờ giáo dục"), N_("mô hình chưa chắc chắn"))
 
 
 def _card(item: Item, names: dict[str, str]) -> dict:
@@ -54,11 +59,11 @@ def _card(item: Item, names: dict[str, str]) -> dict:
     view = education_view(item)  # the item page's derivation: who decided, the rules', the model's view
     flag = {
         "current": _yesno(view.flag),
-        "by": f"biên tập viên {view.by or ''}".strip() if view.decided_by == "editor" else view.label,
+        "by": f"{_('biên tập viên')} {view.by or ''}".strip() if view.decided_by == "editor" else _(view.label),
         "rules": _yesno(view.rules),
         "probability": None if view.probability is None else versus(view.probability, view.threshold),
         "threshold": decimal(view.threshold),
-        "kind": KIND_LABELS[view.kind],
+        "kind": _(KIND_LABELS[view.kind]),
         "model": _yesno(view.model),
         "terms": [{"text": e.get("text", ""), "weight": decimal(e.get("weight"))}
                   for e in (item.education_evidence or []) if e.get("text")],
@@ -71,15 +76,15 @@ def _card(item: Item, names: dict[str, str]) -> dict:
             if text and text.lower() not in seen:
                 seen[text.lower()] = text
         if t.method == ThemeMethod.MANUAL:
-            how = f"biên tập viên {t.set_by or ''}".strip()
+            how = f"{_('biên tập viên')} {t.set_by or ''}".strip()
         elif t.method == ThemeMethod.MODEL:
-            how = f"mô hình, xác suất {decimal(t.score)}"
+            how = _("mô hình, xác suất %(p)s") % {"p": decimal(t.score)}
         else:
-            how = f"quy tắc, điểm {decimal(t.score, 1)}"
+            how = _("quy tắc, điểm %(score)s") % {"score": decimal(t.score, 1)}
         themes.append({"code": t.theme_code, "name": names.get(t.theme_code, t.theme_code), "method": str(t.method),
                        "how": how, "evidence": list(seen.values())[:EVIDENCE_SHOWN]})
     current = {t["code"] for t in themes}
-    return {"item": item, "reason": svc.reason(item),
+    return {"item": item, "reason": _(svc.reason(item)),
             "disagree": (item.review_priority or 0) > 1, "flag": flag, "themes": themes,
             "missing": [(code, name) for code, name in names.items() if code not in current]}
 
@@ -132,12 +137,12 @@ def review_decide(request: Request, item_id: DbId, session: SessionDep, label: s
         _cursor(after)
         name = who(request)
         if decision not in DECISIONS:
-            raise ServiceError("quyết định phải là “đúng” (keep) hoặc “sai” (drop)", field="decision")
+            raise ServiceError(_("quyết định phải là “đúng” (keep) hoặc “sai” (drop)"), field="decision")
         label = label.strip()
         if not label:
-            raise ServiceError("chưa chọn nhãn cần quyết định", field="label")
+            raise ServiceError(_("chưa chọn nhãn cần quyết định"), field="label")
         if label != svc.EDUCATION and label not in theme_names(session):
-            raise ServiceError(f"không có chủ đề {label!r}", field="label")
+            raise ServiceError(_("không có chủ đề %(label)r") % {"label": label}, field="label")
         svc.decide(session, item_id, label, DECISIONS[decision], name)
     except ServiceError as exc:
         return _refused(request, session, exc, after, by)

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mediaplan.auth.roles import REFUSALS, Ability, can
 from mediaplan.auth.sessions import COOKIE, SessionData, Signer
+from mediaplan.i18n import _
 from mediaplan.services import users as accounts
 
 log = logging.getLogger("mediaplan.security")
@@ -93,7 +94,7 @@ class SessionMiddleware:
                         actor = Actor(user.id, user.username, str(user.role), user.full_name)
             except SQLAlchemyError:
                 log.exception("không đọc được tài khoản của phiên")
-                response = JSONResponse({"detail": "Cơ sở dữ liệu tạm thời không sẵn sàng; vui lòng thử lại sau."},
+                response = JSONResponse({"detail": _("Cơ sở dữ liệu tạm thời không sẵn sàng; vui lòng thử lại sau.")},
                                         status_code=503, headers={"Retry-After": "30"})
                 return await response(scope, receive, send)
             if actor is None:  # an ended session (new password, disabled account): start an anonymous one
@@ -111,6 +112,10 @@ class SessionMiddleware:
                 for name, value in HEADERS.items():
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
+                if actor is not None and b"cache-control" not in present and not scope["path"].startswith("/static/"):
+                    headers.append((b"cache-control", b"no-store"))  # a signed-in page stays out of caches (V8.2.1)
+                if self.signer.secure:
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
                 current: SessionData = state["session"]
                 if state.get("session_cleared"):
                     headers.append((b"set-cookie", _cookie("", self.signer, max_age=0).encode()))
@@ -161,9 +166,9 @@ async def check_csrf(request: Request) -> None:
     origin = request.headers.get("origin")
     if origin and origin != "null" and origin not in _own_origins(request):
         log.warning("yêu cầu %s %s từ nguồn khác (%s) bị từ chối", request.method, request.url.path, origin[:100])
-        raise Forbidden("Yêu cầu gửi từ một trang khác bị từ chối.")
+        raise Forbidden(_("Yêu cầu gửi từ một trang khác bị từ chối."))
     if request.headers.get("sec-fetch-site") == "cross-site":
-        raise Forbidden("Yêu cầu gửi từ một trang khác bị từ chối.")
+        raise Forbidden(_("Yêu cầu gửi từ một trang khác bị từ chối."))
     token = request.headers.get("x-csrf-token")
     if token is None:
         content_type = request.headers.get("content-type", "")
@@ -175,7 +180,7 @@ async def check_csrf(request: Request) -> None:
             value = form.get("csrf_token")
             token = value if isinstance(value, str) else None
     if not token or not hmac.compare_digest(token.encode(), session_of(request).csrf.encode()):
-        raise Forbidden("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã CSRF); hãy tải lại trang rồi thử lại.")
+        raise Forbidden(_("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã CSRF); hãy tải lại trang rồi thử lại."))
 
 
 def allow(ability: Ability):
@@ -186,7 +191,7 @@ def allow(ability: Ability):
         if actor is None:
             raise NotSignedIn()
         if not actor.can(ability):
-            raise Forbidden(REFUSALS[ability])
+            raise Forbidden(_(REFUSALS[ability]))
         await check_csrf(request)
         return actor
 
@@ -209,7 +214,7 @@ def public():
 
 def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:
     if wants_json(request):
-        return JSONResponse({"detail": "Cần đăng nhập."}, status_code=401, headers={"WWW-Authenticate": "Cookie"})
+        return JSONResponse({"detail": _("Cần đăng nhập.")}, status_code=401, headers={"WWW-Authenticate": "Cookie"})
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse("/login?next=" + quote(target, safe=""), status_code=303)
 

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from mediaplan.auth.roles import Ability
-from mediaplan.reports.narrative import vi_number
+from mediaplan.i18n import N_, _
 from mediaplan.services import NotFound, ServiceError
 from mediaplan.services.sources import (INTERVAL_MAX, INTERVAL_MIN, KEY_MAX, PATTERN_MAX, URL_MAX, SourceExists,
                                         add_source, outlets, overview, set_enabled, silence_note)
@@ -30,9 +30,9 @@ router = APIRouter()
 
 FIELDS = ("key", "outlet", "kind", "url", "channel", "platform", "interval", "article_pattern", "next_page")
 LIMITS = {"key": KEY_MAX, "url": URL_MAX, "article_pattern": PATTERN_MAX, "next_page": PATTERN_MAX}
-DONE = {"enabled": "Đã bật nguồn {key}.", "disabled": "Đã tắt nguồn {key}: không thu thập nữa, tin đã có được giữ lại.",
-        "added": "Đã thêm nguồn {key}. Bộ lập lịch thu thập nó sau lần khởi động lại tới; "
-                 "muốn lấy ngay: mediaplan crawl --source {key}."}
+DONE = {"enabled": N_("Đã bật nguồn {key}."), "disabled": N_("Đã tắt nguồn {key}: không thu thập nữa, tin đã có được giữ lại."),
+        "added": N_("Đã thêm nguồn {key}. Bộ lập lịch thu thập nó sau lần khởi động lại tới; "
+                    "muốn lấy ngay: mediaplan crawl --source {key}.")}
 
 
 def _page(request: Request, session: Session, *, typed: dict[str, str] | None = None, error: str | None = None,
@@ -40,7 +40,7 @@ def _page(request: Request, session: Session, *, typed: dict[str, str] | None = 
     view = overview(session, get_settings())
     rows = view.rows
     # What the last change did, said only about a source that exists: a crafted link cannot put words on the page.
-    message = DONE[done[0]].format(key=done[1]) if done and done[0] in DONE and done[1] in {r.source.key for r in rows} else None
+    message = _(DONE[done[0]]).format(key=done[1]) if done and done[0] in DONE and done[1] in {r.source.key for r in rows} else None
     summary = {
         "all": len(rows),
         "collecting": sum(1 for r in rows if not r.idle),
@@ -51,7 +51,7 @@ def _page(request: Request, session: Session, *, typed: dict[str, str] | None = 
         "view": view, "rows": rows, "summary": summary, "silent": [(r, silence_note(r.health)) for r in view.silent],
         "outlets": outlets(session), "kinds": SourceKind.labels(), "channels": Channel.labels(),
         "platforms": Platform.labels(), "typed": typed or {"interval": "60"}, "from_form": typed is not None, "error": error, "error_field": error_field,
-        "done": message, "changed": done[1] if message else None, "vi_number": vi_number, "run_status": CrawlStatus.labels(), "limits": LIMITS,
+        "done": message, "changed": done[1] if message else None, "run_status": CrawlStatus.labels(), "limits": LIMITS,
         "interval_min": INTERVAL_MIN, "interval_max": INTERVAL_MAX}, status_code=status)
 
 
@@ -100,7 +100,8 @@ def add(request: Request, session: SessionDep, key: str = Form(""), outlet: str 
     try:
         text = interval.strip()
         if not text.isdigit() or len(text) > 6:
-            raise ServiceError(f"chu kỳ là số phút, từ {INTERVAL_MIN} đến {INTERVAL_MAX}", field="interval")
+            raise ServiceError(_("chu kỳ là số phút, từ %(min)s đến %(max)s") % {"min": INTERVAL_MIN, "max": INTERVAL_MAX},
+                               field="interval")
         source = add_source(session, key, outlet=outlet, kind=kind, url=url, channel=channel, platform=platform or None,
                             interval=int(text), article_pattern=article_pattern.strip() or None,
                             next_page=next_page.strip() or None, added_by=who(request))

@@ -19,11 +19,12 @@ from mediaplan.reports.metrics import DEFINITIONS, unit_compliance
 from mediaplan.services import ServiceError
 from mediaplan.services.units import Reminders, remindable_period, remind_silent_units, silent_units
 from mediaplan.auth.roles import Ability
+from mediaplan.i18n import N_, using
 from mediaplan.web.deps import SessionDep, templates, valid_month, who
 from mediaplan.web.security import allow
 
 router = APIRouter()
-STATUSES = ("đã đăng", "chưa đăng", "chưa theo dõi")
+STATUSES = (N_("đã đăng"), N_("chưa đăng"), N_("chưa theo dõi"))  # unit_compliance's, translated where shown
 
 
 def _page(request: Request, session, period: Period, status: str | None, result: Reminders | None = None):
@@ -53,7 +54,8 @@ def units_remind(request: Request, session: SessionDep, period: str = Form(""), 
     it needs the ability that sends reports); a malformed period is a 400 (app's PeriodError handler)."""
     p = parse_period(period)
     try:
-        result = remind_silent_units(session, p, who(request))
+        with using("vi"):  # the e-mails to the units are Vietnamese, whatever language the page is shown in
+            result = remind_silent_units(session, p, who(request))
     except ServiceError as exc:
         return PlainTextResponse(str(exc), status_code=400)
     return _page(request, session, p, status or None, result)
