@@ -141,7 +141,7 @@ def test_items_page_with_keys_like_the_items_page(populated_db):
 
 
 def test_a_limit_above_the_pages_own_size_reads_on_across_pages(db):
-    """/items shows 50 a page; the API's `limit` goes to 200, read as consecutive keyset pages, none twice."""
+    """/items shows 50 a page; the API's `limit` goes to 200, read as one keyset range, none twice."""
     start = datetime(2026, 11, 1, 1, 0, tzinfo=timezone.utc)
     for n in range(60):
         url = f"https://baoquangngai.vn/giao-duc/202611/tin-{n}/"

@@ -164,17 +164,8 @@ def items(session: SessionDep, theme: str | None = query_text(40), outlet: str |
           limit: int = Query(PAGE_SIZE, ge=1, le=MAX_LIMIT)):
     """Items as the /items page filters and orders them, a page at a time (keyset: `after` is the last id shown)."""
     filters = ItemFilters(theme or "", outlet or "", month or "", q or "", "1" if education else "")
-    rows, cursor = [], after
-    while True:  # the page module's pages are PAGE_SIZE long: as many as `limit` needs, each a range scan
-        page = list_items(session, filters, after=cursor)
-        rows += page.items
-        if len(rows) >= limit or page.next_after is None:
-            break
-        cursor = page.next_after
-    more = len(rows) > limit or page.next_after is not None
-    shown_rows = rows[:limit]
-    return {"items": [_item_summary(i) for i in shown_rows], "total": page.total,
-            "next": shown_rows[-1].id if more and shown_rows else None}
+    page = list_items(session, filters, after=after, size=limit)  # one count, one keyset range scan
+    return {"items": [_item_summary(i) for i in page.items], "total": page.total, "next": page.next_after}
 
 
 @router.get("/items/{item_id}", response_model=ItemOut, responses=refusals(403, 404, 422),

@@ -90,8 +90,9 @@ def _segments(first: ColumnElement | None) -> list[tuple[ColumnElement, ...]]:
     return [(*rank, dated) for rank in ranks for dated in (Item.published_at.is_not(None), Item.published_at.is_(None))]
 
 
-def _keyset_ids(session: Session, where: list, first: ColumnElement | None, after: int | None) -> list[int]:
-    """Up to PAGE_SIZE + 1 ids that follow item `after` (from the start when None), segment by segment."""
+def _keyset_ids(session: Session, where: list, first: ColumnElement | None, after: int | None,
+                size: int = PAGE_SIZE) -> list[int]:
+    """Up to `size` + 1 ids that follow item `after` (from the start when None), segment by segment."""
     segments, start, seek = _segments(first), 0, []
     if after is not None:
         row = session.execute(select(Item.published_at, first if first is not None else true())
@@ -104,8 +105,8 @@ def _keyset_ids(session: Session, where: list, first: ColumnElement | None, afte
     ids: list[int] = []
     for n, segment in enumerate(segments[start:]):
         query = select(Item.id).where(*where, *segment, *(seek if n == 0 else [])).order_by(*ORDER)
-        ids += session.scalars(query.limit(PAGE_SIZE + 1 - len(ids)))
-        if len(ids) > PAGE_SIZE:
+        ids += session.scalars(query.limit(size + 1 - len(ids)))
+        if len(ids) > size:
             break
     return ids
 
@@ -144,18 +145,20 @@ def filter_items(session: Session, f: ItemFilters) -> tuple[list, ColumnElement 
     return where, first
 
 
-def list_items(session: Session, f: ItemFilters, *, after: int | None = None, page: int = 1) -> ItemPage:
-    """One page of the filtered list, with the total count; filtering, search and paging all in SQL."""
+def list_items(session: Session, f: ItemFilters, *, after: int | None = None, page: int = 1,
+               size: int = PAGE_SIZE) -> ItemPage:
+    """One page of the filtered list (`size` items; the page's own is PAGE_SIZE), with the total count;
+    filtering, search and paging all in SQL."""
     where, first = filter_items(session, f)
     total = session.scalar(select(func.count()).select_from(Item).where(*where))
     if after is None and page > 1:
         ids = _offset_ids(session, where, first, page)
     else:
-        ids = _keyset_ids(session, where, first, after)
-    shown = ids[:PAGE_SIZE]
+        ids = _keyset_ids(session, where, first, after, size)
+    shown = ids[:size]
     loaded = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(shown))
                                                .options(selectinload(Item.themes), selectinload(Item.outlet)))}
-    return ItemPage([loaded[i] for i in shown], total, shown[-1] if len(ids) > PAGE_SIZE else None)
+    return ItemPage([loaded[i] for i in shown], total, shown[-1] if len(ids) > size else None)
 
 
 def ambiguous_forms(q: str) -> list[list[str]]:
