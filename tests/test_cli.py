@@ -317,3 +317,15 @@ def test_send_needs_recipients_and_an_approved_version(populated_db, tmp_path, m
 def test_report_send_without_recipients_says_how_to_name_them(sqlite_db, cli, acting):
     acting("analyst")
     assert "MEDIAPLAN_REPORT_RECIPIENTS" in cli("report", "send", "--month", "2026-11", code=1).stderr
+
+
+def test_help_into_a_closed_pipe_is_quiet():
+    """`mediaplan --help | head -1`: the reader leaves early; no traceback, exit 0 (was an AttributeError on Abort)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "mediaplan", "--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # closed long before the interpreter has imported the app and writes the help
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in stderr

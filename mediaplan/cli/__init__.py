@@ -59,6 +59,7 @@ def main(args: list[str] | None = None, prog_name: str = "mediaplan") -> None:
     import sys
 
     from typer._click import exceptions as errors
+    from typer.exceptions import Abort
 
     try:
         code = typer.main.get_command(app).main(args=args, prog_name=prog_name, standalone_mode=False)
@@ -70,6 +71,19 @@ def main(args: list[str] | None = None, prog_name: str = "mediaplan") -> None:
 
         err.print(f"[red]Lỗi:[/] {_usage_line(exc)}", soft_wrap=True, highlight=False)
         code = 2
-    except errors.Abort:
+    except (Abort, KeyboardInterrupt):
         code = 130
+    except BrokenPipeError:  # `mediaplan … | head`: the reader left; say nothing more
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    except SystemExit as exc:
+        if isinstance(exc.__context__, BrokenPipeError):
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 0
+        else:
+            raise
     sys.exit(code if isinstance(code, int) else 0)
