@@ -217,9 +217,10 @@ def mail_sink(tmp_path):
 
 
 def run_cli(*args: str, env: dict | None = None, check: bool = True, stdin: str | None = None,
-            cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run `mediaplan ...` as a user would, in a child process."""
+            cwd: Path | None = None, unset: str | None = None) -> subprocess.CompletedProcess:
+    """Run `mediaplan ...` as a user would, in a child process (`unset`: a variable it must not inherit)."""
     full_env = {**os.environ, **(env or {}), "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
+    full_env.pop(unset, None)
     proc = subprocess.run([sys.executable, "-m", "mediaplan", *args], capture_output=True, text=True,
                           env=full_env, input=stdin, cwd=cwd, timeout=600)
     if check and proc.returncode != 0:

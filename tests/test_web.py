@@ -4,6 +4,8 @@ Page groups have their own files: test_web_items.py, test_web_calendar.py, test_
 and test_web_browser.py (real headless Chromium).
 """
 
+from datetime import datetime, timezone
+
 from fastapi.testclient import TestClient
 
 from accounts import signed_in
@@ -22,7 +24,32 @@ def test_dashboard_defaults_to_the_latest_month_with_items(populated_db):
 
 
 def test_healthz_counts_items(populated_db):
-    assert signed_in(populated_db).get("/healthz").json() == {"ok": True, "items": 3}
+    assert signed_in(populated_db).get("/healthz").json() == {"ok": True, "database": "ok", "items": 3,
+                                                              "last_crawl": None}
+
+
+def test_healthz_says_when_the_last_crawl_finished(populated_db):
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import CrawlRun
+
+    with session_scope(populated_db) as session:
+        session.add(CrawlRun(started_at=datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc),
+                             finished_at=datetime(2026, 11, 30, 1, 5, tzinfo=timezone.utc),
+                             status="done"))
+    assert signed_in(populated_db).get("/healthz").json()["last_crawl"] == "2026-11-30T01:05:00+00:00"
+
+
+def test_healthz_is_503_when_the_database_is_down():
+    """A stopped PostgreSQL (a port nobody listens on): 503 with Retry-After, so a balancer drains this worker."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = TestClient(create_app(f"postgresql+psycopg://127.0.0.1:{port}/mediaplan"), raise_server_exceptions=False)
+    answer = client.get("/healthz")
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "30"
+    assert answer.json() == {"ok": False, "database": "unavailable"}
 
 
 def test_a_bad_month_is_one_clear_400(populated_db):

@@ -73,6 +73,24 @@ def main(args: list[str] | None = None, prog_name: str = "mediaplan") -> None:
         code = 2
     except (Abort, KeyboardInterrupt):
         code = 130
+    except Exception as exc:  # a database that cannot be used is the operator's to mend: one line, not a traceback
+        from mediaplan.db.failures import explain
+        from mediaplan.settings import get_settings
+
+        try:
+            url = get_settings().db_url
+        except Exception:
+            url = None
+        line = explain(exc, url)
+        if line is None:
+            raise
+        import logging
+
+        logging.getLogger("mediaplan.db").debug("database unavailable", exc_info=exc)
+        from mediaplan.cli._kit import err
+
+        err.print(f"[red]Lỗi:[/] {line}", soft_wrap=True, highlight=False, markup=True)
+        code = 1
     except BrokenPipeError:  # `mediaplan … | head`: the reader left; say nothing more
         import os
 

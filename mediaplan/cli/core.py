@@ -148,19 +148,48 @@ def classify_text(
         console.print(f"  [bold]{t['code']}[/] {t['score']}: " + ", ".join(e["text"] for e in t["evidence"][:6]))
 
 
-@needs_db
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Địa chỉ lắng nghe.")] = None,
     port: Annotated[Optional[int], typer.Option(help="Cổng.")] = None,
+    wait: Annotated[int, typer.Option(min=0, max=3600, help="Số giây chờ cơ sở dữ liệu sẵn sàng khi khởi động.")] = 60,
 ):
     """Chạy ứng dụng web (tổng quan, tin bài, bằng chứng, lịch) tại 127.0.0.1:8000."""
     import uvicorn
 
     from mediaplan.settings import get_settings
 
+    _wait_for_database(wait)
     s = get_settings()
     uvicorn.run("mediaplan.web.app:create_app", factory=True, host=host or s.web_host, port=port or s.web_port,
-                server_header=False)  # no "server: uvicorn" (ASVS V14.3.3)
+                server_header=False, timeout_graceful_shutdown=10)  # no "server: uvicorn" (ASVS V14.3.3)
+
+
+def _wait_for_database(seconds: int) -> None:
+    """At start-up a database may still be coming up (containers, a rebooted host): retry every 2 s for
+    `seconds`, one line per try, then give up with the one-line reason (`mediaplan.cli.main`). A wrong URL or a
+    missing folder is not waited for: no amount of waiting mends it."""
+    import time
+
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from mediaplan.cli._kit import err, refusals
+    from mediaplan.db import ensure_ready, get_engine
+    from mediaplan.db.failures import explain
+    from mediaplan.settings import get_settings
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with refusals():
+                ensure_ready()
+            return
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() >= deadline:
+                raise
+            err.print(f"[yellow]Chờ cơ sở dữ liệu:[/] {explain(exc, get_settings().db_url)}; thử lại sau 2 giây",
+                      highlight=False)
+            get_engine.cache_clear()
+            time.sleep(2)
 
 
 @needs_db

@@ -11,16 +11,35 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from mediaplan.db.failures import DatabaseUnavailable
 from mediaplan.settings import get_settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _sqlite_folder(path: Path) -> None:
+    """The folder of a SQLite file must exist: a typo in a URL must not create folders (even under /). The one
+    folder we make is the configured data folder itself, one level, inside a folder that exists (a fresh clone's
+    `var/`)."""
+    text = str(path)
+    if text.startswith("file:"):  # a URI filename (…?mode=ro&uri=true)
+        path = Path(text.removeprefix("file:").split("?", 1)[0])
+    folder = path.parent
+    if folder.is_dir() or str(path) in ("", ":memory:", "."):
+        return
+    data_dir = get_settings().data_dir
+    if folder.resolve() == data_dir.resolve() and folder.parent.is_dir():
+        folder.mkdir(exist_ok=True)
+        return
+    raise DatabaseUnavailable(f"thư mục chứa tệp cơ sở dữ liệu không tồn tại: {folder} "
+                              "(tạo thư mục trước, hoặc sửa MEDIAPLAN_DATABASE_URL)")
 
 
 @lru_cache
 def get_engine(url: str | None = None) -> Engine:
     url = url or get_settings().db_url
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _sqlite_folder(Path(url.removeprefix("sqlite:///")))
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
+from datetime import timezone
 from collections import OrderedDict
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,7 @@ from mediaplan.web.deps import SessionDep, templates, valid_month
 from mediaplan.web.security import allow, public
 from mediaplan.web.errors import query_text
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 KEPT = 16  # chart versions kept in memory (each a month's series, themes, targets, outlets and channels)
@@ -66,8 +69,27 @@ def _kept_figures(version: str | None, month: str) -> dict | None:
 
 
 @router.get("/healthz", dependencies=[public()])
-def healthz(session: SessionDep):
-    return {"ok": True, "items": session.scalar(select(func.count(Item.id)))}
+def healthz(request: Request):
+    """For a load balancer and an operator: is the database answering, and when did a crawl last finish.
+
+    A database that does not answer is 503 with Retry-After (take this worker out of rotation), never a 500;
+    `last_crawl` is the newest finished run, in UTC, or null before the first one.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mediaplan.db.schema import CrawlRun
+
+    try:
+        with request.app.state.sessions() as session:
+            items = session.scalar(select(func.count(Item.id)))
+            last = session.scalar(select(func.max(CrawlRun.finished_at)))
+    except SQLAlchemyError as exc:
+        from mediaplan.db.failures import explain
+
+        log.warning("healthz: %s", explain(exc) or type(exc).__name__)
+        return JSONResponse({"ok": False, "database": "unavailable"}, status_code=503, headers={"Retry-After": "30"})
+    return {"ok": True, "database": "ok", "items": items,
+            "last_crawl": last.astimezone(timezone.utc).isoformat() if last else None}
 
 
 @router.get("/", response_class=HTMLResponse, dependencies=[allow(Ability.READ)])
