@@ -209,6 +209,48 @@ def demo(
     run_demo(out)
 
 
+def backup(
+    out: Annotated[Path, typer.Option("--out", help="Tệp sao lưu sẽ ghi (ghi đè nếu đã có).")],
+):
+    """Sao lưu cơ sở dữ liệu và kho trang gốc vào một tệp, kèm số dòng và mã băm từng bảng để kiểm tra khi khôi phục."""
+    from mediaplan.i18n import number
+    from mediaplan.services.backup import BackupError
+    from mediaplan.services.backup import backup as make_backup
+    from mediaplan.settings import get_settings
+
+    s = get_settings()
+    try:
+        manifest = make_backup(s.db_url, s.data_dir, out)
+    except BackupError as exc:
+        fail(str(exc))
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    console.print(f"Đã sao lưu {number(len(manifest['tables']))} bảng, {number(rows)} dòng, "
+                  f"{number(len(manifest['raw']))} trang gốc (phiên bản lược đồ {manifest['revision']}) vào {out}")
+
+
+def restore(
+    file: Annotated[Path, typer.Argument(help="Tệp do mediaplan backup tạo ra.")],
+):
+    """Khôi phục một bản sao lưu vào cơ sở dữ liệu đang cấu hình (phải trống), kiểm tra từng bảng rồi nâng lược đồ."""
+    from mediaplan.db import migrate
+    from mediaplan.i18n import number
+    from mediaplan.services.backup import BackupError
+    from mediaplan.services.backup import restore as load_backup
+    from mediaplan.settings import get_settings
+
+    s = get_settings()
+    if not file.is_file():
+        fail(f"không có tệp {file}")
+    try:
+        done = load_backup(file, s.db_url, s.data_dir)
+    except BackupError as exc:
+        fail(str(exc))
+    migrate()
+    console.print(f"Đã khôi phục {number(done.tables)} bảng, {number(done.rows)} dòng, "
+                  f"{number(done.raw_files)} trang gốc; số dòng và mã băm khớp bản sao lưu "
+                  f"(lược đồ {done.revision}, đã nâng lên bản mới nhất)")
+
+
 def register(app: typer.Typer) -> None:
     """The top-level commands, in the order `mediaplan --help` lists them."""
     app.command()(init)
@@ -218,3 +260,5 @@ def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command()(scheduler)
     app.command()(demo)
+    app.command()(backup)
+    app.command()(restore)
