@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -123,40 +124,149 @@ def sync_sources_job() -> None:
         log.info("crawl jobs: added or re-timed %s; removed %s", ", ".join(changed) or "none", ", ".join(removed) or "none")
 
 
+def _keep(scheduler, func: str, trigger, job_id: str, grace: int, args: list | None = None) -> None:
+    """Add a fixed job unless the store already has it with the same trigger: re-adding would push its next run
+    time forward on every restart (or every `--once`), and an interval job would never come due.
+
+    The job names its function by textual reference ("mediaplan.scheduler:name"), resolved when the job is loaded,
+    so what the store holds never depends on which object this process happened to import."""
+    ref = f"{__name__}:{func}"
+    job = scheduler.get_job(job_id)
+    if job is not None and str(job.trigger) == str(trigger) and job.func_ref == ref and list(job.args) == (args or []):
+        return
+    scheduler.add_job(ref, trigger, args=args or [], id=job_id, name=func, replace_existing=True,
+                      coalesce=True, max_instances=1, misfire_grace_time=grace)
+
+
 def configure(scheduler) -> list[str]:
+    """Put every job in the store. Call it on a started (or paused) scheduler, so that what the store already
+    holds is seen and kept."""
     sync_source_jobs(scheduler)
     ids = sorted(job.id for job in scheduler.get_jobs() if job.id.startswith("crawl:"))
-    scheduler.add_job(sync_sources_job, IntervalTrigger(minutes=SYNC_MINUTES, timezone=local_tz()), id="sources:sync",
-                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=SYNC_MINUTES * 60)
-    ids.append("sources:sync")
-    scheduler.add_job(build_monthly_draft, CronTrigger(day=1, hour=8, minute=0, timezone=local_tz()), id="report:monthly",
-                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
+    tz = local_tz()
     minutes = max(1, get_settings().report_retry_minutes)
-    scheduler.add_job(retry_report_deliveries, IntervalTrigger(minutes=minutes, timezone=local_tz()), id="report:retry",
-                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=minutes * 60)
-    ids += ["report:monthly", "report:retry"]
-    scheduler.add_job(send_reminders_job, CronTrigger(hour=7, minute=0, timezone=local_tz()), args=["daily"], id="remind:daily",
-                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
-    scheduler.add_job(send_reminders_job, CronTrigger(day_of_week="mon", hour=7, minute=30, timezone=local_tz()), args=["weekly"],
-                      id="remind:weekly", replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
-    ids += ["remind:daily", "remind:weekly"]
+    fixed = [
+        ("sync_sources_job", IntervalTrigger(minutes=SYNC_MINUTES, timezone=tz), "sources:sync", SYNC_MINUTES * 60, None),
+        ("build_monthly_draft", CronTrigger(day=1, hour=8, minute=0, timezone=tz), "report:monthly", 6 * 3600, None),
+        ("retry_report_deliveries", IntervalTrigger(minutes=minutes, timezone=tz), "report:retry", minutes * 60, None),
+        ("send_reminders_job", CronTrigger(hour=7, minute=0, timezone=tz), "remind:daily", 6 * 3600, ["daily"]),
+        ("send_reminders_job", CronTrigger(day_of_week="mon", hour=7, minute=30, timezone=tz), "remind:weekly",
+         6 * 3600, ["weekly"]),
+    ]
+    for func, trigger, job_id, grace, args in fixed:
+        _keep(scheduler, func, trigger, job_id, grace, args)
+        ids.append(job_id)
     return ids
 
 
-def build_scheduler(blocking: bool = True):
+class StoreOnlyScheduler(BaseScheduler):
+    """A scheduler with no thread of its own: it reads and writes the job store and never runs a job by itself.
+
+    `run_once` runs the due jobs itself; a background thread would also wake on every change to the store and,
+    once shut down, try to hand the same due jobs to a closed executor."""
+
+    def wakeup(self) -> None:
+        pass
+
+    def shutdown(self, wait: bool = True) -> None:
+        super().shutdown(wait)
+
+
+def build_scheduler(blocking: bool = True, store_only: bool = False):
     from apscheduler.schedulers.background import BackgroundScheduler
 
     settings = get_settings()
     store = SQLAlchemyJobStore(url=settings.db_url, tablename="apscheduler_jobs")
-    cls = BlockingScheduler if blocking else BackgroundScheduler
+    cls = StoreOnlyScheduler if store_only else BlockingScheduler if blocking else BackgroundScheduler
     return cls(jobstores={"default": store}, timezone=local_tz())
 
 
+LEADER = "scheduler:leader"
+
+
+def _block_until_stopped(scheduler) -> None:
+    """Keep the process (and its leader lock) until SIGTERM or Ctrl+C, then let running jobs finish."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(1):
+        pass
+    log.info("stopping: waiting for running jobs")
+    scheduler.shutdown(wait=True)
+
+
+WAIT_FOR_LEADER_SECONDS = 30
+
+
 def run_forever() -> None:
+    """Run the jobs for as long as this process holds the leader lock (`db.locks.try_lock`): a second scheduler
+    on another machine waits, and takes over within half a minute of the leader's end."""
+    import time
+
+    from mediaplan.db.locks import try_lock
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     migrate()
     global _running
-    scheduler = _running = build_scheduler()
-    ids = configure(scheduler)
-    log.info("scheduled %d jobs: %s", len(ids), ", ".join(ids))
-    scheduler.start()
+    while True:
+        with try_lock(LEADER) as leader:
+            if leader:
+                scheduler = _running = build_scheduler(blocking=False)
+                scheduler.start(paused=True)  # the store is attached: configure sees, and keeps, what it holds
+                ids = configure(scheduler)
+                log.info("leader: scheduled %d jobs: %s", len(ids), ", ".join(ids))
+                scheduler.resume()
+                _block_until_stopped(scheduler)
+                return
+        log.info("another scheduler holds the leader lock; waiting %d s", WAIT_FOR_LEADER_SECONDS)
+        time.sleep(WAIT_FOR_LEADER_SECONDS)
+
+
+def run_once(now=None) -> dict[str, list[str]] | None:
+    """For cron users (`mediaplan scheduler --once`): run each job that is due, once, then record its next run
+    time in the job store and exit. None when another scheduler holds the leader lock (it runs them).
+
+    What a long-running scheduler would do is kept: missed runs are coalesced into one, a run later than its
+    job's misfire grace is skipped (and rescheduled), and a failing job is logged and does not stop the others.
+    """
+    from datetime import datetime, timezone
+
+    from mediaplan.db.locks import try_lock
+
+    migrate()
+    with try_lock(LEADER) as leader:
+        if not leader:
+            return None
+        now = now or datetime.now(timezone.utc)
+        scheduler = build_scheduler(store_only=True)
+        scheduler.start(paused=True)  # attaches the job store; no thread, so nothing runs behind our back
+        configure(scheduler)
+        done: dict[str, list[str]] = {"ran": [], "failed": [], "missed": []}
+        try:
+            for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
+                due = job.next_run_time
+                if due is None or due > now:
+                    continue
+                late = (now - due).total_seconds()
+                if job.misfire_grace_time is not None and late > job.misfire_grace_time:
+                    done["missed"].append(job.id)
+                else:
+                    try:
+                        job.func(*job.args, **job.kwargs)
+                        done["ran"].append(job.id)
+                    except Exception:  # one job's failure is logged; the others still run
+                        log.exception("job %s failed", job.id)
+                        done["failed"].append(job.id)
+                following = job.trigger.get_next_fire_time(due, now)
+                while following is not None and following <= now:  # coalesce: one run for all the missed ones
+                    following = job.trigger.get_next_fire_time(following, now)
+                if following is None:
+                    scheduler.remove_job(job.id)
+                else:
+                    scheduler.modify_job(job.id, next_run_time=following)
+        finally:
+            scheduler.shutdown(wait=False)
+        return done

@@ -121,3 +121,64 @@ def test_a_source_enabled_or_disabled_later_gets_or_loses_its_crawl_job_without_
         assert scheduler.get_job("sources:sync")
     finally:
         scheduler.shutdown(wait=False)
+
+
+def _due(ids_to_times: dict) -> None:
+    """Store the given next run times (UTC datetimes); every other job is pushed a year out, so only these are due."""
+    from datetime import timedelta, timezone
+
+    scheduler = build_scheduler(store_only=True)
+    scheduler.start(paused=True)
+    configure(scheduler)
+    far = datetime.now(timezone.utc) + timedelta(days=365)
+    for job in scheduler.get_jobs():
+        scheduler.modify_job(job.id, next_run_time=ids_to_times.get(job.id, far))
+    scheduler.shutdown(wait=False)
+
+
+def test_once_runs_what_is_due_coalesced_skips_the_too_late_and_survives_a_failing_job(db, monkeypatch):
+    from datetime import timedelta, timezone
+
+    import mediaplan.scheduler as sched
+    from mediaplan.scheduler import run_once
+
+    now = datetime.now(timezone.utc)
+    # report:retry is within its grace (one interval); remind:weekly is past its 6 h grace; remind:daily fails.
+    _due({"report:retry": now - timedelta(seconds=30 * sched.get_settings().report_retry_minutes),
+          "remind:weekly": now - timedelta(hours=7), "remind:daily": now - timedelta(minutes=1)})
+    calls = []
+    monkeypatch.setattr(sched, "retry_report_deliveries", lambda: calls.append("retry"))
+
+    def broken(digest):
+        raise RuntimeError("smtp down")
+
+    monkeypatch.setattr(sched, "send_reminders_job", broken)
+    done = run_once()
+    assert done == {"ran": ["report:retry"], "failed": ["remind:daily"], "missed": ["remind:weekly"]}
+    assert calls == ["retry"]
+    assert run_once() == {"ran": [], "failed": [], "missed": []}  # each next run time was moved past now
+    scheduler = build_scheduler(store_only=True)
+    scheduler.start(paused=True)
+    assert all(j.next_run_time > now for j in scheduler.get_jobs())
+    scheduler.shutdown(wait=False)
+
+
+def test_two_schedulers_at_once_run_each_job_once(db):
+    """Two `mediaplan scheduler --once` (two machines' cron) started together: the leader lock lets one run the
+    due jobs; the other either waits it out (and finds nothing due) or stands aside. Repeated, on both backends."""
+    import os
+    import subprocess
+    import sys
+    from datetime import timedelta, timezone
+
+    for _ in range(3):
+        now = datetime.now(timezone.utc)
+        _due({"report:retry": now - timedelta(seconds=30), "remind:daily": now - timedelta(seconds=30)})
+        env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
+        procs = [subprocess.Popen([sys.executable, "-m", "mediaplan", "scheduler", "--once"], env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+        outs = [p.communicate(timeout=300) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outs
+        ran = [job for out, _ in outs for line in out.splitlines() if line.startswith("Đã chạy:")
+               for job in line.removeprefix("Đã chạy:").strip().split(", ")]
+        assert sorted(ran) == ["remind:daily", "report:retry"], outs

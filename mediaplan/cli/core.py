@@ -193,11 +193,26 @@ def _wait_for_database(seconds: int) -> None:
 
 
 @needs_db
-def scheduler():
+def scheduler(
+    once: Annotated[bool, typer.Option("--once", help="Chạy một lần các việc đã đến hạn rồi thoát (dùng với cron).")] = False,
+):
     """Lịch chạy tự động: thu thập theo chu kỳ từng nguồn, phân loại, gửi báo cáo lúc 08:00 ngày 1 hằng tháng."""
-    from mediaplan.scheduler import run_forever
+    from mediaplan.scheduler import run_forever, run_once
 
-    run_forever()
+    if not once:
+        run_forever()
+        return
+    done = run_once()
+    if done is None:
+        console.print("Một lịch chạy khác đang giữ quyền điều phối (khóa leader): nó chạy các việc; lần này không chạy gì.")
+        return
+    for key, said in (("ran", "Đã chạy"), ("failed", "Lỗi (xem nhật ký)"), ("missed", "Bỏ lỡ quá hạn cho phép, đã hẹn lần sau")):
+        if done[key]:
+            console.print(f"{said}: {', '.join(done[key])}", highlight=False)
+    if not any(done.values()):
+        console.print("Chưa có việc nào đến hạn.")
+    if done["failed"]:
+        raise typer.Exit(1)
 
 
 def demo(

@@ -1,0 +1,59 @@
+"""Locks across processes and machines, held by the database itself (or, on SQLite, beside its file).
+
+PostgreSQL: a session-level advisory lock (`pg_try_advisory_lock`) on a connection kept open for as long as the
+lock is held. It is released when that connection closes, so a process that dies never leaves a lock behind.
+SQLite: an exclusive `flock` on a file next to the database. Only processes on the same machine can open a
+SQLite file at all, and the kernel drops the lock with the process.
+
+Used for the scheduler's leader lock: two schedulers against one database run each job once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from mediaplan.db import get_engine
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for `name` (PostgreSQL advisory locks take a bigint)."""
+    return int.from_bytes(hashlib.sha256(f"mediaplan:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def try_lock(name: str, url: str | None = None) -> Iterator[bool]:
+    """Hold the lock `name` for the `with` block if nobody else holds it; yields whether we got it (never waits)."""
+    engine = get_engine(url)
+    if engine.dialect.name == "postgresql":
+        conn = engine.connect()
+        try:
+            got = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(name)}))
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(name)})
+                    conn.commit()
+        finally:
+            conn.close()
+        return
+    database = make_url(str(engine.url)).database or "mediaplan"
+    path = Path(f"{database}.{name.replace(':', '-')}.lock")
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
