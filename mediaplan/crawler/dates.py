@@ -57,3 +57,11 @@ def parse_iso(text: str | None) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=local_tz())
     return value.astimezone(timezone.utc)
+
+
+_ZONE = re.compile(r"(Z|[+-]\d{2}:?\d{2})$", re.I)
+
+
+def has_zone(text: str | None) -> bool:
+    """Whether a machine date states its UTC offset ("…T10:00:00+07:00", "…Z"); a naive one has to be guessed."""
+    return bool(text and "T" in text.upper() and _ZONE.search(text.strip()))
