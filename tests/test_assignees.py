@@ -27,10 +27,10 @@ def test_migration_makes_users_of_free_text_assignees_and_the_foreign_key_holds(
     downgrade("0009")  # the schema as it was, with names typed in free text
     assert _assignee_keys("coverages") == []
     with session_scope() as session:
-        outlet = session.scalar(select(Outlet).where(Outlet.key == "baoquangngai"))
+        outlet_id = session.scalar(select(Outlet.id).where(Outlet.key == "baoquangngai"))  # columns of 0009 only
         session.add(User(username="Châu", full_name="Minh Châu", role="editor", email="chau@toasoan.example.org"))
         session.add(User(username="lan", full_name="Lan", role="editor", email="lan@toasoan.example.org"))
-        session.add(Column(name="Đột phá giáo dục", outlet_id=outlet.id, platform="online", format="article",
+        session.add(Column(name="Đột phá giáo dục", outlet_id=outlet_id, platform="online", format="article",
                            themes=[], assignee="Thanh Hải", rrule="FREQ=WEEKLY;BYDAY=TH", dtstart=at(2026, 9, 3, 7)))
         story = Story(title="Tọa đàm", themes=[])
         names = ["Thanh Hải", "Châu", " Châu ", "Thanh Hai", "Lan@Toasoan.example.org", "hai@bao.example", "Đồ họa", ""]

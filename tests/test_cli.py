@@ -148,10 +148,10 @@ def test_commands_work_on_a_fresh_database(tmp_path):
 
 def test_sources_add_disable_survive_a_plan_refresh(sqlite_db, cli, acting):
     acting("admin")
-    cli("sources", "add", "xa-ba-to-tin-tuc", "--outlet", "xa-son-ha", "--kind", "page",
-        "--url", "https://bato.quangngai.gov.vn/tin-tuc/", "--channel", "portal", "--article-pattern", r"/tin-tuc/.+\.html$")
-    dup = cli("sources", "add", "xa-ba-to-tin-tuc", "--outlet", "xa-son-ha", "--kind", "page",
-              "--url", "https://bato.quangngai.gov.vn/", "--channel", "portal", code=1)
+    cli("sources", "add", "xa-son-tay-tin-tuc", "--outlet", "xa-son-ha", "--kind", "page",
+        "--url", "https://sontay.quangngai.gov.vn/tin-tuc/", "--channel", "portal", "--article-pattern", r"/tin-tuc/.+\.html$")
+    dup = cli("sources", "add", "xa-son-tay-tin-tuc", "--outlet", "xa-son-ha", "--kind", "page",
+              "--url", "https://sontay.quangngai.gov.vn/", "--channel", "portal", code=1)
     assert "đã có nguồn" in dup.stderr
     bad = cli("sources", "add", "x", "--outlet", "xa-son-ha", "--kind", "page", "--url", "https://x.vn/",
               "--channel", "portal", "--article-pattern", "([", code=1)
@@ -163,7 +163,7 @@ def test_sources_add_disable_survive_a_plan_refresh(sqlite_db, cli, acting):
     cli("sources", "disable", "baoquangngai-sitemap")
     cli("init")  # refreshing the plan keeps both admin decisions
     out = cli("sources", "list").stdout
-    assert "xa-ba-to-tin-tuc" in out and "baoquangngai-sitemap (tắt)" in out
+    assert "xa-son-tay-tin-tuc" in out and "baoquangngai-sitemap (tắt)" in out
     cli("sources", "enable", "baoquangngai-sitemap")
     assert "baoquangngai-sitemap (tắt)" not in cli("sources", "list").stdout
     assert "không có nguồn" in cli("sources", "enable", "khong-co", code=1).stderr

@@ -84,20 +84,20 @@ def test_v6_counts_every_unit_and_only_posts_about_resolution_71(db, tmp_path):
         units = session.scalar(select(text("COUNT(*)")).select_from(Agency).where(Agency.kind.in_(("department", "commune"))))
         _, figures = build_report(session, "2026-11", tmp_path)
     rows = {u["key"]: u for u in figures["units"]}
-    assert len(rows) == units == 4 + 96
+    assert len(rows) == units == 14 + 96  # the departments agencies.yaml lists, and vietnamadminunits' 96
     names = {u["name"] for u in figures["units"]}
     assert {"Xã Sơn Hà", "Phường Cẩm Thành", "Đặc khu Lý Sơn", "Sở Nội vụ"} <= names
     assert rows["sgddt"]["posts"] == 1 and rows["sgddt"]["status"] == "đã đăng"
     sonha = next(u for u in figures["units"] if u["name"] == "Xã Sơn Hà")
     assert sonha["monitored"] and sonha["posts"] == 0 and sonha["status"] == "chưa đăng"  # an education post, not NQ 71
-    assert sum(1 for u in figures["units"] if u["status"] == "chưa theo dõi") == 100 - 3
+    assert sum(1 for u in figures["units"] if u["status"] == "chưa theo dõi") == 110 - 18  # 18 units have an enabled source
     v6 = {t["key"]: t for t in figures["targets"]}["portal_posts"]
-    assert v6["value"] == 1 / 100 and v6["met"] is None and "97/100" in v6["evaluation"]
+    assert v6["value"] == 1 / 110 and v6["met"] is None and "92/110" in v6["evaluation"]
     sheet = load_workbook(tmp_path / "report.xlsx")["Đơn vị"]
     listed = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert len(listed) == 100 and "Đặc khu Lý Sơn" in listed
+    assert len(listed) == 110 and "Đặc khu Lý Sơn" in listed
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert html.count("data-unit=") == 100 and "chưa theo dõi" in html
+    assert html.count("data-unit=") == 110 and "chưa theo dõi" in html
 
 
 def test_every_surface_shows_the_same_figures(db, tmp_path):
@@ -259,7 +259,7 @@ def test_the_units_page_lists_every_unit_as_the_report_does(db):
         figures = compute(session, "2026-11")
     client = signed_in(db)
     page = client.get("/units?period=2026-11")
-    assert page.status_code == 200 and page.text.count("data-unit=") == len(figures["units"]) == 100
+    assert page.status_code == 200 and page.text.count("data-unit=") == len(figures["units"]) == 110
     assert "Đặc khu Lý Sơn" in page.text and "Sở Nội vụ" in page.text
     silent = client.get("/units?period=2026-11&status=chưa đăng")
     assert silent.text.count("data-unit=") == sum(1 for u in figures["units"] if u["status"] == "chưa đăng")

@@ -152,19 +152,19 @@ def test_evidence_is_hashed_and_stored_once(db, tmp_path):
 
 
 def _worked_example(session) -> dict:
-    """Every unit: 10 staff, 2 communication staff (100 units: 1.000 and 200).
+    """Every unit: 10 staff, 2 communication staff (110 units: 1.100 and 220).
 
     Conferences (largest per unit, capped): A on 05/11, every unit 6; B on 20/11, Sở Nội vụ 8, Xã Sơn Hà 3.
-    → Nội vụ 8, Sơn Hà 6, the other 98 units 6: 602/1.000 = 60,2%. (A sum would give 607.)
+    → Nội vụ 8, Sơn Hà 6, the other 108 units 6: 662/1.100 = 60,2%. (A sum would give 667.)
     Courses (sum per unit, capped): 1 on 10/11, Nội vụ 1, Sơn Hà 2; 2 on 25/11, Nội vụ 1, Sơn Hà 1, Cẩm Thành 3.
-    → Nội vụ 2, Sơn Hà min(3, 2) = 2, Cẩm Thành min(3, 2) = 2: 6/200 = 3%.
+    → Nội vụ 2, Sơn Hà min(3, 2) = 2, Cẩm Thành min(3, 2) = 2: 6/220 = 2,7%.
     A course on 05/12 (every unit 2) counts from December on, not in November.
     """
     units = _units(session)
-    assert len(units) == 100
+    assert len(units) == 110
     heads = xlsx(headcounts=[(key, 10, 2) for key in units])
     result = reg.import_workbook(session, heads, "bien-che.xlsx", event_id=None, by="Lan", as_of="2026-10-01")
-    assert (result.headcounts, result.errors) == (200, [])
+    assert (result.headcounts, result.errors) == (220, [])
     son_ha, cam_thanh = _key(session, "Xã Sơn Hà"), _key(session, "Phường Cẩm Thành")
     reg.add_event(session, "conference", "Hội nghị quán triệt A", "2026-11-05", by="Lan", participants={k: 6 for k in units})
     b = reg.add_event(session, "conference", "Hội nghị quán triệt B", "2026-11-20", by="Lan",
@@ -188,15 +188,15 @@ def test_the_indicators_on_a_worked_example(db):
         december = reg.indicator(session, "training", "comms_staff", date(2026, 12, 31))
         per_unit = {r["key"]: r for r in reg.unit_indicators(session, "conference", "staff", end)}
         figures = compute(session, "2026-11")
-    assert (conf["covered"], conf["denominator"], conf["missing"], conf["events"], conf["value"]) == (602, 1000, 0, 2, 0.602)
-    assert (train["covered"], train["denominator"], train["events"], train["value"]) == (6, 200, 2, 0.03)
+    assert (conf["covered"], conf["denominator"], conf["missing"], conf["events"], conf["value"]) == (662, 1100, 0, 2, 662 / 1100)
+    assert (train["covered"], train["denominator"], train["events"], train["value"]) == (6, 220, 2, 6 / 220)
     assert december["value"] == 1.0  # the December course brings every unit to its 2 communication staff
-    assert per_unit["sonoivu"]["covered"] == 8 and per_unit[keys["son_ha"]]["share"] == 0.6 and len(per_unit) == 100
+    assert per_unit["sonoivu"]["covered"] == 8 and per_unit[keys["son_ha"]]["share"] == 0.6 and len(per_unit) == 110
     targets = {t["key"]: t for t in figures["targets"]}
-    assert (targets["staff_disseminated"]["value"], targets["staff_disseminated"]["evaluation"]) == (0.602, "Chưa đạt")
-    assert targets["staff_disseminated"]["detail"] == "602/1.000 người được quán triệt ở 100 đơn vị; 2 hội nghị quán triệt đến 30/11/2026"
-    assert (targets["staff_trained_2030"]["value"], targets["staff_trained_2030"]["met"]) == (0.03, False)
-    assert targets["staff_trained_2035"]["value"] == 0.03
+    assert (targets["staff_disseminated"]["value"], targets["staff_disseminated"]["evaluation"]) == (662 / 1100, "Chưa đạt")
+    assert targets["staff_disseminated"]["detail"] == "662/1.100 người được quán triệt ở 110 đơn vị; 2 hội nghị quán triệt đến 30/11/2026"
+    assert (targets["staff_trained_2030"]["value"], targets["staff_trained_2030"]["met"]) == (6 / 220, False)
+    assert targets["staff_trained_2035"]["value"] == 6 / 220
     events = figures["registers"]["events"]
     assert [e["title"] for e in events] == ["Hội nghị quán triệt A", "Lớp 1: viết tin", "Hội nghị quán triệt B",
                                             "Lớp 2: quản trị website"]  # December's course is not in November
@@ -218,9 +218,9 @@ def test_a_missing_headcount_or_an_empty_register_is_not_judged(db):
         assert before[key]["met"] is None and before[key]["value"] is None
         assert before[key]["evaluation"].startswith("chưa đủ dữ liệu: chưa có sổ theo dõi"), before[key]
     target = after["staff_disseminated"]
-    assert (target["value"], target["met"], target["evaluation"]) == (None, None, "chưa đủ dữ liệu: 99 đơn vị chưa có số biên chế")
-    assert target["detail"].startswith("45/50 người được quán triệt ở 1/100 đơn vị đã có số biên chế")
-    assert after["staff_trained_2030"]["evaluation"].startswith("chưa đủ dữ liệu: chưa có sổ theo dõi; 100 đơn vị chưa có số cán bộ")
+    assert (target["value"], target["met"], target["evaluation"]) == (None, None, "chưa đủ dữ liệu: 109 đơn vị chưa có số biên chế")
+    assert target["detail"].startswith("45/50 người được quán triệt ở 1/110 đơn vị đã có số biên chế")
+    assert after["staff_trained_2030"]["evaluation"].startswith("chưa đủ dữ liệu: chưa có sổ theo dõi; 110 đơn vị chưa có số cán bộ")
 
 
 def test_the_headcount_in_force_is_the_latest_by_the_periods_end(db):
@@ -248,17 +248,17 @@ def test_the_report_lists_the_registers_with_the_same_figure_everywhere(db, tmp_
         keys = _worked_example(session)
         _, figures = build_report(session, "2026-11", tmp_path)
     value = next(t for t in figures["targets"] if t["key"] == "staff_disseminated")["value"]
-    assert value == 0.602 and fmt_target(value, "ratio") == "60,2%"
+    assert value == 662 / 1100 and fmt_target(value, "ratio") == "60,2%"
 
     book = load_workbook(tmp_path / "report.xlsx", read_only=True)
     targets = {r[1]: r for r in book["Chỉ tiêu"].iter_rows(min_row=2, values_only=True)}
-    assert targets["staff_disseminated"][3] == "60,2%" and targets["staff_trained_2030"][3] == "3%"
+    assert targets["staff_disseminated"][3] == "60,2%" and targets["staff_trained_2030"][3] == "2,7%"
     register = list(book["Sổ theo dõi"].iter_rows(values_only=True))
     assert register[0][:4] == ("Hội nghị, lớp đào tạo", "Mã", "Loại", "Ngày") and register[0][-1] == "SHA-256"
     assert ("Hội nghị quán triệt B", "hội nghị quán triệt", "20/11/2026", 2, 11, "bien-ban-B.pdf", keys["evidence"]) == \
         tuple(x for i, x in enumerate(next(r for r in register if r[0] == "Hội nghị quán triệt B")) if i not in (1, 4, 5))
     units = {r[1]: r for r in book["Sổ theo dõi theo đơn vị"].iter_rows(min_row=2, values_only=True)}
-    assert len(units) == 100 and units[keys["son_ha"]][:5] == ("Xã Sơn Hà", keys["son_ha"], 10, 6, "60%")
+    assert len(units) == 110 and units[keys["son_ha"]][:5] == ("Xã Sơn Hà", keys["son_ha"], 10, 6, "60%")
 
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     row = re.search(r'<tr data-target="staff_disseminated">.*?</tr>', html, re.S).group(0)
@@ -290,7 +290,7 @@ def test_the_registers_commands(sqlite_db, cli, tmp_path, acting):
     assert "1 đơn vị, 3 người tham dự" in result.stdout and "dòng 4 (trang «Danh sách»): không có đơn vị «Xã Không Có»" in result.stderr
     cli("registers", "headcount", "Xã Sơn Hà", "--staff", "30", "--comms-staff", "2", "--as-of", "2026-11-01")
     shown = cli("registers", "list", "--period", "2026-11").stdout
-    assert "Lớp kỹ năng viết tin" in shown and "98 đơn vị chưa có số cán bộ làm công tác truyền thông" in shown
+    assert "Lớp kỹ năng viết tin" in shown and "108 đơn vị chưa có số cán bộ làm công tác truyền thông" in shown
     assert "lớn hơn" not in shown
     for args, expected in ((("add", "--kind", "training", "--title", "x", "--date", "2026-02-30"), "--date ngày không hợp lệ"),
                            (("import", str(evidence), "--event", event), "không đọc được như một tệp Excel"),

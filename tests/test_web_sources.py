@@ -206,7 +206,7 @@ def test_a_post_without_the_csrf_token_is_refused(populated_db):
                        follow_redirects=False).status_code == 303
 
 
-GOOD = {"key": "xa-ba-to-tin-tuc", "outlet": "xa-son-ha", "kind": "page", "url": "https://bato.quangngai.gov.vn/tin-tuc/",
+GOOD = {"key": "xa-son-tay-tin-tuc", "outlet": "xa-son-ha", "kind": "page", "url": "https://sontay.quangngai.gov.vn/tin-tuc/",
         "channel": "portal", "platform": "", "interval": "120", "article_pattern": r"/tin-tuc/.+\.html$", "next_page": ""}
 
 
@@ -215,16 +215,16 @@ def test_an_admin_adds_a_source_and_the_cli_lists_it(populated_db, cli):
     answer = client.post("/sources", data=GOOD, follow_redirects=False)
     assert answer.status_code == 303, answer.text[:500]
     page = client.get(answer.headers["location"]).text
-    assert "Đã thêm nguồn xa-ba-to-tin-tuc" in page
-    row = rows(page)["xa-ba-to-tin-tuc"]
-    assert "thêm bởi quantri" in row and 'href="https://bato.quangngai.gov.vn/tin-tuc/"' in row
+    assert "Đã thêm nguồn xa-son-tay-tin-tuc" in page
+    row = rows(page)["xa-son-tay-tin-tuc"]
+    assert "thêm bởi quantri" in row and 'href="https://sontay.quangngai.gov.vn/tin-tuc/"' in row
     with session_scope() as session:
-        source = session.scalar(select(Source).where(Source.key == "xa-ba-to-tin-tuc"))
+        source = session.scalar(select(Source).where(Source.key == "xa-son-tay-tin-tuc"))
         assert (source.kind, source.channel, source.interval_minutes, source.outlet.key) == ("page", "portal", 120, "xa-son-ha")
         assert source.config["added_by"] == "quantri" and source.config["article_pattern"] == GOOD["article_pattern"]
-    assert "xa-ba-to-tin-tuc" in cli("sources", "list").stdout
+    assert "xa-son-tay-tin-tuc" in cli("sources", "list").stdout
     cli("init")  # a plan refresh keeps it
-    assert "xa-ba-to-tin-tuc" in cli("sources", "list").stdout
+    assert "xa-son-tay-tin-tuc" in cli("sources", "list").stdout
 
 
 @pytest.mark.parametrize(("change", "status", "says"), [

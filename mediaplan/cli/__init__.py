@@ -14,8 +14,10 @@ from mediaplan.cli.items import items_app
 from mediaplan.cli.nlp import nlp_app
 from mediaplan.cli.registers import registers_app
 from mediaplan.cli.report import report_app
+from mediaplan.cli.snapshot import snapshot_app
 from mediaplan.cli.sources import sources_app
 from mediaplan.cli.targets import targets_app
+from mediaplan.cli.units import units_app
 from mediaplan.cli.users import users_app
 
 app = typer.Typer(help="mediaplan: theo dõi và lập kế hoạch truyền thông Nghị quyết 71-NQ/TW.", no_args_is_help=True,
@@ -25,7 +27,9 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(report_app, name="report")
 app.add_typer(items_app, name="items")
 app.add_typer(sources_app, name="sources")
+app.add_typer(snapshot_app, name="snapshot")
 app.add_typer(targets_app, name="targets")
+app.add_typer(units_app, name="units")
 app.add_typer(nlp_app, name="nlp")
 app.add_typer(registers_app, name="registers")
 app.add_typer(users_app, name="users")

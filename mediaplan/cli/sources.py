@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from enum import Enum
 from typing import Annotated, Optional
 
 import typer
@@ -9,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mediaplan.auth.roles import Ability
-from mediaplan.cli._kit import By, acting_user, console, fail, needs_db, refusals
+from mediaplan.cli._kit import By, acting_user, console, err, fail, needs_db, refusals
 from mediaplan.localtime import to_local
 from mediaplan.vocab import Channel, Platform, SourceKind, label
 
@@ -122,3 +124,77 @@ def sources_disable(key: Annotated[str, typer.Argument(help="Mã nguồn.")], by
 def sources_enable(key: Annotated[str, typer.Argument(help="Mã nguồn.")], by: By = None):
     """Bật lại một nguồn."""
     _set_enabled(key, True, by)
+
+
+class DiscoverFormat(str, Enum):
+    TABLE = "table"
+    JSONL = "jsonl"
+
+
+@sources_app.command("discover")
+@needs_db
+def sources_discover(
+    units: Annotated[Optional[list[str]], typer.Argument(metavar="UNIT", show_default=False,
+                                                         help="Mã đơn vị (cơ quan, xã, phường…) hoặc mã cơ quan báo chí.")] = None,
+    all_units: Annotated[bool, typer.Option("--all", help="Mọi đơn vị có trang thông tin điện tử.")] = False,
+    apply: Annotated[bool, typer.Option("--apply", help="Thêm các nguồn đề xuất (mặc định chỉ đề xuất, không lưu nguồn nào).")] = False,
+    snapshot: Annotated[Optional[str], typer.Option(help="Chuyển yêu cầu tới máy chủ bản chụp cục bộ này.")] = None,
+    fmt: Annotated[DiscoverFormat, typer.Option("--format", help="table hoặc jsonl.")] = DiscoverFormat.TABLE,
+    by: By = None,
+):
+    """Tìm RSS/Atom, sitemap và chuyên mục tin tức từ trang chủ của đơn vị; chỉ đề xuất, thêm nguồn khi có --apply.
+
+    Mỗi lần chạy ghi tình trạng trang (lần đọc, lỗi nếu không đọc được) vào cơ quan của đơn vị."""
+    from mediaplan.services.discovery import NO_PORTAL, PortalResult, discover, fetcher_for
+
+    if bool(units) == all_units:
+        fail("cần một hoặc nhiều mã đơn vị, hoặc --all (không dùng cả hai)")
+    who = acting_user(by, Ability.SOURCES) if apply else "cli"
+    jsonl = fmt == DiscoverFormat.JSONL
+
+    def show(result) -> None:
+        if not isinstance(result, PortalResult):
+            if jsonl:
+                print(json.dumps({"unit": result.key, "name": result.name, "error": NO_PORTAL}, ensure_ascii=False))
+            elif not all_units:
+                console.print(f"{escape(result.key)}: {NO_PORTAL}")
+            return
+        d = result.discovery
+        if jsonl:
+            print(json.dumps({"unit": result.unit.key, "outlet": result.portal.outlet, "homepage": result.portal.homepage,
+                              "platform": d.platform, "error": d.error, "notes": d.notes, "skipped": result.skipped,
+                              "sources": [{"key": p.key, **p.proposal.as_dict(), "applied": p.applied,
+                                           "refused": p.refused} for p in result.proposed]}, ensure_ascii=False))
+            return
+        where = f"{escape(result.unit.key)} ({escape(result.portal.outlet)}, {escape(result.portal.homepage)})"
+        if d.error:
+            console.print(f"[yellow]{where}: không đọc được trang: {escape(d.error)}[/]", soft_wrap=True)
+            return
+        if result.proposed:
+            table = Table(title=f"{escape(result.unit.key)}: {escape(result.portal.homepage)}", title_justify="left")
+            for col in ("mã nguồn", "loại", "địa chỉ", "tìm thấy qua", "hồ sơ", ""):
+                table.add_column(col)
+            for p in result.proposed:
+                state = "đã thêm" if p.applied else (f"không thêm: {p.refused}" if p.refused else "đề xuất")
+                table.add_row(p.key, label("source_kind", p.proposal.kind), escape(p.proposal.url),
+                              p.proposal.found, p.proposal.profile or "—", escape(state))
+            console.print(table)
+        else:
+            console.print(f"{where}: không có nguồn mới" + (f" ({result.skipped} địa chỉ đã là nguồn)" if result.skipped else ""))
+        if d.platform and result.portal.profile and result.portal.profile != d.platform:
+            console.print(f"  [yellow]lưu ý:[/] trang chạy nền tảng của hồ sơ {d.platform}, kế hoạch ghi hồ sơ "
+                          f"{escape(result.portal.profile)}", soft_wrap=True)
+        elif d.platform and not result.portal.profile:
+            console.print(f"  hồ sơ trích xuất: {d.platform}" + (" (đã gán cho cơ quan)" if result.profile_set else " (đề xuất)"))
+        for note in d.notes:
+            console.print(f"  [dim]bỏ qua:[/] {escape(note)}", soft_wrap=True)
+
+    with refusals():
+        summary = discover(None if all_units else units, apply_changes=apply, added_by=who,
+                           fetcher=fetcher_for(snapshot_url=snapshot), each=show)
+    line = (f"{len(summary.portals)} trang đã đọc, {summary.unreachable} không đọc được; "
+            f"{summary.proposed} nguồn {'đã thêm' if apply else 'đề xuất'}"
+            + (f" ({summary.applied} đã thêm)" if apply and summary.applied != summary.proposed else "")
+            + (f"; {len(summary.no_portal)} đơn vị {NO_PORTAL}" if summary.no_portal else "")
+            + ("" if apply or not summary.proposed else "; chưa lưu gì, thêm bằng --apply"))
+    (err if jsonl else console).print(line, soft_wrap=True)

@@ -132,6 +132,7 @@ class Agency(Base):
     unit_type: Mapped[str | None] = mapped_column(String(20))  # Xã | Phường | Đặc khu
     admin_code: Mapped[str | None] = mapped_column(String(10))
     aliases: Mapped[list[Any]] = mapped_column(default=list)
+    parent_key: Mapped[str | None] = mapped_column(String(80))  # the agency a unit belongs to (agencies.yaml `parent`)
 
 
 class Outlet(Base):
@@ -144,6 +145,10 @@ class Outlet(Base):
     homepage: Mapped[str | None] = mapped_column(String(500))
     profile: Mapped[str | None] = mapped_column(String(80))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The portal's own health, for a unit with no source yet: when `sources discover` last read the home page and,
+    # when it could not, why (services.discovery); a NULL error means the last check reached it.
+    checked_at: Mapped[datetime | None]
+    check_error: Mapped[str | None] = mapped_column(Text)
     sources: Mapped[list[Source]] = relationship(back_populates="outlet", order_by="Source.key")
 
 

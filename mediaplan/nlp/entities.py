@@ -74,6 +74,8 @@ class EntityFinder:
                 found.append(Entity(kind, key, self.names[key], text[start:end], field, start, end, note))
 
             for match_id, s, e in self.agencies(doc):
+                if s > 0 and doc[s].lower_ == "sở" and doc[s - 1].lower_ == "cơ":
+                    continue  # "cơ sở y tế" is a health facility, not the Sở Y tế
                 add(EntityKind.AGENCY, match_id, s, e)
             schools = list(_SCHOOL.finditer(text))
             taken: list[tuple[int, int]] = []

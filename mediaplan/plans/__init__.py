@@ -190,6 +190,9 @@ def _check_references(plan: Plan) -> None:
         for code in kd.themes:
             if code not in codes:
                 problems.append(f"key_dates.yaml: {kd.key}: unknown theme {code!r}")
+    for agency in plan.agencies.agencies:
+        if agency.parent and agency.parent not in agency_keys:
+            problems.append(f"agencies.yaml: {agency.key}: unknown parent {agency.parent!r}")
     if plan.meta.lead_agency not in agency_keys:
         problems.append(f"plan.yaml: unknown lead_agency {plan.meta.lead_agency!r}")
     if plan.meta.default_outlet not in {o.key for o in plan.outlets.outlets}:

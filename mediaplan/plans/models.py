@@ -188,12 +188,25 @@ def email_problem(value: object) -> str | None:
     return None
 
 
+class HeadcountSpec(Strict):
+    """A unit's headcounts as the unit reported them, the denominators of the registers (services.registers).
+
+    Only a figure the unit itself has given: unknown stays null (the registers then say "chưa có số biên chế"
+    instead of dividing by a guess). A figure here is loaded as of the plan's start; `registers` can replace it."""
+
+    staff: int | None = Field(None, ge=0)  # biên chế: every cán bộ, công chức, viên chức
+    comms_staff: int | None = Field(None, ge=0)  # cán bộ làm công tác thông tin, truyền thông
+
+
 class AgencySpec(Strict):
     key: Key
     name: str
     short: str = ""
     kind: Literal[AgencyKind.DEPARTMENT, AgencyKind.OUTLET, AgencyKind.PROVINCE]  # communes come from vietnamadminunits
     aliases: list[str] = Field(default_factory=list)
+    # The agency this unit belongs to (a department belongs to the province's UBND); communes belong to it too.
+    parent: Key | None = None
+    headcount: HeadcountSpec = Field(default_factory=HeadcountSpec)
     # Where the Department sends this unit's reminders (plan V.1, V.6). Only an address the unit itself has given;
     # kept as written here and checked by `services.units.unit_contacts`, so one typo names its line there and
     # leaves the rest of the plan (and the other units' addresses) loading.

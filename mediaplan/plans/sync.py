@@ -9,9 +9,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mediaplan.db.schema import Agency, KeyDate, Outlet, Source, Target, Theme
+from mediaplan.db.schema import Agency, KeyDate, Outlet, Source, Target, Theme, UnitHeadcount
 from mediaplan.plans import Plan
-from mediaplan.vocab import AgencyKind
+from mediaplan.vocab import AgencyKind, HeadcountKind
 
 
 def _upsert(session: Session, model, key_field: str, key, **values):
@@ -25,16 +25,37 @@ def _upsert(session: Session, model, key_field: str, key, **values):
     return row
 
 
+def _headcounts(session: Session, plan: Plan) -> None:
+    """A headcount the plan data gives (agencies.yaml `headcount:`) becomes the figure as of the plan's start,
+    unless one is already stored for that day: a figure a unit later reported through `registers` wins, and an
+    unknown one (null) writes nothing, so the registers say it is missing instead of dividing by a guess."""
+    for a in plan.agencies.agencies:
+        for kind in HeadcountKind:
+            count = getattr(a.headcount, kind.value)
+            if count is None:
+                continue
+            exists = session.scalar(select(UnitHeadcount.id).where(UnitHeadcount.unit_key == a.key,
+                                                                   UnitHeadcount.kind == kind,
+                                                                   UnitHeadcount.as_of == plan.meta.starts))
+            if exists is None:
+                session.add(UnitHeadcount(unit_key=a.key, kind=kind, count=count, as_of=plan.meta.starts,
+                                          source="agencies.yaml", entered_by="plan"))
+
+
 def sync_plan(session: Session, plan: Plan) -> dict[str, int]:
     for pos, t in enumerate(plan.themes.themes):
         _upsert(session, Theme, "code", t.code, group=t.group, name=t.name, definition=t.definition,
                 source=t.source, position=pos)
+    # Communes, wards and the special zone belong to the province's UBND (the plan's one `province` agency).
+    province = next((a.key for a in plan.agencies.agencies if a.kind == AgencyKind.PROVINCE), None)
     for a in plan.agencies.agencies:
         _upsert(session, Agency, "key", a.key, name=a.name, short_name=a.short or a.name, kind=a.kind,
-                unit_type=None, admin_code=None, aliases=list(a.aliases))
+                unit_type=None, admin_code=None, aliases=list(a.aliases), parent_key=a.parent)
     for c in plan.communes:
         _upsert(session, Agency, "key", c.agency_key, name=c.agency_name, short_name=c.name, kind=AgencyKind.COMMUNE,
-                unit_type=c.unit_type, admin_code=c.code, aliases=list(c.aliases))
+                unit_type=c.unit_type, admin_code=c.code, aliases=list(c.aliases), parent_key=province)
+    session.flush()
+    _headcounts(session, plan)
     n_sources = 0
     for o in plan.outlets.outlets:
         agency = o.agency or (plan.commune_by_name(o.commune).agency_key if o.commune else None)

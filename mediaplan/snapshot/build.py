@@ -30,6 +30,9 @@ BQN_MENU = [("thoi-su", "Thời sự"), ("chinh-tri", "Chính trị"), ("kinh-te
             ("chuyen-de-chuyen-sau", "Chuyên đề chuyên sâu"), ("multimedia", "Multimedia")]
 # Subsections live under their parent, as on the real site (/kinh-te/bien-kinh-te-bien/…).
 SECTION_PATHS = {"giao-duc": "xa-hoi/giao-duc"}
+# Commune and department portals run on a few shared platforms (`platform`, one extraction profile each in
+# crawler/profiles): "gov-portal" is the DotNetNuke-based CMS (/Portals/_default/, /tin-tuc/…-{id}.html),
+# "liferay-portal" the Liferay-based one (/web/guest/…, asset publisher, RSS link on every page).
 PORTALS = {
     "sgddt": {"host": "sgddt.quangngai.gov.vn", "name": "Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi",
               "banner": "SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH QUẢNG NGÃI", "owner": "Cơ quan chủ quản: Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi",
@@ -44,6 +47,38 @@ PORTALS = {
                          "banner": "ỦY BAN NHÂN DÂN PHƯỜNG CẨM THÀNH", "owner": "Cơ quan chủ quản: Ủy ban nhân dân phường Cẩm Thành",
                          "address": "phường Cẩm Thành, tỉnh Quảng Ngãi"},
 }
+
+
+def _unit_portal(key: str, host: str, unit: str, platform: str, owner: str | None = None) -> None:
+    """A unit's portal: `unit` is how its banner names it ("phường Nghĩa Lộ", "Sở Y tế")."""
+    is_commune = unit.split()[0] in ("xã", "phường", "đặc")
+    name = f"Trang thông tin điện tử {unit}" if is_commune else f"Trang thông tin điện tử {unit} tỉnh Quảng Ngãi"
+    body = owner or (f"Ủy ban nhân dân {unit}" if is_commune else f"{unit} tỉnh Quảng Ngãi")
+    PORTALS[key] = {"host": host, "name": name, "banner": (f"ỦY BAN NHÂN DÂN {unit}" if is_commune else f"{unit} tỉnh Quảng Ngãi").upper(),
+                    "owner": f"Cơ quan chủ quản: {body}", "address": f"{unit if is_commune else 'phường Cẩm Thành'}, tỉnh Quảng Ngãi",
+                    "platform": platform}
+
+
+for _key, _host, _unit, _platform in [
+    ("sotuphap", "sotuphap.quangngai.gov.vn", "Sở Tư pháp", "gov-portal"),
+    ("sonnmt", "snnmt.quangngai.gov.vn", "Sở Nông nghiệp và Môi trường", "gov-portal"),
+    ("soyte", "soyte.quangngai.gov.vn", "Sở Y tế", "liferay-portal"),
+    ("sokhcn", "skhcn.quangngai.gov.vn", "Sở Khoa học và Công nghệ", "liferay-portal"),
+    ("sovhttdl", "svhttdl.quangngai.gov.vn", "Sở Văn hóa, Thể thao và Du lịch", "liferay-portal"),
+    ("phuong-nghia-lo", "nghialo.quangngai.gov.vn", "phường Nghĩa Lộ", "gov-portal"),
+    ("xa-binh-son", "binhson.quangngai.gov.vn", "xã Bình Sơn", "gov-portal"),
+    ("xa-tra-bong", "trabong.quangngai.gov.vn", "xã Trà Bồng", "gov-portal"),
+    ("xa-tinh-khe", "tinhkhe.quangngai.gov.vn", "xã Tịnh Khê", "gov-portal"),
+    ("phuong-duc-pho", "ducpho.quangngai.gov.vn", "phường Đức Phổ", "gov-portal"),
+    ("dac-khu-ly-son", "lyson.quangngai.gov.vn", "đặc khu Lý Sơn", "liferay-portal"),
+    ("xa-ba-to", "bato.quangngai.gov.vn", "xã Ba Tơ", "liferay-portal"),
+    ("phuong-kon-tum", "kontum.quangngai.gov.vn", "phường Kon Tum", "liferay-portal"),
+    ("xa-dak-ha", "dakha.quangngai.gov.vn", "xã Đăk Hà", "liferay-portal"),
+    ("xa-tu-mo-rong", "tumorong.quangngai.gov.vn", "xã Tu Mơ Rông", "liferay-portal"),
+]:
+    _unit_portal(_key, _host, _unit, _platform)
+LIFERAY_NEWS = "/web/guest/tin-tuc"  # the asset publisher page of "Tin tức - Sự kiện"
+LIFERAY_PORTLET = "com_liferay_asset_publisher_web_portlet_AssetPublisherPortlet_INSTANCE_tintuc"
 PER_PAGE = 10
 
 
@@ -198,8 +233,21 @@ Sitemap: https://{BQN_HOST}/sitemap.xml
 """)
 
 
+def _portal_sitemap(host: str, newest: list[Story]) -> None:
+    """The sitemap both portal platforms serve, announced in robots.txt (how `sources discover` finds it)."""
+    urls = "\n".join(f"  <url><loc>{s.url}</loc><lastmod>{s.local.isoformat()}</lastmod></url>" for s in newest)
+    _write(f"{host}/sitemap.xml", f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+{urls}
+</urlset>
+""")
+
+
 def build_portal(env: Environment, key: str, stories: list[Story]) -> None:
     site = PORTALS[key]
+    if site.get("platform") == "liferay-portal":
+        build_liferay(env, site, stories)
+        return
     host = site["host"]
     newest = sorted(stories, key=lambda s: s.local, reverse=True)
     for s in stories:
@@ -219,7 +267,56 @@ def build_portal(env: Environment, key: str, stories: list[Story]) -> None:
                               next_page=nxt, today=TODAY)
         _write(f"{host}/tin-tuc/index.html" + ("" if n == 1 else f"__page={n}"), html)
     _write(f"{host}/index.html", listing.render(site=site, entries=newest[:6], page=1, pages=[], next_page=None, today=TODAY))
-    _write(f"{host}/robots.txt", "User-agent: *\nDisallow: /DesktopModules/\nDisallow: /Admin/\n")
+    _portal_sitemap(host, newest)
+    _write(f"{host}/robots.txt", f"User-agent: *\nDisallow: /DesktopModules/\nDisallow: /Admin/\nSitemap: https://{host}/sitemap.xml\n")
+
+
+def build_liferay(env: Environment, site: dict, stories: list[Story]) -> None:
+    """A portal on the Liferay platform: asset-publisher articles without an extension, a listing paged by the
+    portlet's `_cur` parameter, an RSS feed linked (rel=alternate) from every page, and a sitemap in robots.txt."""
+    host = site["host"]
+    base = f"{LIFERAY_NEWS}/-/asset_publisher/tintuc"
+    site = {**site, "rss_path": f"{base}/rss"}
+    newest = sorted(stories, key=lambda s: s.local, reverse=True)
+    for s in stories:
+        s.path = f"{base}/content/{s.raw['slug']}"
+        s.url = f"https://{host}{s.path}"
+        s.extra.update(portal_date=f"{s.local:%d/%m/%Y %H:%M}", short_date=f"{s.local:%d/%m/%Y}", views=52 + s.number % 300)
+    tpl = env.get_template("liferay_article.html")
+    for s in stories:
+        related = [r for r in newest if r is not s][:5]
+        _write(f"{host}{s.path}/index.html", tpl.render(a=s, site=site, related=related, today=TODAY))
+    listing = env.get_template("liferay_listing.html")
+    href = lambda n: LIFERAY_NEWS if n == 1 else f"{LIFERAY_NEWS}?p_p_id={LIFERAY_PORTLET}&_{LIFERAY_PORTLET}_cur={n}"  # noqa: E731
+    chunks = _pages(newest, href)
+    for n, chunk, nxt in chunks:
+        html = listing.render(site=site, entries=chunk, page=n, pages=[(i, href(i)) for i in range(1, len(chunks) + 1)],
+                              next_page=nxt, today=TODAY)
+        _write(f"{host}{LIFERAY_NEWS}/index.html" + ("" if n == 1 else "__" + href(n).split("?", 1)[1]), html)
+    home = listing.render(site=site, entries=newest[:6], page=1, pages=[], next_page=None, today=TODAY)
+    _write(f"{host}/index.html", home)
+    _write(f"{host}/web/guest/trang-chu/index.html", home)
+    items = "\n".join(f"""    <item>
+      <title>{escape(s.raw['title'])}</title>
+      <link>{s.url}</link>
+      <description>{escape(s.raw['sapo'])}</description>
+      <pubDate>{format_datetime(s.local)}</pubDate>
+      <guid isPermaLink="false">{s.number}</guid>
+      <dc:creator>{escape(s.raw['author'])}</dc:creator>
+    </item>""" for s in newest[:20])
+    _write(f"{host}{base}/rss", f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0">
+  <channel>
+    <title>Tin tức - Sự kiện</title>
+    <link>https://{host}{LIFERAY_NEWS}</link>
+    <description>{escape(site['name'])}</description>
+{items}
+  </channel>
+</rss>
+""")
+    _write(f"{host}{base}/rss.headers", "Content-Type: application/rss+xml;charset=UTF-8\n")
+    _portal_sitemap(host, newest)
+    _write(f"{host}/robots.txt", f"User-agent: *\nDisallow: /c/\nDisallow: /group/\nDisallow: /api/\nSitemap: https://{host}/sitemap.xml\n")
 
 
 def build_youtube(videos: list[dict]) -> None:
