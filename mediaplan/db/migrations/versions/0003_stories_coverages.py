@@ -3,6 +3,13 @@
 A planned piece becomes a story with one coverage (same id for both), and its
 deliveries move to the coverage, so a database built before keeps its plan.
 
+Không thể hoàn tác (irreversible): migration này không có bước hạ cấp. Một bài có
+nhiều phương án thể hiện (coverage) không có dạng "planned piece" cũ tương ứng, nên
+không thể đưa cơ sở dữ liệu về bản 0002 mà không mất dữ liệu. Muốn quay lại trạng thái
+trước 0003, hãy khôi phục bản sao lưu đã tạo trước khi nâng cấp:
+`mediaplan restore FILE` (vào một cơ sở dữ liệu mới, trống; xem mediaplan/services/backup.py).
+Sao lưu trước khi nâng cấp một cơ sở dữ liệu cũ: `mediaplan backup --out FILE`.
+
 Revision ID: 0003
 Revises: 0002
 """
@@ -17,6 +24,12 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 TS = sa.DateTime(timezone=True)
+
+# Declared irreversible: there is no downgrade; the way back is a backup made before the upgrade.
+irreversible = True
+IRREVERSIBLE = ("Migration 0003 (stories và coverages) không thể hoàn tác: không hạ cấp được về 0002, vì một bài có "
+                "nhiều coverage không có dạng planned piece cũ. Muốn quay lại, hãy khôi phục bản sao lưu tạo trước "
+                "khi nâng cấp: mediaplan restore FILE (vào một cơ sở dữ liệu mới, trống).")
 
 
 def upgrade() -> None:
@@ -143,4 +156,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0003 is not reversible: stories with several coverages have no planned-piece form")
+    raise NotImplementedError(IRREVERSIBLE)
