@@ -36,3 +36,36 @@ def test_changed_article_keeps_its_previous_version(db):
         revisions = session.scalars(select(ItemRevision)).all()
     assert item.title == "Khai giảng năm học mới" and item.updated_at is not None and item.classified_at is None
     assert [r.title for r in revisions] == ["Khai giang nam hoc moi"]
+
+
+def test_two_crawls_saving_the_same_validators_at_once_never_collide(db):
+    """Issue 14: two crawls on a fresh database both found no fetch_state row and both inserted it; one crashed
+    with a UNIQUE violation. Now each save is an upsert: repeated, in two threads, nothing fails, one row per URL."""
+    import threading
+
+    from mediaplan.crawler.store import save_validators
+    from mediaplan.db.schema import FetchState
+
+    urls = [f"https://baoquangngai.vn/rss/muc-{n}.rss" for n in range(40)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def crawl(tag: str) -> None:
+        try:
+            start.wait()
+            for round_ in range(5):
+                with session_scope() as session:
+                    save_validators(session, {u: (f'"{tag}-{round_}"', None, 200) for u in urls})
+        except BaseException as exc:  # noqa: BLE001 (the test reports whatever a writer raised)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=crawl, args=(tag,)) for tag in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    with session_scope() as session:
+        rows = session.execute(select(FetchState.url, FetchState.etag)).all()
+    assert sorted(u for u, _ in rows) == sorted(urls)
+    assert {etag for _, etag in rows} <= {'"a-4"', '"b-4"'}  # each URL ends with one crawl's last answer

@@ -210,9 +210,18 @@ def load_validators(session: Session) -> dict[str, tuple[str | None, str | None]
 
 
 def save_validators(session: Session, seen: dict[str, tuple[str | None, str | None, int]]) -> None:
-    for url, (etag, modified, status) in seen.items():
-        row = session.get(FetchState, url)
-        if row is None:
-            session.add(FetchState(url=url, etag=etag, last_modified=modified, status=status))
-        else:
-            row.etag, row.last_modified, row.status, row.fetched_at = etag, modified, status, utcnow()
+    """One upsert per URL (INSERT … ON CONFLICT DO UPDATE): two crawls finishing at once on a fresh database used to
+    both find no row, both insert, and one crashed on the primary key; now the later one simply wins."""
+    if not seen:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.flush()
+    now = utcnow()
+    for url, (etag, modified, status) in sorted(seen.items()):  # one order for every writer: no deadlock on PostgreSQL
+        stmt = insert(FetchState).values(url=url, etag=etag, last_modified=modified, status=status, fetched_at=now)
+        session.execute(stmt.on_conflict_do_update(index_elements=[FetchState.url], set_={
+            "etag": stmt.excluded.etag, "last_modified": stmt.excluded.last_modified, "status": stmt.excluded.status,
+            "fetched_at": stmt.excluded.fetched_at}))
