@@ -172,6 +172,7 @@ class CrawlStatus(Vocabulary):
     RUNNING = "running", "đang chạy"
     DONE = "done", "xong"
     FAILED = "failed", "lỗi"
+    ABORTED = "aborted", "bị dừng giữa chừng"  # its process died before finishing; marked by the next crawl
 
 
 # --- the editorial workflow (Superdesk-style: states declared up front) -------------------

@@ -69,3 +69,36 @@ def test_two_crawls_saving_the_same_validators_at_once_never_collide(db):
         rows = session.execute(select(FetchState.url, FetchState.etag)).all()
     assert sorted(u for u, _ in rows) == sorted(urls)
     assert {etag for _, etag in rows} <= {'"a-4"', '"b-4"'}  # each URL ends with one crawl's last answer
+
+
+def test_a_run_left_running_by_a_dead_process_is_aborted_at_the_next_start(db):
+    """Issue 14: a crawl killed mid-run left its run "running" forever. The next crawl marks it aborted: on this
+    machine when its process is gone, on any machine when it started over a day ago; a live one is left alone."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    from mediaplan.crawler.store import start_run
+    from mediaplan.db.schema import CrawlRun, utcnow
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = socket.gethostname()
+    with session_scope() as session:
+        dead = CrawlRun(summary={"host": host, "pid": int(gone.stdout)})
+        alive = CrawlRun(summary={"host": host, "pid": os.getppid()})  # the test runner's parent: alive
+        elsewhere = CrawlRun(summary={"host": "may-khac", "pid": 1}, started_at=utcnow() - timedelta(hours=30))
+        recent_elsewhere = CrawlRun(summary={"host": "may-khac", "pid": 1})
+        session.add_all([dead, alive, elsewhere, recent_elsewhere])
+        session.flush()
+        ids = [dead.id, alive.id, elsewhere.id, recent_elsewhere.id]
+    with session_scope() as session:
+        new = start_run(session)
+    with session_scope() as session:
+        status = {r.id: r.status.value for r in session.scalars(select(CrawlRun))}
+        owner = session.get(CrawlRun, new).summary
+    assert [status[i] for i in ids] == ["aborted", "running", "aborted", "running"]
+    assert status[new] == "running" and owner == {"host": host, "pid": os.getpid()}
+    with session_scope() as session:
+        assert start_run(session) and session.get(CrawlRun, ids[0]).finished_at is not None  # idempotent

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
+import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from mediaplan.db.schema import CrawlRun, FetchState, Item, ItemRevision, Source, utcnow
 from mediaplan.nlp.normalize import normalize
 from mediaplan.periods import in_range, shown
+from mediaplan.vocab import CrawlStatus
 
 
 @dataclass
@@ -184,8 +187,42 @@ def record_failure(session: Session, source_key: str, error: str) -> None:
         source.consecutive_failures += 1
 
 
+STALE_RUN_HOURS = 24  # no crawl runs this long: a "running" run older than this, from any machine, is dead
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def abort_dead_runs(session: Session) -> list[int]:
+    """Mark `aborted` every run left "running" by a process that died (killed, out of memory, machine restarted):
+    on this machine, one whose process is gone; on any machine, one started over a day ago. Without this a dead
+    crawl stays "running" forever on /sources and in the data-gap statement."""
+    host, now = socket.gethostname(), utcnow()
+    aborted = []
+    for run in session.scalars(select(CrawlRun).where(CrawlRun.status == CrawlStatus.RUNNING)):
+        owner = dict(run.summary or {})
+        started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=timezone.utc)
+        here_and_gone = owner.get("host") == host and owner.get("pid") != os.getpid() and not _alive(owner.get("pid"))
+        if here_and_gone or now - started > timedelta(hours=STALE_RUN_HOURS):
+            run.status, run.finished_at = CrawlStatus.ABORTED, now
+            run.summary = {**owner, "notes": ["tiến trình thu thập đã dừng trước khi kết thúc lượt này"]}
+            aborted.append(run.id)
+    return aborted
+
+
 def start_run(session: Session) -> int:
-    run = CrawlRun()
+    """A new run, recording which process owns it, after marking the runs of dead processes aborted."""
+    abort_dead_runs(session)
+    run = CrawlRun(summary={"host": socket.gethostname(), "pid": os.getpid()})
     session.add(run)
     session.flush()
     return run.id
