@@ -109,8 +109,19 @@ def _crawl(sources: list[dict], known: dict, settings: dict, show_progress: bool
 
 def run_crawl(keys: list[str] | None = None, snapshot_url: str | None = None, show_progress: bool = True) -> dict:
     """Crawl once in this process; returns {"run_id", "sources": {key: counts}, "notes"}."""
+    from mediaplan.db.locks import hold_many
+
     settings = get_settings()
     sources, notes = select_sources(keys, settings=settings)
+    # One source is never crawled by two processes at once: a source another crawl holds is left to it.
+    with hold_many([f"crawl-source:{s['key']}" for s in sources]) as held:
+        busy = [s["key"] for s in sources if f"crawl-source:{s['key']}" not in held]
+        sources = [s for s in sources if s["key"] not in busy]
+        notes = [*notes, *(f"{key}: một tiến trình khác đang thu thập nguồn này; lần này bỏ qua" for key in busy)]
+        return _run(sources, notes, settings, snapshot_url, show_progress)
+
+
+def _run(sources: list[dict], notes: list[str], settings, snapshot_url: str | None, show_progress: bool) -> dict:
     summary: dict = {s["key"]: counts.empty_counts() for s in sources}
     with session_scope() as session:
         run_id = store.start_run(session)

@@ -57,3 +57,47 @@ def try_lock(name: str, url: str | None = None) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def hold_many(names: list[str], url: str | None = None) -> Iterator[set[str]]:
+    """Take every lock of `names` that nobody holds, for the `with` block; yields the names taken (never waits).
+
+    One connection carries all of them on PostgreSQL (a crawl of 100 sources must not take 100 connections from
+    the pool); on SQLite each is a `flock` on a file in a `<database>.locks/` folder beside the database.
+    """
+    engine = get_engine(url)
+    if engine.dialect.name == "postgresql":
+        conn = engine.connect()
+        held: set[str] = set()
+        try:
+            for name in sorted(set(names)):
+                if conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(name)}):
+                    held.add(name)
+            conn.commit()
+            yield held
+        finally:
+            try:
+                for name in held:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(name)})
+                conn.commit()
+            finally:
+                conn.close()  # closing drops any lock left anyway
+        return
+    database = make_url(str(engine.url)).database or "mediaplan"
+    folder = Path(f"{database}.locks")
+    folder.mkdir(exist_ok=True)  # beside the database file, whose folder exists
+    handles = {}
+    try:
+        for name in sorted(set(names)):
+            handle = open(folder / f"{name.replace(':', '-').replace('/', '-')}.lock", "a+")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                handles[name] = handle
+            except BlockingIOError:
+                handle.close()
+        yield set(handles)
+    finally:
+        for handle in handles.values():
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
