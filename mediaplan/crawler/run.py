@@ -113,8 +113,13 @@ def run_crawl(keys: list[str] | None = None, snapshot_url: str | None = None, sh
 
     settings = get_settings()
     sources, notes = select_sources(keys, settings=settings)
-    # One source is never crawled by two processes at once: a source another crawl holds is left to it.
-    with hold_many([f"crawl-source:{s['key']}" for s in sources]) as held:
+    # One source is never crawled by two processes at once: a source another crawl holds is left to it. Crawlers
+    # that share a Redis queue (MEDIAPLAN_REDIS_URL) are meant to work on the same sources together: the shared
+    # dupefilter gives each URL to one of them, so they take no lock.
+    shared = bool(settings.redis_url)
+    with hold_many([] if shared else [f"crawl-source:{s['key']}" for s in sources]) as held:
+        if shared:
+            held = {f"crawl-source:{s['key']}" for s in sources}
         busy = [s["key"] for s in sources if f"crawl-source:{s['key']}" not in held]
         sources = [s for s in sources if s["key"] not in busy]
         notes = [*notes, *(f"{key}: một tiến trình khác đang thu thập nguồn này; lần này bỏ qua" for key in busy)]
