@@ -21,6 +21,13 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     database_url: str | None = None
+    # PostgreSQL under load: connections per process (a uvicorn worker), how long a request waits for one before it
+    # is told 503 + Retry-After, and how long one web query may run (0: no limit). The CLI and the crawler run long
+    # reports and migrations and take no statement limit.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout: float = 5.0
+    web_statement_timeout_ms: int = 15000
     plan: str = "quang-ngai-nq71"
     timezone: str = "Asia/Ho_Chi_Minh"
 

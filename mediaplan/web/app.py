@@ -8,6 +8,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import sessionmaker
 
 from mediaplan.db import get_engine
@@ -24,9 +27,27 @@ def _bad_period(request: Request, exc: PeriodError) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=400)
 
 
+def _limit_statements(engine) -> None:
+    """On PostgreSQL, every connection the web app checks out gets `statement_timeout`: one slow query answers
+    503 (errors.busy) instead of holding a worker and a connection while 49 other users wait."""
+    ms = get_settings().web_statement_timeout_ms
+    if engine.dialect.name != "postgresql" or ms <= 0 or getattr(engine, "_mediaplan_web_limit", None) == ms:
+        return
+
+    @event.listens_for(engine, "checkout")
+    def _timeout(dbapi_conn, _record, _proxy):
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET statement_timeout = {int(ms)}")
+        dbapi_conn.commit()
+
+    engine._mediaplan_web_limit = ms
+
+
 def create_app(database_url: str | None = None) -> FastAPI:
     app = FastAPI(title="mediaplan", docs_url=None, redoc_url=None)  # the API's description: /api/v1/openapi.json
-    app.state.sessions = sessionmaker(get_engine(database_url), expire_on_commit=False)
+    engine = get_engine(database_url)
+    _limit_statements(engine)
+    app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (login, dashboard, items, calendar, api, ical, review, units, reports, sources):
         app.include_router(module.router)
@@ -35,6 +56,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.add_exception_handler(PeriodError, _bad_period)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
+    app.add_exception_handler(SATimeoutError, errors.busy)  # every pooled connection in use
+    app.add_exception_handler(OperationalError, errors.busy)  # the database went away, or a query ran too long
     app.add_exception_handler(Exception, errors.server_error)
     security.install(app)
     app.add_middleware(security.SessionMiddleware, signer=Signer(get_settings()), sessions=app.state.sessions)

@@ -155,6 +155,26 @@ def http_error(request: Request, exc) -> Response:
     return JSONResponse({"detail": body}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
+BUSY_RETRY_SECONDS = 10
+
+
+def busy(request: Request, exc: Exception) -> Response:
+    """The database is saturated (no free connection in time, a query over the statement timeout) or gone: 503
+    with Retry-After, so a user or a load balancer tries again, never a 500 for what is not a bug."""
+    import logging
+
+    logging.getLogger("mediaplan.web").warning("cơ sở dữ liệu bận hoặc không sẵn sàng ở %s %s: %s", request.method,
+                                               request.url.path, str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
+    message = _("Cơ sở dữ liệu tạm thời không sẵn sàng; vui lòng thử lại sau.")
+    headers = {"Retry-After": str(BUSY_RETRY_SECONDS)}
+    if _wants_html(request):
+        from mediaplan.web.deps import templates
+
+        return templates.TemplateResponse(request, "error.html", {"status": 503, "message": message}, status_code=503,
+                                          headers=headers)
+    return JSONResponse({"detail": message}, status_code=503, headers=headers)
+
+
 def server_error(request: Request, exc: Exception) -> Response:
     """What a bug looks like to a user: one Vietnamese line, no stack trace (the trace goes to the log)."""
     import logging

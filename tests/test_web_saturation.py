@@ -1,0 +1,71 @@
+"""Under load (issue 14), on PostgreSQL: a request that finds every pooled connection in use, or whose query runs
+past the web's statement timeout, answers 503 with Retry-After, never a 500; the app serves again afterwards."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from accounts import signed_in
+
+pytestmark = pytest.mark.pg
+
+
+@pytest.fixture
+def pg_db(db, backend):
+    if backend != "postgresql":
+        pytest.skip("the pool and the statement timeout are PostgreSQL's")
+    return db
+
+
+def _tight(monkeypatch, **values) -> None:
+    from mediaplan.db import get_engine
+    from mediaplan.settings import get_settings
+
+    for key, value in values.items():
+        monkeypatch.setenv(f"MEDIAPLAN_{key.upper()}", str(value))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+def test_an_exhausted_pool_is_503_with_retry_after_then_serves_again(pg_db, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    signed = signed_in(pg_db, "viewer")
+    _tight(monkeypatch, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.5)
+    from mediaplan.db import get_engine
+    from mediaplan.web.app import create_app
+
+    client = TestClient(create_app(pg_db))  # an app whose pool has one connection
+    client.cookies = signed.cookies  # the same signed-in viewer
+    held = get_engine(pg_db).connect()  # another request holds the only connection
+    try:
+        busy = client.get("/items", headers={"Accept": "text/html"})
+        api = client.get("/api/v1/items")
+    finally:
+        held.close()
+    assert busy.status_code == 503 and int(busy.headers["Retry-After"]) > 0 and "thử lại sau" in busy.text
+    assert api.status_code == 503 and api.json()["detail"].startswith("Cơ sở dữ liệu tạm thời không sẵn sàng")
+    assert client.get("/items").status_code == 200  # the connection is back: served again
+
+
+def test_web_connections_carry_the_statement_timeout_and_a_slow_query_is_503(pg_db, monkeypatch):
+    _tight(monkeypatch, web_statement_timeout_ms=200)
+    from mediaplan.web.app import create_app
+
+    app = create_app(pg_db)
+    with app.state.sessions() as session:
+        assert session.scalar(text("SHOW statement_timeout")) == "200ms"
+        with pytest.raises(Exception) as slow:
+            session.execute(text("SELECT pg_sleep(2)"))
+    from sqlalchemy.exc import OperationalError
+
+    assert isinstance(slow.value, OperationalError) and "statement timeout" in str(slow.value)
+
+    from starlette.requests import Request
+
+    from mediaplan.web import errors
+
+    answer = errors.busy(Request({"type": "http", "method": "GET", "path": "/items", "headers": [], "query_string": b""}),
+                         slow.value)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
