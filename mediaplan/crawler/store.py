@@ -48,13 +48,19 @@ def content_hash(title: str, sapo: str, body: str) -> str:
     return hashlib.sha256("\x1f".join((title, sapo, body)).encode("utf-8")).hexdigest()
 
 
+RAW_GZIP_LEVEL = 1
+
+
 def save_raw(data_dir: Path, canonical: str, raw: bytes) -> str:
-    """Keep the fetched payload, gzipped, so extraction can be re-run without re-crawling."""
+    """Keep the fetched payload, gzipped, so extraction can be re-run without re-crawling.
+
+    At level 1: on 60 real Fundus pages (348 KB each on average) level 9 cost 10.1 ms a page, level 1 2.2 ms, for
+    files 20% larger (80 KB against 67 KB); the raw store is written once per page and read rarely."""
     digest = hashlib.sha256(canonical.encode()).hexdigest()
     rel = Path("raw") / digest[:2] / f"{digest}.gz"
     path = data_dir / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(raw))
+    path.write_bytes(gzip.compress(raw, compresslevel=RAW_GZIP_LEVEL))
     return str(rel)
 
 
