@@ -63,6 +63,7 @@ def main() -> None:
     per_sig = _time(lambda: [signature(a.body) for a in texts], 5) / max(1, len(texts))
     print(f"MinHash signature: {per_sig * 1000:.2f} ms/item")
     classify_all(texts)
+    per_page_cost()
 
 
 def tokenizers(texts) -> None:
@@ -465,3 +466,47 @@ if __name__ == "__main__":
         main()
         crawl_memory()
         report_formats()
+
+
+def per_page_cost(limit: int = 120) -> None:
+    """CPU per page of each stage of our path beside bare trafilatura's extraction, on the same pages, in this run.
+
+    Real pages when ../shared/data/fundus-pages/ is here (the generic path, no profile), else the snapshot's.
+    Fetching is left out of both sides (the same Scrapy download either way), and so is the database insert.
+    """
+    import gzip
+
+    import trafilatura
+
+    from mediaplan.crawler.evaluate import FUNDUS, fundus_cases
+    from mediaplan.crawler.store import RAW_GZIP_LEVEL, content_hash
+    from mediaplan.nlp.normalize import normalize
+
+    if FUNDUS.is_dir():
+        cases = [(html, url) for _, html, url, _, _ in fundus_cases()][:limit]
+        where, profile = f"{len(cases)} real Fundus pages, generic path", get_profile(None)
+    else:
+        pages = [p for p in sorted((SITES_DIR / "baoquangngai.vn").rglob("index.html")) if p.parent.name.count("-") > 2]
+        cases = [(p.read_text(encoding="utf-8"), "https://baoquangngai.vn/x/") for p in pages[:limit]]
+        where, profile = f"{len(cases)} snapshot pages, baoquangngai profile", get_profile("baoquangngai")
+    clf = get_classifier()
+    clf.classify("khởi động", "", "giáo dục")  # models loaded outside the measurement
+
+    def cpu(fn) -> float:
+        start = time.process_time()
+        fn()
+        return (time.process_time() - start) * 1000 / len(cases)
+
+    base = cpu(lambda: [trafilatura.bare_extraction(h, url=u, with_metadata=True) for h, u in cases])
+    articles = []
+    stages = {"extract": cpu(lambda: articles.extend(extract_article(h, u, profile) for h, u in cases))}
+    normal = []
+    stages["normalise + hash"] = cpu(lambda: normal.extend(
+        (t, s, b, content_hash(t, s, b)) for t, s, b in ((normalize(a.title), normalize(a.sapo), normalize(a.body)) for a in articles)))
+    stages["raw gzip"] = cpu(lambda: [gzip.compress(h.encode("utf-8"), compresslevel=RAW_GZIP_LEVEL) for h, _ in cases])
+    stages["classify"] = cpu(lambda: [clf.classify(t, s, b, normalized=True) for t, s, b, _ in normal])
+    total = sum(stages.values())
+    print(f"per-page CPU ({where}; fetch and database insert not counted):")
+    for name, ms in stages.items():
+        print(f"  {name:<18} {ms:6.1f} ms")
+    print(f"  {'total':<18} {total:6.1f} ms   trafilatura alone {base:.1f} ms   ratio {total / base:.2f}×")
