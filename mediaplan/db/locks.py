@@ -2,10 +2,11 @@
 
 PostgreSQL: a session-level advisory lock (`pg_try_advisory_lock`) on a connection kept open for as long as the
 lock is held. It is released when that connection closes, so a process that dies never leaves a lock behind.
-SQLite: an exclusive `flock` on a file next to the database. Only processes on the same machine can open a
-SQLite file at all, and the kernel drops the lock with the process.
+SQLite: an exclusive `flock` on a file in a `<database>.locks/` folder next to the database. Only processes on the
+same machine can open a SQLite file at all, and the kernel drops the lock with the process.
 
-Used for the scheduler's leader lock: two schedulers against one database run each job once.
+Used for the scheduler's leader lock (two schedulers against one database run each job once) and for the
+per-source crawl locks (one source is never crawled by two processes at once).
 """
 
 from __future__ import annotations
@@ -30,33 +31,8 @@ def lock_key(name: str) -> int:
 @contextmanager
 def try_lock(name: str, url: str | None = None) -> Iterator[bool]:
     """Hold the lock `name` for the `with` block if nobody else holds it; yields whether we got it (never waits)."""
-    engine = get_engine(url)
-    if engine.dialect.name == "postgresql":
-        conn = engine.connect()
-        try:
-            got = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(name)}))
-            conn.commit()
-            try:
-                yield got
-            finally:
-                if got:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(name)})
-                    conn.commit()
-        finally:
-            conn.close()
-        return
-    database = make_url(str(engine.url)).database or "mediaplan"
-    path = Path(f"{database}.{name.replace(':', '-')}.lock")
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with hold_many([name], url) as held:
+        yield name in held
 
 
 @contextmanager
