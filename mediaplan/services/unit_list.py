@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import Agency, Outlet, Source, UnitHeadcount
+from mediaplan.reports.counts import monitored_agencies
 from mediaplan.services import ServiceError
 from mediaplan.vocab import AgencyKind
 
@@ -57,10 +58,11 @@ def list_units(session: Session, kind: str | None = None) -> list[dict]:
             sources.setdefault(agency_key, []).append({"key": key, "kind": source_kind.value, "channel": channel.value,
                                                        "enabled": bool(enabled), "url": url})
     heads = _headcounts(session)
+    watched = monitored_agencies(session)  # the report's own rule, not a second copy of it
     names = {a.key: a.name for a in agencies} | dict(session.execute(select(Agency.key, Agency.name)).all())
     return [{"key": a.key, "name": a.name, "short": a.short_name, "kind": a.kind.value, "unit_type": a.unit_type,
              "admin_code": a.admin_code, "parent": a.parent_key, "parent_name": names.get(a.parent_key),
              "headcount": {"staff": heads.get(a.key, {}).get("staff"), "comms_staff": heads.get(a.key, {}).get("comms_staff")},
-             "portal": portals.get(a.key), "monitored": any(s["enabled"] for s in sources.get(a.key, [])),
+             "portal": portals.get(a.key), "monitored": bool(watched.get(a.key)),
              "sources": sources.get(a.key, [])}
             for a in agencies]
