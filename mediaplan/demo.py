@@ -50,7 +50,7 @@ def _cov(platform, fmt, when, assignee):
 STORIES = [
     dict(title="Tọa đàm truyền hình: Ngày Nhà giáo Việt Nam 20/11", themes=["teachers"], key_date="teachers_day", priority=1,
          desk="Thời sự", coverages=[_cov("tv", "talk_show", datetime(2026, 11, 19, 20, 0, tzinfo=TZ), "minhchau"),
-                                   _cov("facebook", "short_video", datetime(2026, 11, 20, 12, 0, tzinfo=TZ), "ngocanh")]),
+                                   _cov("tiktok", "short_video", datetime(2026, 11, 20, 12, 0, tzinfo=TZ), "ngocanh")]),
     dict(title="Infographic: kết quả năm học 2025-2026", themes=["general_education"], desk="Điện tử",
          coverages=[_cov("online", "infographic", datetime(2026, 9, 4, 9, 0, tzinfo=TZ), "quocbao")]),
     dict(title="Bộ hỏi–đáp về Nghị quyết 71 (kỳ 1)", themes=["dissemination"], desk="Điện tử",

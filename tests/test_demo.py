@@ -48,6 +48,11 @@ def test_demo_end_to_end(demo_run, snapshot_server, mail_sink):
         assert len({t.theme_code for t in labelled}) >= 15
         assert session.scalar(select(func.count(Delivery.item_id))) >= 5
         latest = session.scalar(select(func.max(Item.published_at))).astimezone(TZ).strftime("%Y-%m")
+        # Every channel of the plan is collected (issue 13): broadcasts, social posts, the e-paper, bulletins.
+        channels = dict(session.execute(select(Item.channel, func.count(Item.id)).group_by(Item.channel)).all())
+        assert set(channels) == {"online", "print", "radio", "tv", "social", "grassroots", "portal"}
+        kinds = set(session.scalars(select(Item.kind).distinct()))
+        assert kinds == {"article", "broadcast", "social_post", "video"}
 
     # A second crawl adds no duplicates.
     run_cli("crawl", "--snapshot", snapshot_server.url, "--no-progress", env=env)
@@ -119,16 +124,27 @@ def test_auto_linking_on_the_snapshot(demo_run):
             assert abs((item.published_at - slot.publish_at).total_seconds()) <= 3 * 86400
         # Slots with no tagged item in their window stay open.
         assert all(c.status != "published" for c in slots if not c.deliveries)
-        # One-off stories: no decisive sign in the snapshot, so at most a suggestion, never marked published.
+        # One-off stories: the TV talk show of 19/11 is delivered by the broadcast that aired it, and the TikTok
+        # video by the TikTok post (each has its planned format, a decisive sign); the others have no decisive sign
+        # in the snapshot, so at most a suggestion, never marked published.
         one_offs = session.scalars(select(Coverage).join(Story).where(Story.column_id.is_(None))).all()
-        assert all(c.status != "published" for c in one_offs)
+        delivered = {(c.platform, c.format): session.get(Item, d.item_id) for c in one_offs for d in c.deliveries
+                     if d.status == "confirmed"}
+        assert set(delivered) == {("tv", "talk_show"), ("tiktok", "short_video")}
+        talk = delivered["tv", "talk_show"]
+        assert (talk.kind, talk.channel, talk.format) == ("broadcast", "tv", "talk_show")
+        assert talk.published_at.astimezone(TZ).strftime("%d/%m %H:%M") == "19/11 20:00"
+        assert delivered["tiktok", "short_video"].url.startswith("https://www.tiktok.com/@baoquangngai/video/")
+        assert all(c.status == "published" for c in one_offs if (c.platform, c.format) in delivered)
+        assert all(c.status != "published" for c in one_offs if (c.platform, c.format) not in delivered)
         assert any(d.status == "suggested" for c in one_offs for d in c.deliveries)
         # Unplanned coverage: every education item of November that delivers no coverage.
         start, end = month_bounds("2026-11")
         unplanned = unplanned_items(session, start, end)
         november = session.scalars(select(Item).where(Item.education.is_(True), Item.published_at >= start,
                                                       Item.published_at < end)).all()
-        assert {i.id for i in unplanned} == {i.id for i in november} - set(confirmed)
+        linked = set(confirmed) | {i.id for i in delivered.values()}
+        assert {i.id for i in unplanned} == {i.id for i in november} - linked
         assert unplanned and len(unplanned) < len(november)
         # Linking again changes nothing.
         assert link_deliveries(session) == {"linked": 0, "suggested": 0}

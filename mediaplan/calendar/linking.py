@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 from mediaplan.calendar.workflow import change_status, log
 from mediaplan.db.schema import Coverage, Delivery, Item, Story
 from mediaplan.nlp.normalize import fold
-from mediaplan.vocab import SOCIAL_PLATFORMS, Channel, CoverageStatus, LinkStatus, MatchedBy, WorkflowAction
+from mediaplan.reports.counts import platform_clause
+from mediaplan.vocab import CoverageStatus, LinkStatus, MatchedBy, WorkflowAction
 
 WINDOW_BEFORE = timedelta(days=1)
 WINDOW_AFTER = timedelta(days=3)
@@ -28,15 +29,6 @@ CONFIDENT = 0.6
 SUGGEST = 0.35
 MARGIN = 0.15  # the best candidate must beat the second by this much to be linked without asking
 MONITOR = "giám sát"  # the name the audit log gives to automatic links
-
-
-def platform_matches(platform: str | None, channel: str | None) -> bool:
-    """Whether an item seen on a monitoring channel can deliver a coverage planned for a platform."""
-    if not platform or not channel:
-        return True
-    if platform in SOCIAL_PLATFORMS:
-        return channel == Channel.SOCIAL
-    return platform == channel
 
 
 def score(coverage: Coverage, item: Item) -> tuple[float, bool]:
@@ -62,7 +54,7 @@ def score(coverage: Coverage, item: Item) -> tuple[float, bool]:
         decisive = True
     elif coverage.format and story.column is None:
         s -= 0.2  # a one-off coverage planned as an infographic is not delivered by an article
-    if coverage.platform and platform_matches(coverage.platform, item.channel):
+    if coverage.platform:  # every candidate is on the planned platform (`reports.counts.platform_clause`)
         s += 0.1
     if coverage.publish_at and item.published_at:
         hours = abs((item.published_at - coverage.publish_at).total_seconds()) / 3600
@@ -89,8 +81,9 @@ def link_deliveries(session: Session) -> dict:
         )
         if coverage.outlet_id:
             query = query.where(Item.outlet_id == coverage.outlet_id)
-        candidates = [i for i in session.scalars(query)
-                      if i.id not in taken and (coverage.id, i.id) not in rejected and platform_matches(coverage.platform, i.channel)]
+        if coverage.platform:
+            query = query.where(platform_clause(coverage.platform))
+        candidates = [i for i in session.scalars(query) if i.id not in taken and (coverage.id, i.id) not in rejected]
         scored = sorted(((*score(coverage, i), i) for i in candidates), key=lambda x: -x[0])
         if not scored or scored[0][0] < SUGGEST:
             continue

@@ -57,6 +57,7 @@ class Article:
     extractor: str = ""  # which step produced the body: profile | script | jsonld | trafilatura
     media: list[str] = field(default_factory=list)  # audio/video URLs found in the article
     transcript_url: str | None = None
+    transcript_lang: str | None = None  # the caption track's srclang ("vi"), when the page names it
     duration_seconds: int | None = None  # broadcasts: from JSON-LD or the printed "Thời lượng"
 
 
@@ -416,6 +417,7 @@ class Extractor:
         transcript = page.article.css('track[kind="captions"]::attr(src), track[kind="subtitles"]::attr(src), '
                                       'a[rel="transcript"]::attr(href)').get()
         art.transcript_url = urljoin(url, transcript) if transcript else None
+        art.transcript_lang = page.article.css('track[kind="captions"]::attr(srclang), track[kind="subtitles"]::attr(srclang)').get()
         art.duration_seconds = parse_duration(page.ld.get("duration")) or parse_duration(
             (re.search(r"[Tt]hời lượng:?\s*([\d:]+)", page.article_text) or [None, None])[1])
         return art

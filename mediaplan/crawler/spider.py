@@ -70,6 +70,11 @@ def _news_publication_dates(body: bytes) -> dict[str, str]:
     return dates
 
 
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
 def _struct_time(value) -> datetime | None:
     if not value:
         return None
@@ -182,6 +187,10 @@ class SourceSpider(scrapy.Spider):
         """Parse a feed; a malformed one is recorded, and whatever entries it still yields are used."""
         if self._not_modified(response):
             return None
+        if _looks_like_html(response.body):
+            # A feed tool's error page (RSSHub, RSS-Bridge), a login wall or a moved feed: say so, not "malformed XML".
+            self._error(source["key"], f"{_redact(response.url)}: trả về một trang HTML, không phải RSS/Atom", root=True)
+            return None
         feed = feedparser.parse(response.body)
         if feed.bozo:
             # A broken feed is a failing source even when some entries survive; those are still used.
@@ -195,13 +204,21 @@ class SourceSpider(scrapy.Spider):
         feed = self._feed(response, source)
         if feed is None:
             return
+        # A listing source is the articles its pattern names: a site-wide feed its page announces (the home feed
+        # every page of a site links) yields only those, so the e-paper's source does not collect the whole site.
+        pattern = (re.compile(source["article_pattern"]) if source.get("article_pattern")
+                   and source["kind"] in (SourceKind.PAGE, SourceKind.BROADCAST) else None)
+        callback = self.parse_episode if source["kind"] == SourceKind.BROADCAST else None
         for entry in feed.entries:
             link = entry.get("link")
             if not link:
                 continue
+            url = urljoin(response.url, link)
+            if pattern and not pattern.search(urlsplit(url).path):
+                continue
             published = _struct_time(entry.get("published_parsed"))
             updated = _struct_time(entry.get("updated_parsed"))
-            req = self._follow_article(urljoin(response.url, link), source,
+            req = self._follow_article(url, source, callback=callback,
                                        updated=updated if updated and updated != published else None,
                                        feed_published=published, feed_title=entry.get("title"))
             if req:
@@ -257,14 +274,21 @@ class SourceSpider(scrapy.Spider):
             link = entry.get("link") or entry.get("id")
             if not link:
                 continue
-            html = entry.get("summary") or entry.get("description") or ""
+            # RSSHub puts the post in <description>; RSS-Bridge's Atom in <content>. A video post (TikTok) carries only
+            # the player there, and its caption is the title.
+            html = (entry.get("content") or [{}])[0].get("value") or entry.get("summary") or entry.get("description") or ""
             text = "\n".join(t.strip() for t in Selector(text=f"<div>{html}</div>").css("::text").getall() if t.strip())
             title = entry.get("title") or text[:120]
+            extra = {"platform": source.get("platform") or Channel.SOCIAL}  # a platform left unnamed
+            if tags := [t.get("term") for t in entry.get("tags", []) if t.get("term")]:
+                extra["tags"] = tags
+            if media := Selector(text=f"<div>{html}</div>").css("video source::attr(src), video::attr(src)").getall():
+                extra["media"] = media
             yield Fetched(
                 source_key=source["key"], kind=ItemKind.SOCIAL_POST, url=link, canonical_url=canonical_url(link),
-                title=title, body=text, author=entry.get("author"),
+                title=title, body=text or title, author=entry.get("author"),
                 published_at=_struct_time(entry.get("published_parsed") or entry.get("updated_parsed")),
-                channel=source["channel"], extra={"platform": source.get("platform") or Channel.SOCIAL},  # a platform left unnamed
+                channel=source["channel"], extra=extra,
             )
 
     def parse_graph(self, response):
@@ -362,7 +386,10 @@ class SourceSpider(scrapy.Spider):
         if not art.title:
             self._error(source["key"], f"{response.url}: no episode title found", root=False)
             return
-        audio_only = bool(art.media) and all(m.lower().endswith(AUDIO) for m in art.media)
+        audio_only = bool(art.media) and all(urlsplit(m).path.lower().endswith(AUDIO) for m in art.media)
+        if not art.media:  # kept, on the source's channel; the note says why the channel was not told from the media
+            counts.note(self.crawler.stats, source["key"], "errors",
+                        f"{response.url}: kỳ phát sóng không có tệp video/âm thanh; kênh lấy theo nguồn ({source['channel']})")
         item = Fetched(
             source_key=source["key"], kind=ItemKind.BROADCAST, url=response.url,
             canonical_url=canonical_url(response.url, art.canonical), title=art.title, sapo=art.sapo, body=art.body,
@@ -373,17 +400,24 @@ class SourceSpider(scrapy.Spider):
             raw=response.body,
         )
         if art.transcript_url:
-            yield self._request(art.transcript_url, self.parse_transcript, source, role="transcript", item=item)
+            yield self._request(art.transcript_url, self.parse_transcript, source, role="transcript", item=item,
+                                transcript_lang=art.transcript_lang)
         else:
             yield item
 
     def parse_transcript(self, response):
         """Captions or a transcript file: its text joins the episode's body so the words can be classified."""
         item: Fetched = response.meta["item"]
-        text = transcript_text(response.body.decode(response.encoding if hasattr(response, "encoding") else "utf-8", errors="replace"))
+        raw = response.body.decode(response.encoding if hasattr(response, "encoding") else "utf-8", errors="replace")
+        text = "" if _looks_like_html(response.body) else transcript_text(raw)  # an error page is not a transcript
         if text:
             item.body = f"{item.body}\n\n{text}".strip()
             item.extra = {**(item.extra or {}), "transcript": response.url}
+            if lang := response.meta.get("transcript_lang"):
+                item.extra["transcript_lang"] = lang
+        else:  # the episode is kept without it
+            counts.note(self.crawler.stats, response.meta["source"], "errors",
+                        f"{response.url}: phụ đề/lời thoại rỗng hoặc sai định dạng")
         yield item
 
     def parse_article(self, response):

@@ -5,8 +5,8 @@ An item counts once per story per outlet: the near-duplicates of one cluster pub
 story, and the same story published by two outlets counts for each (each did publish it). Only education items
 count (the flag as it stands, an editor's decision winning), unless `education=False`.
 
-A count may be limited by theme (not removed by an editor), platform (a social platform counts the social
-channel, as `calendar.linking.platform_matches` does when linking), format, channel, outlet, outlet kinds and
+A count may be limited by theme (not removed by an editor), platform (`platform_clause`, the rule linking uses
+too), format, channel, outlet, outlet kinds and
 the `nq71` flag; an item counts when it matches every limit given. See docs/metrics.md for every figure's name.
 """
 
@@ -22,10 +22,22 @@ from mediaplan.db.schema import Delivery, Item, ItemTheme, Outlet, Source
 from mediaplan.vocab import SOCIAL_PLATFORMS, Channel, LinkStatus
 
 def channels_for(platform: str) -> set[str]:
-    """The monitoring channels on which a platform's items are seen."""
+    """The monitoring channels on which a platform's items are seen (which sources must run for it to be watched)."""
     if platform in SOCIAL_PLATFORMS:
         return {Channel.SOCIAL.value}
     return {Channel(platform).value}
+
+
+def platform_clause(platform: str):
+    """The one rule for "published on this platform", for counting and for linking a coverage to what delivered it.
+
+    A social platform's items are those of a source declared on that platform: a TikTok post is not a Facebook
+    post although both are on the social channel, and a YouTube upload is platform YouTube although its source
+    files it under the TV channel. Any other platform (TV, radio, print, online, portal, grassroots) is the
+    monitoring channel itself."""
+    if platform in SOCIAL_PLATFORMS:
+        return Item.source_id.in_(select(Source.id).where(Source.platform == platform))
+    return Item.channel.in_(channels_for(platform))
 
 
 @dataclass(frozen=True)
@@ -63,7 +75,7 @@ class Limits:
             query = query.where(exists().where(ItemTheme.item_id == Item.id, ItemTheme.theme_code == self.theme,
                                                ItemTheme.removed.is_(False)))
         if self.platform:
-            query = query.where(Item.channel.in_(channels_for(self.platform)))
+            query = query.where(platform_clause(self.platform))
         if self.channel:
             query = query.where(Item.channel == self.channel)
         if self.format:

@@ -110,6 +110,14 @@ def load_content() -> tuple[list[dict], list[dict]]:
     return articles, videos
 
 
+def load_channels() -> dict:
+    """content-channels.yaml: broadcasts, social posts, print issues and grassroots bulletins."""
+    path = SNAPSHOT_DIR / "content-channels.yaml"
+    if not path.exists():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
 def _write(rel: str, text: str) -> None:
     path = SITES_DIR / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -366,6 +374,185 @@ def build_youtube(videos: list[dict]) -> None:
     _write("www.youtube.com/robots.txt", "User-agent: *\nDisallow: /api/\nDisallow: /comment\nDisallow: /login\nDisallow: /results\n")
 
 
+RSSHUB = "127.0.0.1:1200"  # a self-hosted RSSHub on its default port, as the plan's TikTok source names it
+RSS_BRIDGE = "127.0.0.1:3000"  # a self-hosted RSS-Bridge
+ZALO_OA = "https://zalo.me/baoquangngai"  # the Official Account's public page (not checked from here)
+ZALO_BRIDGE_QUERY = ("action=display&bridge=CssSelectorBridge&home_page=https%3A%2F%2Fzalo.me%2Fbaoquangngai"
+                     "&url_selector=a.article-item&content_selector=div.article-content&format=Atom")
+
+
+def _local(value: str) -> datetime:
+    fmt = "%Y-%m-%d %H:%M" if " " in value else "%Y-%m-%d"
+    return datetime.strptime(value, fmt).replace(tzinfo=local_tz())
+
+
+def build_episodes(env: Environment, episodes: list[dict]) -> None:
+    """TV and radio programme pages under /multimedia/, as the outlet's multimedia section serves them: a listing
+    per medium, one page per episode with its video or audio, WebVTT captions (TV) or a linked transcript (radio)."""
+    stories = []
+    for raw in episodes:
+        aired = _local(raw["aired"])
+        folder = "truyen-hinh" if raw["medium"] == "tv" else "phat-thanh"
+        digest = hashlib.sha1(raw["id"].encode()).hexdigest()[:7]
+        s = Story(raw, 0)
+        s.path = f"/multimedia/{folder}/{aired:%Y%m}/{raw['slug']}-{digest}/"
+        s.url = f"https://{BQN_HOST}{s.path}"
+        minutes, seconds = raw["duration"].split(":")
+        s.extra.update(
+            listing=f"/multimedia/{folder}/", yyyymm=f"{aired:%Y%m}",
+            display_date=f"{WEEKDAYS[aired.weekday()]}, {aired:%d/%m/%Y - %H:%M}", short_date=f"{aired:%d/%m/%Y %H:%M}",
+            media_path=f"/media/{raw['slug']}.{'mp4' if raw['medium'] == 'tv' else 'mp3'}",
+            text_path=f"/media/{raw['slug']}.{'vtt' if raw['medium'] == 'tv' else 'txt'}",
+            jsonld=json.dumps({
+                "@context": "https://schema.org", "@type": "VideoObject" if raw["medium"] == "tv" else "AudioObject",
+                "name": raw["title"], "description": raw["sapo"], "uploadDate": aired.isoformat(),
+                "duration": f"PT{int(minutes)}M{int(seconds)}S",
+                "contentUrl": f"https://{BQN_HOST}/media/{raw['slug']}.{'mp4' if raw['medium'] == 'tv' else 'mp3'}"},
+                ensure_ascii=False))
+        stories.append((aired, s))
+    stories.sort(key=lambda x: x[0], reverse=True)
+    tpl, listing = env.get_template("bqn_episode.html"), env.get_template("bqn_programmes.html")
+    common = {"today": TODAY, "menu": BQN_MENU}
+    for _, s in stories:
+        others = [o for _, o in stories if o is not s and o.raw["medium"] == s.raw["medium"]]
+        _write(f"{BQN_HOST}{s.path}index.html", tpl.render(e=s, others=others, **common))
+        if s.raw["medium"] == "tv":  # WebVTT cues, a few seconds each
+            cues, t = ["WEBVTT", ""], 1.0
+            for line in s.raw["captions"]:
+                end = t + 2 + len(line.split()) * 0.35
+                cues += [f"{_clock(t)} --> {_clock(end)}", line, ""]
+                t = end
+            _write(f"{BQN_HOST}{s.extra['text_path']}", "\n".join(cues))
+            _write(f"{BQN_HOST}{s.extra['text_path']}.headers", "Content-Type: text/vtt; charset=utf-8\n")
+        else:
+            _write(f"{BQN_HOST}{s.extra['text_path']}", "\n".join(s.raw["transcript"]) + "\n")
+    for medium, folder, heading in (("tv", "truyen-hinh", "Truyền hình"), ("radio", "phat-thanh", "Phát thanh")):
+        entries = [s for _, s in stories if s.raw["medium"] == medium]
+        programmes = sorted({s.raw["programme"] for s in entries})
+        _write(f"{BQN_HOST}/multimedia/{folder}/index.html",
+               listing.render(heading=heading, programmes=programmes, entries=entries, **common))
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}.{int((seconds - whole) * 1000):03d}"
+
+
+def build_social(posts: list[dict]) -> None:
+    """The outlet's TikTok as RSSHub's `/tiktok/user/:user` route renders it (RSS 2.0, the video in the description,
+    the caption as the title), and its Zalo OA as RSS-Bridge's CssSelectorBridge does (Atom, the article in content)."""
+    tiktok = sorted((p for p in posts if p["platform"] == "tiktok"), key=lambda p: p["published"], reverse=True)
+    items = []
+    for p in tiktok:
+        link = f"https://www.tiktok.com/{p['account']}/video/{p['post_id']}"
+        cover = f"https://p16-sign-sg.tiktokcdn.com/obj/tos-alisg-p-0037/{p['post_id']}~tplv-photomode-image.jpeg"
+        items.append(f"""        <item>
+            <title><![CDATA[{p['text']}]]></title>
+            <description><![CDATA[<video controls="controls" poster="{cover}" style="width: 100%"><source src="https://v16m.tiktokcdn.com/{p['post_id']}/video/tos/alisg/{p['post_id']}.mp4" type="video/mp4"></video>]]></description>
+            <pubDate>{format_datetime(_local(p['published']).astimezone(timezone.utc), usegmt=True)}</pubDate>
+            <guid isPermaLink="false">{link}</guid>
+            <link>{link}</link>
+            <author><![CDATA[Báo Quảng Ngãi]]></author>
+{chr(10).join(f'            <category>{escape(h)}</category>' for h in p.get('hashtags', []))}
+        </item>""")
+    _write(f"{RSSHUB}/tiktok/user/@baoquangngai", f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss xmlns:atom="http://www.w3.org/2005/Atom" version="2.0">
+    <channel>
+        <title><![CDATA[Báo Quảng Ngãi (@baoquangngai) TikTok]]></title>
+        <link>https://www.tiktok.com/@baoquangngai</link>
+        <atom:link href="http://{RSSHUB}/tiktok/user/@baoquangngai" rel="self" type="application/rss+xml" />
+        <description><![CDATA[Báo và Phát thanh, Truyền hình Quảng Ngãi - Made with love by RSSHub(https://github.com/DIYgod/RSSHub)]]></description>
+        <generator>RSSHub</generator>
+        <webMaster>contact@rsshub.app (RSSHub)</webMaster>
+        <language>en</language>
+        <lastBuildDate>Thu, 26 Nov 2026 02:10:33 GMT</lastBuildDate>
+        <ttl>5</ttl>
+{chr(10).join(items)}
+    </channel>
+</rss>
+""")
+    _write(f"{RSSHUB}/tiktok/user/@baoquangngai.headers", "Content-Type: application/rss+xml; charset=utf-8\n")
+    zalo = sorted((p for p in posts if p["platform"] == "zalo"), key=lambda p: p["published"], reverse=True)
+    entries = []
+    for p in zalo:
+        when = _local(p["published"]).isoformat()
+        link = f"https://zalo.me/s/baoquangngai/article/{p['post_id']}"
+        entries.append(f"""    <entry>
+        <title type="html">{escape(p['title'])}</title>
+        <published>{when}</published>
+        <updated>{when}</updated>
+        <id>{link}</id>
+        <link rel="alternate" type="text/html" href="{link}"/>
+        <author><name>{escape(p['account'])}</name></author>
+        <content type="html">{escape('<p>' + p['text'] + '</p>')}</content>
+    </entry>""")
+    _write(f"{RSS_BRIDGE}/index.html__{ZALO_BRIDGE_QUERY}", f"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">
+    <title type="text">Báo Quảng Ngãi - Zalo Official Account</title>
+    <id>http://{RSS_BRIDGE}/?{escape(ZALO_BRIDGE_QUERY)}</id>
+    <icon>https://zalo.me/favicon.ico</icon>
+    <logo>https://zalo.me/favicon.ico</logo>
+    <updated>{_local(zalo[0]['published']).isoformat() if zalo else '2026-11-26T09:00:00+07:00'}</updated>
+    <author><name>RSS-Bridge</name></author>
+    <link rel="alternate" type="text/html" href="{ZALO_OA}"/>
+    <link rel="self" type="application/atom+xml" href="http://{RSS_BRIDGE}/?{escape(ZALO_BRIDGE_QUERY)}"/>
+{chr(10).join(entries)}
+</feed>
+""")
+    _write(f"{RSS_BRIDGE}/index.html__{ZALO_BRIDGE_QUERY}.headers", "Content-Type: application/atom+xml; charset=UTF-8\n")
+    for host in (RSSHUB, RSS_BRIDGE):
+        _write(f"{host}/robots.txt", "User-agent: *\nDisallow:\n")
+
+
+def build_print(env: Environment, issues: list[dict]) -> None:
+    """The e-paper's table of contents (/bao-in/): each issue, its pages, and each page's articles on pages of their own."""
+    tpl = env.get_template("bqn_article.html")
+    toc = []
+    for issue in sorted(issues, key=lambda i: i["date"], reverse=True):
+        day = _local(issue["date"]).replace(hour=5)
+        pages = []
+        for page in issue["pages"]:
+            stories = []
+            for raw in page["articles"]:
+                s = Story({**raw, "tags": [], "render": "html"}, issue["issue"] * 100 + page["page"])
+                digest = hashlib.sha1(f"{issue['issue']}-{raw['slug']}".encode()).hexdigest()[:7]
+                s.path = f"/bao-in/{day:%Y%m}/{raw['slug']}-{digest}/"
+                s.url = f"https://{BQN_HOST}{s.path}"
+                s.extra.update(section_path="bao-in", section_name=f"Báo in số {issue['issue']}, trang {page['page']}",
+                               yyyymm=f"{day:%Y%m}", iso=day.isoformat(), meta_date=True, jsonld=None,
+                               display_date=f"{WEEKDAYS[day.weekday()]}, {day:%d/%m/%Y - %H:%M}")
+                stories.append(s)
+            pages.append({"page": page["page"], "stories": stories})
+        toc.append({"number": f"{issue['issue']:,}".replace(",", "."), "display_date": f"{day:%d/%m/%Y}", "pages": pages})
+        everything = [s for p in pages for s in p["stories"]]
+        for s in everything:
+            _write(f"{BQN_HOST}{s.path}index.html", tpl.render(a=s, related=[o for o in everything if o is not s], most_read=[],
+                                                              today=TODAY, menu=BQN_MENU))
+    _write(f"{BQN_HOST}/bao-in/index.html", env.get_template("bqn_epaper.html").render(issues=toc, today=TODAY, menu=BQN_MENU))
+
+
+def build_bulletins(env: Environment, bulletins: list[dict]) -> None:
+    """A commune's loudspeaker bulletins, posted on its portal under "Thông tin cơ sở" with the recording."""
+    by_site: dict[str, list[Story]] = {}
+    for n, raw in enumerate(sorted(bulletins, key=lambda b: b["published"], reverse=True)):
+        site = PORTALS[raw["site"]]
+        s = Story({**raw, "section": "thong-tin-co-so", "section_name": "Thông tin cơ sở", "author": "Đài truyền thanh xã"},
+                  3_000_000 + n * 41)
+        s.path = f"/thong-tin-co-so/{raw['slug']}-{s.number}.html"
+        s.url = f"https://{site['host']}{s.path}"
+        s.extra.update(portal_date=f"{s.local:%d/%m/%Y %H:%M}", short_date=f"{s.local:%d/%m/%Y}", views=12 + n,
+                       audio=f"/Portals/0/TruyenThanh/{raw['slug']}.mp3", listing="/thong-tin-co-so/")
+        by_site.setdefault(raw["site"], []).append(s)
+    article, listing = env.get_template("portal_article.html"), env.get_template("portal_listing.html")
+    for key, stories in by_site.items():
+        site = PORTALS[key]
+        for s in stories:
+            _write(site["host"] + s.path, article.render(a=s, site=site, related=[o for o in stories if o is not s], today=TODAY))
+        _write(f"{site['host']}/thong-tin-co-so/index.html",
+               listing.render(site=site, entries=stories, page=1, pages=[], next_page=None, today=TODAY,
+                              heading="Thông tin cơ sở", section="thong-tin-co-so"))
+
+
 def build() -> dict[str, int]:
     articles, videos = load_content()
     if SITES_DIR.exists():
@@ -378,8 +565,13 @@ def build() -> dict[str, int]:
     for key, stories in by_site.items():
         build_portal(env, key, stories)
     build_youtube(videos)
+    channels = load_channels()
+    build_episodes(env, channels.get("episodes", []))
+    build_social(channels.get("social", []))
+    build_print(env, channels.get("print", []))
+    build_bulletins(env, channels.get("bulletins", []))
     (SITES_DIR / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
-    return {"articles": len(articles), "videos": len(videos)}
+    return {"articles": len(articles), "videos": len(videos), **{k: len(v) for k, v in channels.items()}}
 
 
 if __name__ == "__main__":
