@@ -16,10 +16,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mediaplan.db.schema import CrawlRun, FetchState, Item, ItemRevision, Source, utcnow
+from mediaplan.db.schema import CrawlRun, FetchState, Item, ItemRevision, Source, search_texts, utcnow
 from mediaplan.nlp.normalize import normalize
 from mediaplan.periods import in_range, shown
 from mediaplan.vocab import CrawlStatus
@@ -115,6 +114,15 @@ def _published(value: datetime | None) -> datetime | None:
     return value if value is not None and in_range(value.date()) else None
 
 
+def _insert(session: Session):
+    """The backend's INSERT, which has ON CONFLICT (both PostgreSQL and SQLite do; the generic one has not)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def upsert_item(session: Session, fetched: Fetched, data_dir: Path | None = None) -> str:
     """Store or update an item; returns "new", "updated", "unchanged" or "refused".
 
@@ -152,7 +160,8 @@ def upsert_item(session: Session, fetched: Fetched, data_dir: Path | None = None
         if fetched.extra:
             existing.extra = {**(existing.extra or {}), **fetched.extra}
         return "updated"
-    item = Item(
+    text, folded = search_texts(title, sapo, body)  # a Core insert runs no ORM hook: the search columns here
+    values = dict(
         outlet_id=source.outlet_id,
         source_id=source.id,
         kind=fetched.kind,
@@ -169,13 +178,14 @@ def upsert_item(session: Session, fetched: Fetched, data_dir: Path | None = None
         channel=fetched.channel or source.channel,
         extra=fetched.extra or {},
         raw_ref=raw_ref,
+        search_text=text,
+        search_folded=folded,
     )
-    try:
-        with session.begin_nested():
-            session.add(item)
-    except IntegrityError:  # another process stored it between our read and write
-        return "unchanged"
-    return "new"
+    # INSERT … ON CONFLICT (canonical_url) DO NOTHING: another crawl that stored the same page between our read
+    # and this write leaves one row and no error; the loser counts it unchanged.
+    stmt = _insert(session)(Item).values(**values).on_conflict_do_nothing(index_elements=[Item.canonical_url])
+    stored = session.execute(stmt.returning(Item.id)).scalar()
+    return "new" if stored is not None else "unchanged"
 
 
 def record_success(session: Session, source_key: str) -> None:
@@ -257,10 +267,7 @@ def save_validators(session: Session, seen: dict[str, tuple[str | None, str | No
     both find no row, both insert, and one crashed on the primary key; now the later one simply wins."""
     if not seen:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = _insert(session)
     session.flush()
     now = utcnow()
     for url, (etag, modified, status) in sorted(seen.items()):  # one order for every writer: no deadlock on PostgreSQL
