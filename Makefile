@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install demo serve test test-fast bench eval snapshot messages clean
+.PHONY: install demo serve test test-fast bench bench-search eval snapshot messages clean
 
 $(BIN)/mediaplan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,9 @@ test-fast: install  ## the edit-test loop: SQLite only, no slow, end-to-end, bro
 
 bench: install
 	$(BIN)/python -m mediaplan.bench
+
+bench-search: install  ## /items?q= at N items (default 100000) on SQLite and PostgreSQL, without and with the search index
+	$(BIN)/python -c "from mediaplan.bench import search_scale; search_scale($(or $(N),100000))"
 
 eval: install
 	$(BIN)/python -m mediaplan.crawler.evaluate

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from mediaplan.crawler.extract import extract_article
@@ -510,3 +511,100 @@ def per_page_cost(limit: int = 120) -> None:
     for name, ms in stages.items():
         print(f"  {name:<18} {ms:6.1f} ms")
     print(f"  {'total':<18} {total:6.1f} ms   trafilatura alone {base:.1f} ms   ratio {total / base:.2f}×")
+
+
+SEARCHES = ("giao vien", "Sơn Hà", "nội trú liên cấp", "xyzzy")  # folded, accented (exact), a phrase, nothing
+
+
+def _items_into(url: str, rows) -> None:
+    """Store `rows` as items the way the store does (search columns included) in chunks; no ORM per row."""
+    from itertools import islice
+
+    from sqlalchemy import insert, select
+
+    from mediaplan.db import ensure_ready, get_engine, session_scope
+    from mediaplan.db.schema import Item, Source, search_texts
+
+    ensure_ready(url)
+    with session_scope(url) as session:
+        source = session.scalar(select(Source).where(Source.key == "baoquangngai-rss"))
+        outlet_id, source_id = source.outlet_id, source.id
+    rows, start = iter(rows), 0
+    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    while chunk := list(islice(rows, 5000)):
+        with session_scope(url) as session:
+            session.execute(insert(Item), [
+                {"outlet_id": outlet_id, "source_id": source_id, "kind": "article", "channel": "online",
+                 "url": f"https://baoquangngai.vn/bench/{k}.htm", "canonical_url": f"https://baoquangngai.vn/bench/{k}.htm",
+                 "content_hash": f"{k:064x}", "title": t, "sapo": s, "body": b, "raw_title": t,
+                 "published_at": base + timedelta(minutes=7 * k),
+                 **dict(zip(("search_text", "search_folded"), search_texts(t, s, b)))}
+                for k, (t, s, b) in enumerate(chunk, start)])
+        start += len(chunk)
+    get_engine(url).dispose()
+
+
+def _search_times(url: str, rounds: int = 5) -> dict[str, float]:
+    """Median wall time of the first page of `/items?q=…` (count, exact-first keyset page, the rows) per search."""
+    from statistics import median
+
+    from mediaplan.db import session_scope
+    from mediaplan.web.items import ItemFilters, list_items
+
+    out = {}
+    for q in SEARCHES:
+        times = []
+        for _ in range(rounds):
+            with session_scope(url) as session:
+                t0 = time.perf_counter()
+                found = list_items(session, ItemFilters(q=q))
+                times.append(time.perf_counter() - t0)
+        out[q] = (median(times), found.total)
+    return out
+
+
+def search_scale(n: int = 100_000) -> None:
+    """`/items?q=` at `n` items on SQLite and (when it is reachable) PostgreSQL, without and with migration 0014's
+    search index (FTS5 trigram / pg_trgm GIN); the same totals both ways show that the index changes no answer."""
+    import tempfile
+
+    from sqlalchemy import create_engine, text
+
+    from mediaplan.db import get_engine
+
+    texts = [extract_article(p.read_text(encoding="utf-8"), "https://baoquangngai.vn/x/", get_profile("baoquangngai"))
+             for p in sorted((SITES_DIR / "baoquangngai.vn").rglob("index.html")) if p.parent.name.count("-") > 2]
+    items, origin = stored_articles(texts)
+    targets = []
+    with tempfile.TemporaryDirectory() as tmp:
+        targets.append(("SQLite", f"sqlite:///{tmp}/search.db"))
+        admin = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        try:
+            with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text("DROP DATABASE IF EXISTS mediaplan_bench_search"))
+                conn.execute(text("CREATE DATABASE mediaplan_bench_search"))
+            targets.append(("PostgreSQL", "postgresql+psycopg://postgres@127.0.0.1:5432/mediaplan_bench_search"))
+        except Exception as exc:  # noqa: BLE001 - PostgreSQL is optional for this figure
+            print(f"search at {n:,} items: PostgreSQL not reachable ({type(exc).__name__}); SQLite only")
+        for name, url in targets:
+            _items_into(url, _clone_rows(items, n))
+            with_index = _search_times(url)
+            engine = get_engine(url)
+            with engine.begin() as conn:  # the same database without the index, for the comparison
+                if name == "SQLite":
+                    for statement in ("DROP TRIGGER items_search_ai", "DROP TRIGGER items_search_ad",
+                                      "DROP TRIGGER items_search_au", "DROP TABLE items_search"):
+                        conn.execute(text(statement))
+                else:
+                    conn.execute(text("DROP INDEX ix_items_search_folded_trgm"))
+            without = _search_times(url, rounds=3)
+            engine.dispose()
+            for q in SEARCHES:
+                (t_with, total), (t_without, total_without) = with_index[q], without[q]
+                same = "same results" if total == total_without else f"DIFFERENT: {total_without} without the index"
+                print(f"search {name} at {n:,} items ({origin.split(' from ')[0]}), q={q!r}: {total:,} found; "
+                      f"{t_without * 1000:,.0f} ms without the index, {t_with * 1000:,.0f} ms with it ({same})")
+        if len(targets) > 1:
+            get_engine(targets[1][1]).dispose()
+            with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text("DROP DATABASE IF EXISTS mediaplan_bench_search"))

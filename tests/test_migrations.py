@@ -21,6 +21,7 @@ from sqlalchemy import types as sa_types
 from conftest import _configure
 from mediaplan.db import MIGRATIONS, downgrade, get_engine, migrate
 from mediaplan.db.schema import Base
+from mediaplan.db.search_index import include_object, model_tables
 
 pytestmark = pytest.mark.slow
 
@@ -230,9 +231,9 @@ def _fetch(conn, meta, table: str, key: dict):
 
 def _assert_schema_is_the_models(engine) -> None:
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_object": include_object}), Base.metadata)
         inspector = inspect(conn)
-        tables = set(inspector.get_table_names()) - {"alembic_version"}
+        tables = model_tables(inspector.get_table_names())
         assert tables == set(Base.metadata.tables)
         for name in tables:
             assert {c["name"] for c in inspector.get_columns(name)} == set(Base.metadata.tables[name].columns.keys()), name

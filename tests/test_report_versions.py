@@ -437,8 +437,9 @@ def test_migration_0006_keeps_reports_and_deliveries_both_ways(db):
         from alembic.migration import MigrationContext
 
         from mediaplan.db.schema import Base
+        from mediaplan.db.search_index import include_object
 
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert compare_metadata(MigrationContext.configure(conn, opts={"include_object": include_object}), Base.metadata) == []
 
 
 def test_the_email_carries_its_charts_inline(tmp_path):

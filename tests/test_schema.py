@@ -7,12 +7,13 @@ from sqlalchemy import inspect, select
 
 from mediaplan.db import downgrade, get_engine, migrate
 from mediaplan.db.schema import Base
+from mediaplan.db.search_index import include_object
 
 
 def test_migrations_match_the_models(db):
     migrate()  # a second run is a no-op
     with get_engine().connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert compare_metadata(MigrationContext.configure(conn, opts={"include_object": include_object}), Base.metadata) == []
         tables = set(inspect(conn).get_table_names())
     assert {"items", "item_themes", "sources", "columns", "stories", "coverages", "assignments", "workflow_events",
             "deliveries", "reminders_sent", "feed_tokens", "report_deliveries", "users", "fetch_state",
@@ -105,7 +106,7 @@ def test_vocabulary_migration_downgrades_and_upgrades_again(db):
         assert "search_text" not in {c["name"] for c in inspect(conn).get_columns("items")}
     migrate()
     with get_engine().connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert compare_metadata(MigrationContext.configure(conn, opts={"include_object": include_object}), Base.metadata) == []
         checks = {c["name"] for c in inspect(conn).get_check_constraints("coverages")}
     assert {"ck_coverages_status", "ck_coverages_platform", "ck_coverages_format"} <= checks
 
@@ -133,5 +134,46 @@ def test_review_migration_downgrades_and_upgrades_again(db):
         assert "proposed_by" not in {c["name"] for c in inspect(conn).get_columns("item_themes")}
     migrate()
     with get_engine().connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert compare_metadata(MigrationContext.configure(conn, opts={"include_object": include_object}), Base.metadata) == []
         assert "ck_item_themes_proposed_by" in {c["name"] for c in inspect(conn).get_check_constraints("item_themes")}
+
+
+def test_the_search_index_follows_every_write_and_serves_the_search(db, backend):
+    """Migration 0014: SQLite's FTS5 table is kept by triggers through insert, update and delete; PostgreSQL plans
+    the search's LIKE on its trigram index. Either way the search's own LIKE decides (db.search_index)."""
+    from sqlalchemy import delete, text
+
+    from mediaplan.crawler.store import Fetched, upsert_item
+    from mediaplan.db import session_scope
+    from mediaplan.db.schema import Item
+
+    def add(slug, title):
+        url = f"https://baoquangngai.vn/giao-duc/{slug}.htm"
+        with session_scope() as session:
+            upsert_item(session, Fetched(source_key="baoquangngai-rss", kind="article", url=url, canonical_url=url,
+                                         title=title, sapo="", body=title))
+            return session.scalar(select(Item.id).where(Item.url == url))
+
+    kept = add("a", "Học sinh xã Sơn Hà đến trường")
+    changed = add("b", "Giá lúa tăng")
+    gone = add("c", "Xã Sơn Hà tổ chức hội nghị")
+    with session_scope() as session:
+        item = session.get(Item, changed)
+        item.title = item.body = "Giáo viên xã Sơn Hà được khen thưởng"
+        session.flush()
+        session.execute(delete(Item).where(Item.id == gone))
+    with session_scope() as session:
+        found = set(session.scalars(select(Item.id).where(Item.search_folded.like("%son ha%"))))
+        assert found == {kept, changed}
+        if backend == "sqlite":
+            indexed = set(session.scalars(text("SELECT rowid FROM items_search WHERE search_folded LIKE '%son ha%'")))
+            assert indexed == {kept, changed}
+            assert session.scalar(text("SELECT count(*) FROM items_search WHERE search_folded LIKE '%gia lua%'")) == 0
+            plan = " ".join(str(r) for r in session.execute(
+                text("EXPLAIN QUERY PLAN SELECT rowid FROM items_search WHERE search_folded LIKE '%son ha%'")))
+            assert "VIRTUAL TABLE INDEX 0:L" in plan  # the trigram index, not a scan of every row
+        else:
+            session.execute(text("SET LOCAL enable_seqscan = off"))  # three rows: make the planner show its index
+            plan = "\n".join(session.scalars(text(
+                "EXPLAIN SELECT id FROM items WHERE search_folded LIKE '%son ha%' ESCAPE '\\'")))
+            assert "ix_items_search_folded_trgm" in plan

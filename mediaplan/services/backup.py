@@ -72,8 +72,10 @@ def table_fingerprints(engine: Engine) -> dict[str, dict[str, Any]]:
     """Every table's row count and content hash, streamed in primary-key order (bounded memory at any size)."""
     from sqlalchemy import MetaData
 
+    from mediaplan.db.search_index import SQLITE_TABLES
+
     meta = MetaData()
-    meta.reflect(engine)
+    meta.reflect(engine, only=lambda name, _: name not in SQLITE_TABLES)  # the search index is derived from items
     out: dict[str, dict[str, Any]] = {}
     with engine.connect() as conn:
         for name in sorted(meta.tables):

@@ -18,10 +18,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, case, exists, func, not_, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, case, exists, func, not_, select, true, tuple_
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from mediaplan.db.schema import Item, ItemTheme, Outlet
+from mediaplan.db.search_index import prefilter
 from mediaplan.crawler.store import http_url
 from mediaplan.i18n import N_, _, using
 from mediaplan.localtime import to_local
@@ -75,10 +76,22 @@ def _search(session: Session, q: str, where: list) -> tuple[ColumnElement, Colum
     """
     needle = normalize(q).lower()
     folded = fold(needle)
+    # Every exact match is a folded match too (folding keeps substrings: fold(a + b) == fold(a) + fold(b)), so the
+    # folded LIKE finds them all, on the one search index; the exact LIKE narrows to them, or orders them first.
+    match = _indexed(session, Item.search_folded.like(_like(folded), escape="\\"), folded)
     exact = Item.search_text.like(_like(needle), escape="\\")
-    if folded != needle and session.scalar(select(exists().where(*where, exact))):
-        return exact, None
-    return or_(exact, Item.search_folded.like(_like(folded), escape="\\")), exact
+    if folded != needle:
+        only_exact = and_(match, exact)
+        if session.scalar(select(exists().where(*where, only_exact))):
+            return only_exact, None
+    return match, exact
+
+
+def _indexed(session: Session, condition: ColumnElement, folded: str) -> ColumnElement:
+    """The folded LIKE, narrowed first by SQLite's FTS5 index when there is one (`db.search_index`); PostgreSQL's
+    trigram index serves the LIKE itself."""
+    narrowed = prefilter(session, folded)
+    return condition if narrowed is None else and_(narrowed, condition)
 
 
 def _segments(first: ColumnElement | None) -> list[tuple[ColumnElement, ...]]:

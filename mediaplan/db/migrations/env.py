@@ -8,6 +8,7 @@ into `item_themes`. The pragma only takes effect outside a transaction, hence it
 from alembic import context
 
 from mediaplan.db.schema import Base
+from mediaplan.db.search_index import include_object
 
 
 def run() -> None:
@@ -23,7 +24,8 @@ def run() -> None:
             connection.commit()
         try:
             with connection.begin():
-                context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=sqlite)
+                context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=sqlite,
+                                  include_object=include_object)
                 context.run_migrations()
         finally:
             if sqlite:
