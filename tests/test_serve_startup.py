@@ -107,3 +107,46 @@ def test_serve_gives_up_after_its_wait_with_one_line(tmp_path):
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("Lỗi: không kết nối được máy chủ cơ sở dữ liệu")
     assert proc.stderr.count("Chờ cơ sở dữ liệu") >= 1
+
+
+def test_two_workers_share_one_signed_session(sqlite_db, tmp_path):
+    """`serve --workers 2`: both processes sign with the one key made before they start, so a session made by
+    one is good on the other; no request of thirty, each on a new connection, is sent back to the login."""
+    import re
+
+    import httpx
+
+    from accounts import PASSWORD, ensure_user
+
+    ensure_user(sqlite_db, "phantich2", "analyst")
+    port = _free_port()
+    env = {**os.environ, "MEDIAPLAN_DATABASE_URL": sqlite_db, "MEDIAPLAN_DATA_DIR": str(tmp_path / "var"),
+           "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.Popen([sys.executable, "-m", "mediaplan", "serve", "--port", str(port), "--workers", "2"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        with httpx.Client(base_url=base, headers={"Connection": "close"}) as client:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+            signed = client.post("/login", data={"username": "phantich2", "password": PASSWORD, "csrf_token": token})
+            assert signed.status_code == 303
+            answers = [client.get("/items", follow_redirects=False).status_code for _ in range(30)]
+        assert answers == [200] * 30
+        key = (tmp_path / "var" / "secret_key").read_text()
+        assert len(key) > 40
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    stderr = proc.stderr.read()
+    assert len(re.findall(r"Started server process \[\d+\]", stderr)) == 2, stderr
+    assert "Traceback" not in stderr

@@ -51,14 +51,19 @@ def secret_key(settings: Settings) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another worker wrote it first
-            return path.read_text().strip()
+        # Written whole under a private name, then linked into place: a worker starting at the same moment either
+        # links first or finds the finished file, never an empty one it would sign sessions with.
+        draft = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as out:
-            out.write(key)
-        return key
+            out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:  # another worker's key is in place: every worker signs with that one
+            pass
+        finally:
+            draft.unlink()
+        return path.read_text().strip()
 
 
 class Signer:

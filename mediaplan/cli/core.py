@@ -152,6 +152,8 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help="Địa chỉ lắng nghe.")] = None,
     port: Annotated[Optional[int], typer.Option(help="Cổng.")] = None,
     wait: Annotated[int, typer.Option(min=0, max=3600, help="Số giây chờ cơ sở dữ liệu sẵn sàng khi khởi động.")] = 60,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Số tiến trình uvicorn (phiên đăng nhập nằm trong cookie "
+                                                             "có chữ ký, nên các tiến trình dùng chung).")] = 1,
 ):
     """Chạy ứng dụng web (tổng quan, tin bài, bằng chứng, lịch) tại 127.0.0.1:8000."""
     import uvicorn
@@ -160,8 +162,12 @@ def serve(
 
     _wait_for_database(wait)
     s = get_settings()
+    if workers > 1:
+        from mediaplan.auth.sessions import secret_key
+
+        secret_key(s)  # made once here, before the workers start, rather than raced for by each of them
     uvicorn.run("mediaplan.web.app:create_app", factory=True, host=host or s.web_host, port=port or s.web_port,
-                server_header=False, timeout_graceful_shutdown=10)  # no "server: uvicorn" (ASVS V14.3.3)
+                workers=workers, server_header=False, timeout_graceful_shutdown=10)  # no "server: uvicorn" (ASVS V14.3.3)
 
 
 def _wait_for_database(seconds: int) -> None:
