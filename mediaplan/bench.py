@@ -608,3 +608,88 @@ def search_scale(n: int = 100_000) -> None:
             get_engine(targets[1][1]).dispose()
             with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as conn:
                 conn.execute(text("DROP DATABASE IF EXISTS mediaplan_bench_search"))
+
+
+LOAD_PATHS = ("/", "/items", "/items?q=giao+vien")
+
+
+def concurrent_users(url: str, users: int = 50, rounds: int = 10, workers: int = 2) -> dict:
+    """`users` signed-in users at once against `mediaplan serve --workers W` on the database at `url`, each asking
+    every path of LOAD_PATHS `rounds` times on its own connection: p50/p95/p99 per path and every non-200 answer
+    (a 503 with Retry-After when saturated is counted apart from errors: it is the answer the issue asks for)."""
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+    from statistics import quantiles
+
+    import httpx
+
+    from mediaplan.db import session_scope
+    from mediaplan.services.users import add_user, find
+
+    password = "tải-thử-đồng-thời-71"
+    with session_scope(url) as session:
+        if find(session, "bench-load") is None:
+            add_user(session, "bench-load", "analyst", email="bench-load@example.org", password=password,
+                     full_name="Đo tải")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {**os.environ, "MEDIAPLAN_DATABASE_URL": url, "MEDIAPLAN_DATA_DIR": data_dir}
+        # uvicorn logs every request: to a file, never an unread pipe (a full pipe blocks the workers)
+        log = open(Path(data_dir) / "serve.log", "w")  # noqa: SIM115 - closed with the server below
+        proc = subprocess.Popen([sys.executable, "-m", "mediaplan", "serve", "--port", str(port), "--workers",
+                                 str(workers)], env=env, stdout=log, stderr=log, text=True)
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.3)
+
+            def user(_):
+                times: dict[str, list[float]] = {p: [] for p in LOAD_PATHS}
+                answers: list[int] = []
+                with httpx.Client(base_url=base, timeout=60, headers={"Connection": "close"}) as client:
+                    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+                    client.post("/login", data={"username": "bench-load", "password": password, "csrf_token": token})
+                    for _ in range(rounds):
+                        for path in LOAD_PATHS:
+                            t0 = time.perf_counter()
+                            try:
+                                answers.append(client.get(path, follow_redirects=False).status_code)
+                            except httpx.HTTPError:
+                                answers.append(0)
+                            times[path].append(time.perf_counter() - t0)
+                return times, answers
+
+            t0 = time.perf_counter()
+            with ThreadPoolExecutor(users) as pool:
+                results = list(pool.map(user, range(users)))
+            wall = time.perf_counter() - t0
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+            log.close()
+    out = {"users": users, "workers": workers, "requests": users * rounds * len(LOAD_PATHS), "wall_s": wall}
+    answers = [a for _, got in results for a in got]
+    out["errors"] = sum(1 for a in answers if a not in (200, 503))
+    out["busy_503"] = answers.count(503)
+    for path in LOAD_PATHS:
+        series = sorted(t for times, _ in results for t in times[path])
+        q = quantiles(series, n=100)
+        out[path] = {"p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "p99_ms": q[98] * 1000}
+    print(f"{users} concurrent users, {workers} workers, {out['requests']:,} requests in {wall:.1f} s: "
+          f"{out['errors']} errors, {out['busy_503']} answered 503 (busy)")
+    for path in LOAD_PATHS:
+        f = out[path]
+        print(f"  {path}: p50 {f['p50_ms']:,.0f} ms, p95 {f['p95_ms']:,.0f} ms, p99 {f['p99_ms']:,.0f} ms")
+    return out
