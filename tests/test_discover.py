@@ -267,3 +267,25 @@ def test_the_snapshot_setting_routes_discovery_and_a_known_source_is_not_propose
     assert [(s["kind"], s["url"]) for s in rows[0]["sources"]] == [("sitemap", "https://sgddt.quangngai.gov.vn/sitemap.xml")]
     assert rows[0]["skipped"] >= 1 and rows[0]["platform"] == "gov-portal"
     assert "/sgddt.quangngai.gov.vn/" in snapshot_server.hits
+
+
+def test_a_sitemap_robots_txt_does_not_name_is_found_at_its_usual_address(sqlite_db, cli, tmp_path):
+    """robots.txt silent: /sitemap.xml is proposed when it is a sitemap; where there is none, nothing and no note."""
+    from mediaplan.snapshot.server import SnapshotServer
+
+    root = tmp_path / "sites"
+    for host in ("sotuphap.quangngai.gov.vn", "soyte.quangngai.gov.vn"):
+        shutil.copytree(SITES_DIR / host, root / host)
+        robots = root / host / "robots.txt"
+        robots.write_text("".join(line for line in robots.read_text().splitlines(True) if not line.startswith("Sitemap:")))
+    (root / "soyte.quangngai.gov.vn" / "sitemap.xml").unlink()
+    _outlet("thu-tu-phap", TUPHAP)
+    _outlet("thu-y-te", YTE)
+    with SnapshotServer(root) as base:
+        rows = {r["outlet"]: r for r in _jsonl(cli("sources", "discover", "thu-tu-phap", "thu-y-te",
+                                                   "--snapshot", base, "--format", "jsonl"))}
+    tuphap = [s for s in rows["thu-tu-phap"]["sources"] if s["kind"] == "sitemap"]
+    assert [s["url"] for s in tuphap] == ["https://sotuphap.quangngai.gov.vn/sitemap.xml"]
+    assert "robots.txt không nêu" in tuphap[0]["found"]
+    assert not [s for s in rows["thu-y-te"]["sources"] if s["kind"] == "sitemap"]
+    assert not any("sitemap.xml" in n for n in rows["thu-y-te"]["notes"])

@@ -3,7 +3,8 @@
 What is read, in this order, all over real HTTP (the snapshot server stands in for the real hosts when
 `MEDIAPLAN_SNAPSHOT_URL` or `--snapshot` is set, exactly as `SnapshotRoute` does for a crawl):
 
-- robots.txt: its `Sitemap:` lines, and its rules, obeyed for every other page read here;
+- robots.txt: its `Sitemap:` lines (or, when it names none, `/sitemap.xml` if that is a sitemap), and its rules,
+  obeyed for every other page read here;
 - the home page: `<link rel="alternate" type="application/rss+xml|atom+xml">`, and the markup of the portal
   platform it runs on (`PLATFORMS`: DotNetNuke → profile gov-portal, Liferay → profile liferay-portal);
 - the platform's news listing (linked from the home page, or at the platform's usual address), kept only when it
@@ -309,7 +310,11 @@ def discover_portal(homepage: str, fetcher: Fetcher, profile_hint: str | None = 
 
     candidates: list[tuple[str, str, str]] = []  # (kind, url, how found)
     candidates += [("rss", u, "link rel=alternate trên trang chủ") for u in alternate_feeds(html, base)]
-    candidates += [("sitemap", u, "dòng Sitemap: trong robots.txt") for u in robots_sitemaps(robots_txt, root)]
+    named = robots_sitemaps(robots_txt, root)
+    candidates += [("sitemap", u, "dòng Sitemap: trong robots.txt") for u in named]
+    guessed = urljoin(root, "/sitemap.xml") if not named else None  # where most CMSs serve it when robots.txt is silent
+    if guessed:
+        candidates.append(("sitemap", guessed, "địa chỉ sitemap thường gặp (/sitemap.xml); robots.txt không nêu"))
     if platform:
         linked = listing_links(html, base, platform)
         listings = [(u, f"chuyên mục tin tức của nền tảng {platform.name}, liên kết trên trang chủ") for u in linked]
@@ -342,6 +347,8 @@ def discover_portal(homepage: str, fetcher: Fetcher, profile_hint: str | None = 
         if answer is None:
             continue
         c_status, c_body, c_type, _ = answer
+        if c_status in (404, 410) and url == guessed:
+            continue  # a guess that is not there is no finding
         if c_status != 200:
             found.notes.append(f"{url}: trả về HTTP {c_status}")
             continue
