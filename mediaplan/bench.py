@@ -198,27 +198,8 @@ def _clone_rows(items, n: int, seed: int = 71):
 
 def _sqlite_with_items(path: Path, rows) -> str:
     """A migrated SQLite database holding `rows` (an iterable) as stored, unclassified items; its URL."""
-    from itertools import islice
-
-    from sqlalchemy import insert, select
-
-    from mediaplan.db import ensure_ready, get_engine, session_scope
-    from mediaplan.db.schema import Item, Source
-
     url = f"sqlite:///{path}"
-    ensure_ready(url)
-    with session_scope(url) as session:
-        source = session.scalar(select(Source).where(Source.key == "baoquangngai-rss"))
-        outlet_id, source_id = source.outlet_id, source.id
-        rows, start = iter(rows), 0
-        while chunk := list(islice(rows, 5000)):  # a chunk at a time: 100,000 articles are a gigabyte of str
-            session.execute(insert(Item), [
-                {"outlet_id": outlet_id, "source_id": source_id, "kind": "article", "channel": "online",
-                 "url": f"https://baoquangngai.vn/bench/{k}.htm", "canonical_url": f"https://baoquangngai.vn/bench/{k}.htm",
-                 "content_hash": f"{k:064x}", "title": t, "sapo": s, "body": b, "raw_title": t}
-                for k, (t, s, b) in enumerate(chunk, start)])
-            start += len(chunk)
-    get_engine(url).dispose()
+    _items_into(url, rows)
     return url
 
 

@@ -28,7 +28,7 @@ import requests
 from parsel import Selector
 from protego import Protego
 
-from mediaplan.crawler.encoding import decode_html
+from mediaplan.crawler.encoding import decode_html, looks_html
 from mediaplan.crawler.urls import canonical_url, site_host
 
 
@@ -158,14 +158,9 @@ def article_links(html: str, base: str, platform: Platform) -> int:
     return len(found)
 
 
-def _looks_html(body: bytes, content_type: str) -> bool:
-    head = body[:1024].lstrip().lower()
-    return "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
-
-
 def feed_problem(url: str, body: bytes, content_type: str) -> str | None:
     """Why this answer is not an RSS/Atom feed, or None when it is one."""
-    if _looks_html(body, content_type):
+    if looks_html(body, content_type):
         return f"{url}: là trang HTML, không phải RSS/Atom"
     parsed = feedparser.parse(body)
     if not parsed.get("version"):
@@ -177,7 +172,7 @@ def sitemap_problem(url: str, body: bytes, content_type: str) -> str | None:
     """Why this answer is not an XML sitemap (or sitemap index), or None when it is one."""
     if body[:2] == b"\x1f\x8b":  # a gzipped sitemap (sitemap.xml.gz): the crawler reads those
         return None
-    if _looks_html(body, content_type):
+    if looks_html(body, content_type):
         return f"{url}: là trang HTML, không phải sitemap"
     if not re.search(rb"<(?:\w+:)?(?:urlset|sitemapindex)\b", body[:4096]):
         return f"{url}: không phải sitemap XML"
@@ -331,7 +326,7 @@ def discover_portal(homepage: str, fetcher: Fetcher, profile_hint: str | None = 
             if l_status != 200:
                 found.notes.append(f"{url}: trả về HTTP {l_status}")
                 continue
-            if not _looks_html(l_body, l_type):
+            if not looks_html(l_body, l_type):
                 found.notes.append(f"{url}: không phải trang HTML")
                 continue
             l_html = decode_html(l_body, l_type)[0]

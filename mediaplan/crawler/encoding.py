@@ -37,3 +37,10 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
         except LookupError:
             pass
     return body.decode(LEGACY, errors="replace"), LEGACY
+
+
+def looks_html(body: bytes, content_type: str = "") -> bool:
+    """Whether an answer is an HTML page (by its Content-Type when given, else by its first bytes): where a feed,
+    a sitemap or a caption file was expected, that is an error page, a login wall or a moved address."""
+    head = body[:1024].lstrip().lower()
+    return "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))

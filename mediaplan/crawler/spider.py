@@ -29,7 +29,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from mediaplan.crawler import counts
 from mediaplan.crawler.dates import parse_iso
-from mediaplan.crawler.encoding import decode_html
+from mediaplan.crawler.encoding import decode_html, looks_html
 from mediaplan.crawler.extract import extract_article, transcript_text
 from mediaplan.crawler.profiles import get_profile
 from mediaplan.crawler.store import Fetched
@@ -68,11 +68,6 @@ def _news_publication_dates(body: bytes) -> dict[str, str]:
         if loc and date:
             dates[loc.strip()] = date.strip()
     return dates
-
-
-def _looks_like_html(body: bytes) -> bool:
-    head = body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html"))
 
 
 def _struct_time(value) -> datetime | None:
@@ -187,7 +182,7 @@ class SourceSpider(scrapy.Spider):
         """Parse a feed; a malformed one is recorded, and whatever entries it still yields are used."""
         if self._not_modified(response):
             return None
-        if _looks_like_html(response.body):
+        if looks_html(response.body):  # by its bytes alone: some CMSs label real feeds text/html
             # A feed tool's error page (RSSHub, RSS-Bridge), a login wall or a moved feed: say so, not "malformed XML".
             self._error(source["key"], f"{_redact(response.url)}: trả về một trang HTML, không phải RSS/Atom", root=True)
             return None
@@ -277,12 +272,13 @@ class SourceSpider(scrapy.Spider):
             # RSSHub puts the post in <description>; RSS-Bridge's Atom in <content>. A video post (TikTok) carries only
             # the player there, and its caption is the title.
             html = (entry.get("content") or [{}])[0].get("value") or entry.get("summary") or entry.get("description") or ""
-            text = "\n".join(t.strip() for t in Selector(text=f"<div>{html}</div>").css("::text").getall() if t.strip())
+            post = Selector(text=f"<div>{html}</div>")
+            text = "\n".join(t.strip() for t in post.css("::text").getall() if t.strip())
             title = entry.get("title") or text[:120]
             extra = {"platform": source.get("platform") or Channel.SOCIAL}  # a platform left unnamed
             if tags := [t.get("term") for t in entry.get("tags", []) if t.get("term")]:
                 extra["tags"] = tags
-            if media := Selector(text=f"<div>{html}</div>").css("video source::attr(src), video::attr(src)").getall():
+            if media := post.css("video source::attr(src), video::attr(src)").getall():
                 extra["media"] = media
             yield Fetched(
                 source_key=source["key"], kind=ItemKind.SOCIAL_POST, url=link, canonical_url=canonical_url(link),
@@ -409,7 +405,7 @@ class SourceSpider(scrapy.Spider):
         """Captions or a transcript file: its text joins the episode's body so the words can be classified."""
         item: Fetched = response.meta["item"]
         raw = response.body.decode(response.encoding if hasattr(response, "encoding") else "utf-8", errors="replace")
-        text = "" if _looks_like_html(response.body) else transcript_text(raw)  # an error page is not a transcript
+        text = "" if looks_html(response.body) else transcript_text(raw)  # an error page is not a transcript
         if text:
             item.body = f"{item.body}\n\n{text}".strip()
             item.extra = {**(item.extra or {}), "transcript": response.url}
