@@ -26,6 +26,7 @@ from mediaplan.vocab import EntityKind, ItemKind, ThemeMethod
 FIELD_WEIGHT = {"title": 2.0, "sapo": 1.5, "body": 1.0}
 REPEAT_FACTORS = (1.0, 0.5, 0.25)  # first, second, third occurrence of one phrase; later ones add nothing
 EDU_BODY_DENSITY = 0.8
+VOCAB_KEPT = 60_000  # lexemes kept between items (`Classifier.classify`); len(vocab) counts freed ones too, so once past it stays past
 BODY_ONLY_FACTOR = 2.0  # a theme the title and sapo never mention needs this multiple of its threshold  # education matches per 100 body tokens needed when the title/sapo say nothing
 
 # "Nghị quyết (số) 71", "NQ 71", "NQ71", optionally "-NQ/TW"; not 71/NQ-CP, 71/2026/NQ-HĐND, 71-NQ/TU.
@@ -220,9 +221,13 @@ class Classifier:
                  duration_seconds: int | None = None, use_model: bool = True, normalized: bool = False) -> Result:
         """`normalized=True` for stored items: the store already normalised them, and it is a third of the cost.
 
-        Each call runs in a spaCy memory zone: the strings and lexemes of one item's new words are freed when it is
-        classified, so the vocabulary no longer grows with every page a long crawl or a 1M-item classify reads.
+        The vocabulary keeps the words of the first items until it holds VOCAB_KEPT lexemes: the common syllables,
+        met early, stay, and making a lexeme anew for each of them on every item was two thirds of the run. After
+        that each call runs in a spaCy memory zone: the strings and lexemes of one item's new (rare) words are
+        freed when it is classified, so the vocabulary stays bounded over a long crawl or a 1M-item classify.
         The Result holds only Python values, never a Doc, so nothing outlives the zone."""
+        if len(self.nlp.vocab) < VOCAB_KEPT:
+            return self._classify(title, sapo, body, url, kind, duration_seconds, use_model, normalized)
         with self.nlp.memory_zone():
             return self._classify(title, sapo, body, url, kind, duration_seconds, use_model, normalized)
 
