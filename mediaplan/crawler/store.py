@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mediaplan.db import insert_for
 from mediaplan.db.schema import CrawlRun, FetchState, Item, ItemRevision, Source, search_texts, utcnow
 from mediaplan.nlp.normalize import normalize
 from mediaplan.periods import in_range, shown
@@ -114,15 +115,6 @@ def _published(value: datetime | None) -> datetime | None:
     return value if value is not None and in_range(value.date()) else None
 
 
-def _insert(session: Session):
-    """The backend's INSERT, which has ON CONFLICT (both PostgreSQL and SQLite do; the generic one has not)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 def upsert_item(session: Session, fetched: Fetched, data_dir: Path | None = None) -> str:
     """Store or update an item; returns "new", "updated", "unchanged" or "refused".
 
@@ -183,7 +175,7 @@ def upsert_item(session: Session, fetched: Fetched, data_dir: Path | None = None
     )
     # INSERT … ON CONFLICT (canonical_url) DO NOTHING: another crawl that stored the same page between our read
     # and this write leaves one row and no error; the loser counts it unchanged.
-    stmt = _insert(session)(Item).values(**values).on_conflict_do_nothing(index_elements=[Item.canonical_url])
+    stmt = insert_for(session)(Item).values(**values).on_conflict_do_nothing(index_elements=[Item.canonical_url])
     stored = session.execute(stmt.returning(Item.id)).scalar()
     return "new" if stored is not None else "unchanged"
 
@@ -267,7 +259,7 @@ def save_validators(session: Session, seen: dict[str, tuple[str | None, str | No
     both find no row, both insert, and one crashed on the primary key; now the later one simply wins."""
     if not seen:
         return
-    insert = _insert(session)
+    insert = insert_for(session)
     session.flush()
     now = utcnow()
     for url, (etag, modified, status) in sorted(seen.items()):  # one order for every writer: no deadlock on PostgreSQL

@@ -92,6 +92,15 @@ def downgrade(revision: str, url: str | None = None) -> None:
     command.downgrade(_alembic(url), revision)
 
 
+def insert_for(session: Session):
+    """The backend's INSERT, which has ON CONFLICT (both PostgreSQL and SQLite do; the generic one has not)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def ensure_ready(url: str | None = None) -> None:
     """Migrate, and load the plan if the database has none yet, so any command works on a fresh machine."""
     from sqlalchemy import func, select

@@ -13,7 +13,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from mediaplan.db.schema import Item, ItemEntity, ItemTheme, utcnow
-from mediaplan.nlp import dedupe
+from mediaplan.nlp import clusters, dedupe
 from mediaplan.nlp.classify import Classifier, Result
 from mediaplan.plans import Plan, current_plan
 from mediaplan.vocab import EntityKind, ThemeMethod
@@ -71,14 +71,6 @@ def apply_result(session: Session, item: Item, result: Result) -> None:
                                             start=e["start"], end=e["end"]))
 
 
-def load_clusters(session: Session) -> dedupe.Clusters:
-    clusters = dedupe.Clusters()
-    rows = session.execute(select(Item.id, Item.minhash, Item.cluster_id).where(Item.minhash.is_not(None)))
-    for item_id, sig, cluster_id in rows:
-        clusters.add_known(item_id, dedupe.from_bytes(sig), cluster_id or item_id)
-    return clusters
-
-
 BATCH_SIZE = 500  # items per transaction of classify_items
 
 
@@ -89,8 +81,8 @@ def classify_items(session: Session, everything: bool = False, since: datetime |
     The selection is walked by id, `batch_size` items at a time, and the session is committed after each batch
     (with whatever it held before: call this at the start of a unit of work), so a crash keeps the batches done,
     another process sees the progress, and a re-run carries on where it stopped. Each committed batch is let go
-    of, so memory does not grow with the number of items; the near-duplicate index (`load_clusters`: every
-    stored signature) does. Items stored after the run began wait for the next one.
+    of, so memory does not grow with the number of items; nor does the near-duplicate index, which is asked in
+    the database per batch (`clusters.assign`). Items stored after the run began wait for the next one.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -105,7 +97,6 @@ def classify_items(session: Session, everything: bool = False, since: datetime |
         return counts
     where.append(Item.id <= last)
     total = session.scalar(select(func.count()).select_from(Item).where(*where))
-    clusters = load_clusters(session)
     callers = set(session.identity_map.keys())  # objects the caller already had stay in its session
     after = 0
     with Progress(transient=True, disable=not show_progress) as progress:
@@ -115,18 +106,21 @@ def classify_items(session: Session, everything: bool = False, since: datetime |
                                     .options(selectinload(Item.themes), selectinload(Item.entities))).all()
             if not items:
                 break
+            sigs = []
             for item in items:
                 result = classify_item(item)
                 apply_result(session, item, result)
                 sig = dedupe.signature(f"{item.title}\n{item.sapo}\n{item.body}")
                 item.minhash = dedupe.to_bytes(sig)
-                item.cluster_id = clusters.assign(item.id, sig)
+                sigs.append((item.id, sig))
                 counts["items"] += 1
                 counts["education"] += int(result.education)
                 counts["nq71"] += int(result.nq71)
                 for t in result.themes:
                     counts["themes"][t.code] = counts["themes"].get(t.code, 0) + 1
                 progress.advance(task)
+            for item, cluster_id in zip(items, clusters.assign(session, sigs).values()):
+                item.cluster_id = cluster_id
             after = items[-1].id
             session.commit()
             for item in items:  # with their themes and entities (cascade)
