@@ -160,6 +160,19 @@ def _configure(monkeypatch, tmp_path: Path, url: str) -> dict:
     return env
 
 
+def backed_up(url: str | None = None) -> Path:
+    """A real backup of the configured database (`mediaplan backup`), as an operator makes before an irreversible
+    migration (`db.irreversible`); its file, under the data folder."""
+    from mediaplan.services.backup import backup
+    from mediaplan.settings import get_settings
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    out = settings.data_dir / "before-upgrade.tar"
+    backup(url or settings.db_url, settings.data_dir, out)
+    return out
+
+
 def _copy_sqlite(template: Path, target: Path) -> str:
     """A consistent copy through SQLite's backup API (a file copy could miss the WAL)."""
     import sqlite3

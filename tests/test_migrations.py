@@ -18,8 +18,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect, select, text
 from sqlalchemy import types as sa_types
 
-from conftest import _configure
+from conftest import _configure, backed_up
 from mediaplan.db import MIGRATIONS, downgrade, get_engine, migrate
+from mediaplan.db.irreversible import MigrationRefused
 from mediaplan.db.schema import Base
 from mediaplan.db.search_index import include_object, model_tables
 
@@ -270,6 +271,11 @@ def test_upgrade_from_an_earlier_revision_keeps_every_row(configured, revision):
     assert set(written) == model_tables(inspect(engine).get_table_names())  # a row in every table (the search index is derived)
     assert written["items"]["title"].startswith("Tuyên dương")
 
+    if revision < IRREVERSIBLE:
+        with pytest.raises(MigrationRefused):  # nothing runs without a fresh backup of this database
+            migrate(url)
+        assert _revision(engine) == revision
+        backed_up(url)
     migrate(url)
     assert _revision(engine) == HEAD
     _assert_schema_is_the_models(engine)

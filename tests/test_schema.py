@@ -5,6 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
+from conftest import backed_up
 from mediaplan.db import downgrade, get_engine, migrate
 from mediaplan.db.schema import Base
 from mediaplan.db.search_index import include_object
@@ -45,6 +46,7 @@ def test_planned_pieces_become_stories_with_one_coverage(db):
                           "'2026-11-01 00:00:00+00', '2026-11-01 00:00:00+00')"))
         conn.execute(text("INSERT INTO deliveries (piece_id, item_id, matched_by, score, linked_at) "
                           "VALUES (7, 1, 'monitor', 0.9, '2026-11-20 00:00:00+00')"))
+    backed_up()  # 0003 is irreversible: it runs only after a fresh backup
     migrate()
     with session_scope() as session:
         story = session.get(Story, 7)

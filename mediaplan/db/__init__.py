@@ -79,10 +79,16 @@ def _alembic(url: str | None):
 
 
 def migrate(url: str | None = None, revision: str = "head") -> None:
-    """Bring the schema to the latest (or a given) Alembic revision (idempotent)."""
+    """Bring the schema to the latest (or a given) Alembic revision (idempotent). An irreversible migration runs
+    only after a fresh backup of this database (`db.irreversible.check`)."""
     from alembic import command
+    from alembic.script import ScriptDirectory
 
-    command.upgrade(_alembic(url), revision)
+    from mediaplan.db import irreversible
+
+    cfg = _alembic(url)
+    irreversible.check(cfg.attributes["engine"], ScriptDirectory.from_config(cfg), revision, get_settings().data_dir)
+    command.upgrade(cfg, revision)
 
 
 def downgrade(revision: str, url: str | None = None) -> None:

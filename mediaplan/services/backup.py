@@ -158,6 +158,9 @@ def backup(url: str, data_dir: Path, out: Path) -> dict[str, Any]:
             for rel in manifest["raw"]:
                 tar.add(data_dir / rel, arcname=rel)
         os.replace(partial, out)
+    from mediaplan.db.irreversible import note_backup
+
+    note_backup(data_dir, url, manifest["revision"], out)  # what lets an irreversible migration run (db.irreversible)
     return manifest
 
 
