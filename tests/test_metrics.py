@@ -129,6 +129,16 @@ def test_every_surface_shows_the_same_figures(db, tmp_path):
         assert docx[what] == expected[what], ("DOCX", what)
     assert docx["education"] == figures["totals"]["education"] == xlsx["education"]
 
+    # The dashboard's figures are the report's, less the two lists only documents print
+    from mediaplan.web.dashboard import dashboard_figures
+
+    with session_scope() as session:
+        shown = dashboard_figures(session, "2026-11")
+    assert figures["items"] and shown["items"] == [] and not shown["lists"]
+    assert shown["exemplary"] == {**figures["exemplary"], "stories": []}
+    lists = ("items", "exemplary", "lists", "generated_on")
+    assert {k: v for k, v in shown.items() if k not in lists} == {k: v for k, v in figures.items() if k not in lists}
+
 
 def _verdict_word(met) -> str:
     return "Chưa đủ dữ liệu" if met is None else "Đạt" if met else "Chưa đạt"

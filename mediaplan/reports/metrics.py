@@ -204,8 +204,12 @@ def _register_target(session: Session, target: Target, period: Period) -> tuple[
     return figure["value"], figure["detail"], figure["reason"]
 
 
-def compute(session: Session, period: str | Period) -> dict:
-    """Every figure of a period ("2026-11", "2026-Q4", "2026-H2", "2026", "since-start"; see `periods.parse_period`)."""
+def compute(session: Session, period: str | Period, *, lists: bool = True) -> dict:
+    """Every figure of a period ("2026-11", "2026-Q4", "2026-H2", "2026", "since-start"; see `periods.parse_period`).
+
+    `lists=False` (the dashboard) leaves out the two lists only documents print, the period's items (up to
+    ITEM_LIST_CAP, loaded with their themes) and the shortlist's stories: `items` and `exemplary.stories` are
+    empty and `lists` says so; every count, the shortlist's total included, is the same query either way."""
     period = period if isinstance(period, Period) else parse_period(period)
     previous = period.previous()
     start, end = period.bounds
@@ -298,7 +302,7 @@ def compute(session: Session, period: str | Period) -> dict:
         select(func.count(func.distinct(ItemEntity.key))).join(Item, Item.id == ItemEntity.item_id)
         .where(ItemEntity.kind == "commune", Item.education.is_(True), Item.published_at >= start,
                Item.published_at < end)) or 0
-    listed = counts.representatives(session, month, cap=ITEM_LIST_CAP)
+    listed = counts.representatives(session, month, cap=ITEM_LIST_CAP) if lists else []
     items = session.scalars(select(Item).options(selectinload(Item.themes), selectinload(Item.outlet))
                             .where(Item.id.in_(listed)).order_by(Item.published_at, Item.id)) if listed else []
     edu_rows = session.scalar(select(func.count()).select_from(Item).where(
@@ -323,7 +327,9 @@ def compute(session: Session, period: str | Period) -> dict:
         "targets": targets,
         "units": units,
         "no_data": gaps,
-        "exemplary": exemplary_section(session, period),
+        "exemplary": exemplary_section(session, period) if lists else
+        {**exemplary_section_names(), "stories": [], "total": _exemplary_count(session, period)},
+        "lists": lists,
         "registers": _registers(session, period),
         "calendar": {"planned": len(planned),
                      "delivered": sum(1 for p in planned if any(d.status == "confirmed" for d in p.deliveries)),
@@ -410,14 +416,18 @@ def exemplary_section(session: Session, period: Period) -> dict:
     """The report's "Gương điển hình" section: every story of the shortlist (as `exemplary_items`), how many there
     are (counted in SQL, so a capped list still says the whole number) and the names of the themes that feed it
     (for the line that says there is none)."""
-    from mediaplan.plans import current_plan
-
     stories = exemplary_items(session, period)
     total = len(stories)
     if total == ITEM_LIST_CAP:
         total = _exemplary_count(session, period)
-    return {"total": total, "stories": stories,
-            "themes": [t.name for t in current_plan().themes.themes if t.shortlist]}
+    return {"total": total, "stories": stories, **exemplary_section_names()}
+
+
+def exemplary_section_names() -> dict:
+    """The names of the themes that feed the shortlist (for the line that says there is none)."""
+    from mediaplan.plans import current_plan
+
+    return {"themes": [t.name for t in current_plan().themes.themes if t.shortlist]}
 
 
 def _exemplary_count(session: Session, period: Period) -> int:

@@ -40,9 +40,10 @@ _lock = threading.Lock()
 
 
 def dashboard_figures(session: Session, month: str) -> dict:
-    """The figures the dashboard shows for a month, and its charts are drawn from: the report's."""
+    """The figures the dashboard shows for a month, and its charts are drawn from: the report's, without the
+    lists only documents print (the month's items, the shortlist's stories), which cost more than every count."""
     with using("vi"):  # the report's own sentences (targets' details and evaluations), shown as Vietnamese text
-        return compute(session, month)
+        return compute(session, month, lists=False)
 
 
 def chart_version(figures: dict) -> str:
