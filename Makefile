@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install demo serve test test-fast bench bench-search bench-load eval snapshot messages clean
+.PHONY: install demo serve test test-fast bench bench-search bench-load bench-scale eval snapshot messages clean
 
 $(BIN)/mediaplan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,9 @@ bench: install
 
 bench-search: install  ## /items?q= at N items (default 100000) on SQLite and PostgreSQL, without and with the search index
 	$(BIN)/python -c "from mediaplan.bench import search_scale; search_scale($(or $(N),100000))"
+
+bench-scale: install  ## N items (default 1000000) in PostgreSQL cloned in SQL: the month's report, dashboard, list, search, 50 users
+	$(BIN)/python -c "from mediaplan.bench import bench_scale; bench_scale($(or $(N),1000000))"
 
 bench-load: install  ## USERS (default 50) signed-in users at once on the configured database: p50/p95/p99 of /, /items, a search
 	$(BIN)/python -c "from mediaplan.bench import concurrent_users; from mediaplan.settings import get_settings; \
