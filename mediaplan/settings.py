@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_user: str | None = None
+    # Speech-to-text for broadcasts without captions (optional, `crawler.transcribe`): "package.module:factory"
+    # returning a transcriber whose model is already on disk; unset, `mediaplan items transcribe` says so.
+    transcriber: str | None = None
+    transcribe_max_bytes: int = 500 * 1024 * 1024  # a media file larger than this is not downloaded
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "mediaplan <bao-cao@mediaplan.local>"

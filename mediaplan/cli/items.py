@@ -56,3 +56,29 @@ def items_label(
     with refusals(), session_scope() as session:
         label_item(session, item_id, changes, by)
     console.print(f"Tin, bài #{item_id}: " + ", ".join(f"{a} {t}" for a, t in changes) + f" (bởi {by})")
+
+
+@items_app.command("transcribe")
+@needs_db
+def items_transcribe(
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Chuyển nhiều nhất chừng này chương trình.")] = None,
+    retry: Annotated[bool, typer.Option("--retry", help="Thử lại cả những chương trình lần trước bị lỗi.")] = False,
+):
+    """Chuyển lời nói thành chữ cho chương trình phát thanh, truyền hình chưa có phụ đề (cần MEDIAPLAN_TRANSCRIBER)."""
+    from mediaplan.crawler.transcribe import TranscribeError, load_transcriber, transcribe_items
+    from mediaplan.db import session_scope
+    from mediaplan.settings import get_settings
+
+    s = get_settings()
+    try:
+        transcriber = load_transcriber(s.transcriber)
+    except TranscribeError as exc:
+        fail(str(exc))
+    with session_scope() as session:
+        done = transcribe_items(session, transcriber, limit=limit, retry=retry, max_bytes=s.transcribe_max_bytes,
+                                timeout=s.download_timeout)
+    for note in done["notes"]:
+        err.print(f"lỗi: {note}", highlight=False)
+    console.print(f"Đã chuyển thành chữ {done['transcribed']} chương trình ({transcriber.name}); "
+                  f"{done['silent']} không có lời nói, {done['failed']} lỗi, {done['no_media']} không có tệp. "
+                  "Chạy mediaplan classify để phân loại lại.", highlight=False)
