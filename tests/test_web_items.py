@@ -299,3 +299,26 @@ def test_item_page_escapes_crawled_text_and_links_only_http(db):
     assert shown.text == title and shown.covered(start, start + 6, "model")
     assert "văn bản đã đổi" in page  # evidence that no longer stands where it says is listed, not highlighted
     assert 'href="javascript:' not in page and "không mở được" in page
+
+
+def test_a_long_list_says_more_than_the_cap_and_the_export_still_has_every_row(db, monkeypatch):
+    """The list counts up to COUNT_CAP (at 1M items counting every match of a common word took seconds a page);
+    past it, the page and the API say "more than", and what the export downloads is still every row."""
+    from mediaplan.web import items as module
+
+    base = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    made = add_items([(f"Giáo viên vùng cao {n}", base - timedelta(hours=n)) for n in range(5)])
+    client = signed_in(db)
+    monkeypatch.setattr(module, "COUNT_CAP", 5)
+    page = client.get("/items", params={"q": "giao vien"}).text
+    assert 'id="total">(5)<' in page and "Tải về cả 5 tin, bài" in page
+    api = client.get("/api/v1/items", params={"q": "giao vien"}).json()
+    assert (api["total"], api["total_exact"]) == (5, True)
+    monkeypatch.setattr(module, "COUNT_CAP", 3)
+    page = client.get("/items", params={"q": "giao vien"}).text
+    assert 'id="total">(hơn 3)<' in page and "Tải về cả hơn 3 tin, bài" in page
+    assert ids(page) == made  # the page itself is not capped
+    api = client.get("/api/v1/items", params={"q": "giao vien"}).json()
+    assert (api["total"], api["total_exact"], len(api["items"])) == (3, False, 5)
+    export = client.get("/items/export", params={"q": "giao vien", "format": "csv"}).text
+    assert all(f"Giáo viên vùng cao {n}" in export for n in range(5))

@@ -165,7 +165,8 @@ def items(session: SessionDep, theme: str | None = query_text(40), outlet: str |
     """Items as the /items page filters and orders them, a page at a time (keyset: `after` is the last id shown)."""
     filters = ItemFilters(theme or "", outlet or "", month or "", q or "", "1" if education else "")
     page = list_items(session, filters, after=after, size=limit)  # one count, one keyset range scan
-    return {"items": [_item_summary(i) for i in page.items], "total": page.total, "next": page.next_after}
+    return {"items": [_item_summary(i) for i in page.items], "total": page.total, "total_exact": page.total_exact,
+            "next": page.next_after}
 
 
 @router.get("/items/{item_id}", response_model=ItemOut, responses=refusals(403, 404, 422),

@@ -58,8 +58,9 @@ class ItemFilters:
 @dataclass
 class ItemPage:
     items: list[Item]
-    total: int
+    total: int  # the number of items the filters select, or COUNT_CAP when there are more (total_exact False)
     next_after: int | None  # the id to continue after, when there are more rows
+    total_exact: bool = True
 
 
 def _like(text: str) -> str:
@@ -163,7 +164,7 @@ def list_items(session: Session, f: ItemFilters, *, after: int | None = None, pa
     """One page of the filtered list (`size` items; the page's own is PAGE_SIZE), with the total count;
     filtering, search and paging all in SQL."""
     where, first = filter_items(session, f)
-    total = session.scalar(select(func.count()).select_from(Item).where(*where))
+    total, exact = count_capped(session, where)
     if after is None and page > 1:
         ids = _offset_ids(session, where, first, page)
     else:
@@ -171,7 +172,20 @@ def list_items(session: Session, f: ItemFilters, *, after: int | None = None, pa
     shown = ids[:size]
     loaded = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(shown))
                                                .options(selectinload(Item.themes), selectinload(Item.outlet)))}
-    return ItemPage([loaded[i] for i in shown], total, shown[-1] if len(ids) > size else None)
+    return ItemPage([loaded[i] for i in shown], total, shown[-1] if len(ids) > size else None, exact)
+
+
+COUNT_CAP = 10_000  # a list says "more than 10,000" rather than count a million rows on every page
+
+
+def count_capped(session: Session, where: list) -> tuple[int, bool]:
+    """How many items the list's conditions select, counted up to COUNT_CAP: (n, True), or (COUNT_CAP, False)
+    when there are more. Counting every match of a common word at 1M items re-read a third of the table on each
+    page; a list only needs to say how far it goes, and the report, the dashboard and the export count everything
+    (`reports.counts`, the streamed export)."""
+    found = session.scalar(select(func.count()).select_from(select(Item.id).where(*where).limit(COUNT_CAP + 1)
+                                                           .subquery())) or 0
+    return (found, True) if found <= COUNT_CAP else (COUNT_CAP, False)
 
 
 def ambiguous_forms(q: str) -> list[list[str]]:
@@ -200,7 +214,8 @@ def items(request: Request, session: SessionDep, filters: FiltersDep,
     """The list, with a link to download every row it filters (`/items/export`, the same filters)."""
     found = list_items(session, filters, after=after, page=page)
     return templates.TemplateResponse(request, "items.html", {
-        "items": found.items, "total": found.total, "ambiguous": ambiguous_forms(filters.q),
+        "items": found.items, "total": found.total, "total_exact": found.total_exact,
+        "ambiguous": ambiguous_forms(filters.q),
         "next_after": found.next_after, "first_page": after is None and page == 1,
         "themes": theme_names(session), "outlets": session.scalars(select(Outlet).order_by(Outlet.name)).all(),
         "filters": vars(filters), "export_query": urlencode({k: v for k, v in vars(filters).items() if v}),
