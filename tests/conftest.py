@@ -160,6 +160,22 @@ def _configure(monkeypatch, tmp_path: Path, url: str) -> dict:
     return env
 
 
+def schema_at(revision: str):
+    """Empty the configured database and build the schema as `revision` left it (for tests of what a later
+    migration does with older data); returns the engine."""
+    from sqlalchemy import text
+
+    from mediaplan.db import get_engine, migrate
+    from mediaplan.db.schema import Base
+
+    engine = get_engine()
+    Base.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    migrate(revision=revision)
+    return engine
+
+
 def backed_up(url: str | None = None) -> Path:
     """A real backup of the configured database (`mediaplan backup`), as an operator makes before an irreversible
     migration (`db.irreversible`); its file, under the data folder."""

@@ -8,21 +8,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from conftest import run_cli
+from conftest import run_cli, schema_at
 from mediaplan.db import get_engine, migrate
 from mediaplan.db.irreversible import FRESH, LEDGER, fresh_backup, note_backup
-from mediaplan.db.schema import Base
 from mediaplan.settings import get_settings
 
 
 def at_0002() -> None:
     """The configured SQLite database as revision 0002 left it, holding an item."""
-    engine = get_engine()
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    migrate(revision="0002")
-    with engine.begin() as conn:
+    with schema_at("0002").begin() as conn:
         conn.execute(text("INSERT INTO outlets (id, key, name, kind, homepage, verified) "
                           "VALUES (1, 'bqn', 'Báo Quảng Ngãi', 'press', 'https://baoquangngai.vn', false)"))
 

@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-from conftest import backed_up
+from conftest import backed_up, schema_at
 from mediaplan.db import downgrade, get_engine, migrate
 from mediaplan.db.schema import Base
 from mediaplan.db.search_index import include_object
@@ -29,11 +29,7 @@ def test_planned_pieces_become_stories_with_one_coverage(db):
     from mediaplan.db import session_scope
     from mediaplan.db.schema import Story
 
-    engine = get_engine()
-    Base.metadata.drop_all(engine)  # an empty database, then the schema as revision 0002 left it
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE alembic_version"))
-    migrate(revision="0002")
+    engine = schema_at("0002")  # an empty database, then the schema as revision 0002 left it
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO outlets (id, key, name, kind, homepage, verified) "
                           "VALUES (1, 'bqn', 'Báo', 'press', 'https://baoquangngai.vn', false)"))
