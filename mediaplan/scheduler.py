@@ -28,10 +28,10 @@ log = logging.getLogger("mediaplan.scheduler")
 
 
 def crawl_and_classify(source_key: str) -> None:
+    from mediaplan.calendar.linking import link_deliveries
     from mediaplan.crawler.run import run_crawl_subprocess
     from mediaplan.nlp.pipeline import classify_items
-
-    from mediaplan.calendar.linking import link_deliveries
+    from mediaplan.reports.cache import refresh_after_changes
 
     with session_scope() as session:  # an admin may have switched it off since the job was scheduled
         source = session.scalar(select(Source).where(Source.key == source_key))
@@ -44,6 +44,7 @@ def crawl_and_classify(source_key: str) -> None:
     with session_scope() as session:
         classify_items(session)
         link_deliveries(session)  # newly published items mark their planned coverages published
+    refresh_after_changes()  # the dashboard's months, made now so that the next view reads them ready
 
 
 def build_monthly_draft() -> None:

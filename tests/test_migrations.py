@@ -60,6 +60,9 @@ ROWS: list[tuple[str, dict]] = [
                "raw_title": "Tuyên dương 46 nhà giáo tiêu biểu", "author": "Thanh Hải", "published_at": T0,
                "fetched_at": T0, "channel": "online", "format": "news", "language": "vi",
                "extra": {"tags": ["nhà giáo"]}, "education": True, "nq71": True}),
+    ("item_bands", {"key": -4_611_686_018_427_387_904, "item_id": 1}),  # a signed 64-bit band key
+    ("figures_cache", {"period": "2026-11@abc123", "version": 3, "computed_at": T0,
+                       "figures": {"totals": {"education": 1}}}),
     ("item_revisions", {"id": 1, "item_id": 1, "title": "Tuyên dương 45 nhà giáo tiêu biểu",
                         "content_hash": "cd" * 32, "recorded_at": T0}),
     ("item_themes", {"item_id": 1, "theme_code": "teachers", "score": 0.92, "method": "rule",

@@ -269,6 +269,10 @@ def link_cmd():
 
     with session_scope() as session:
         counts = link_deliveries(session)
+    if counts["linked"]:
+        from mediaplan.reports.cache import refresh_after_changes
+
+        refresh_after_changes()  # the dashboard's figures of this month and the last, made now
     console.print(f"Đã liên kết {counts['linked']} phần thực hiện; {counts['suggested']} gợi ý chờ biên tập viên xác nhận")
 
 

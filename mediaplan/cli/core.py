@@ -98,6 +98,10 @@ def classify(
             fail(f"--since {since!r}: dùng dạng YYYY-MM-DD")
     with session_scope() as session:
         counts = classify_items(session, everything=all_, since=when, show_progress=True)
+    if counts["items"]:
+        from mediaplan.reports.cache import refresh_after_changes
+
+        refresh_after_changes()  # the dashboard's figures of this month and the last, made now
     console.print(f"Đã phân loại {counts['items']} tin, bài: giáo dục {counts['education']}, NQ 71 {counts['nq71']}")
     for code, n in sorted(counts["themes"].items(), key=lambda x: -x[1]):
         console.print(f"  {code}: {n}")

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from mediaplan.db import versioning  # noqa: F401 - installs the data version's engine events
 from mediaplan.db.failures import DatabaseUnavailable
 from mediaplan.settings import get_settings
 

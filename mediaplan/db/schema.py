@@ -533,6 +533,27 @@ class FeedToken(Base):
 # --- reports ------------------------------------------------------------------------------
 
 
+class DataVersion(Base):
+    """One row whose `n` grows with every committed write that could change a figure (`db.versioning`): what
+    tells a cached set of figures (`FiguresCache`) that it is still current."""
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class FiguresCache(Base):
+    """The dashboard's figures of a period, as `reports.metrics.compute` made them at data version `version`
+    (`reports.cache`): read back while the version is the current one, so a view costs two lookups, not the
+    few dozen counts of a month."""
+
+    __tablename__ = "figures_cache"
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    figures: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 class ReportVersion(Base):
     """One build of a period's report: draft → approved → sent. Only an approved (or already sent) version is sent.
 

@@ -1,7 +1,8 @@
 """The dashboard (`/`): a month's figures against the plan, with the report's charts, and the health check.
 
 Every figure comes from `reports.metrics.compute`, as in the report (docs/metrics.md), through
-`dashboard_figures`; the charts (`/charts/NAME.png`) are the report's own (`reports.charts.CHARTS`) drawn from
+`dashboard_figures`, which keeps them per month in the database while nothing they count has changed
+(`reports.cache`); the charts (`/charts/NAME.png`) are the report's own (`reports.charts.CHARTS`) drawn from
 those same figures. `compute` is the costly part (a few dozen SQL counts), so a view computes it once: the page
 keeps the charts' part of its figures under their hash (`chart_version`, a few entries in memory) and its
 images ask for that version, so they are drawn from exactly the numbers the page prints. A chart asked for
@@ -24,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import Item
 from mediaplan.reports import charts
-from mediaplan.reports.metrics import compute
+from mediaplan.reports import cache
 from mediaplan.auth.roles import Ability
-from mediaplan.i18n import _, using
+from mediaplan.i18n import _
 from mediaplan.web.deps import SessionDep, templates, valid_month
 from mediaplan.web.security import allow, public
 from mediaplan.web.errors import query_text
@@ -41,9 +42,8 @@ _lock = threading.Lock()
 
 def dashboard_figures(session: Session, month: str) -> dict:
     """The figures the dashboard shows for a month, and its charts are drawn from: the report's, without the
-    lists only documents print (the month's items, the shortlist's stories), which cost more than every count."""
-    with using("vi"):  # the report's own sentences (targets' details and evaluations), shown as Vietnamese text
-        return compute(session, month, lists=False)
+    lists only documents print, kept in the database while nothing they count has changed (`reports.cache`)."""
+    return cache.dashboard_figures(session, month)
 
 
 def chart_version(figures: dict) -> str:

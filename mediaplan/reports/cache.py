@@ -1,0 +1,123 @@
+"""The dashboard's figures, kept per period in the database and read back while nothing they count has changed.
+
+`compute` is a few dozen counts; at 1M items (40k a month) that is seconds, on every view of `/` and of each of
+its charts. `figures` keeps what it made in `figures_cache` with the data version it was made at
+(`db.versioning`: every committed write that could change a figure grows it, in the writer's own transaction)
+and the definition it was made by (`DEFINITION`, a hash of the code that computes them, so an upgrade never
+shows figures of the old code). An entry is used only when both are current and it is younger than TTL, for
+what changes with time alone (a period that has begun, a register counted to today).
+
+The version is read before the figures are computed: a write committed meanwhile leaves an entry labelled older
+than its data, which the next view recomputes; never newer than its data. `refresh`, called after classify and
+link, computes the months a crawl changes at once, so the next view reads figures already made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mediaplan.db import insert_for
+from mediaplan.db.schema import DataVersion, FiguresCache, utcnow
+
+TTL = timedelta(minutes=10)
+_SOURCES = ("reports", "services/registers.py", "periods.py", "vocab.py")  # what defines a figure, under mediaplan/
+
+
+@lru_cache
+def definition() -> str:
+    """A hash of the code that computes the figures: another code, another key."""
+    root, digest = Path(__file__).resolve().parents[1], hashlib.sha256()
+    for name in _SOURCES:
+        path = root / name
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _key(period: str) -> str:
+    return f"{period}@{definition()}"
+
+
+def current_version(session: Session) -> int | None:
+    return session.scalar(select(DataVersion.n).where(DataVersion.id == 1))
+
+
+def figures(session: Session, period: str, make: Callable[[], dict]) -> dict:
+    """The period's figures: the cached ones when current, else `make()`'s, kept for the next view. Commits the
+    session when it stores them (called where nothing else is pending: a page view, a job's end)."""
+    version = current_version(session)
+    if version is None:  # no version row (a schema built without migration 0016's data): no cache
+        return make()
+    row = session.execute(select(FiguresCache.version, FiguresCache.computed_at, FiguresCache.figures)
+                          .where(FiguresCache.period == _key(period))).first()
+    if row is not None and row.version == version and utcnow() - row.computed_at < TTL:
+        return row.figures
+    return _store(session, period, version, make())
+
+
+def _store(session: Session, period: str, version: int, made: dict) -> dict:
+    """Keep `made`; returns it as a later read will give it back (through JSON), so every view shows the same."""
+    data = json.loads(json.dumps(made, default=str))
+    stmt = insert_for(session)(FiguresCache).values(period=_key(period), version=version, computed_at=utcnow(),
+                                                    figures=data)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[FiguresCache.period],
+        set_={"version": stmt.excluded.version, "computed_at": stmt.excluded.computed_at,
+              "figures": stmt.excluded.figures},
+        where=FiguresCache.version <= stmt.excluded.version))  # a slower worker never puts older figures back
+    session.commit()
+    return data
+
+
+def refresh(session: Session, periods: list[str], make: Callable[[str], dict]) -> None:
+    """Compute and keep the figures of `periods` now (after classify and link), whatever the cache holds."""
+    for period in periods:
+        version = current_version(session)
+        if version is not None:
+            _store(session, period, version, make(period))
+
+
+def _dashboard_make(session: Session, month: str) -> dict:
+    from mediaplan.i18n import using
+    from mediaplan.reports.metrics import compute
+
+    with using("vi"):  # the report's own sentences (targets' details and evaluations), shown as Vietnamese text
+        return compute(session, month, lists=False)
+
+
+def dashboard_figures(session: Session, month: str) -> dict:
+    """The figures the dashboard shows for a month and draws its charts from: the report's (`compute`), without
+    the lists only documents print (the month's items, the shortlist's stories), kept while current."""
+    return figures(session, month, lambda: _dashboard_make(session, month))
+
+
+def refresh_dashboard(session: Session, months: list[str] | None = None) -> list[str]:
+    """After classify and link: the dashboard's figures of `months` (default this month and the last) made now."""
+    from mediaplan.periods import current_month, previous_month
+
+    now = current_month()
+    months = months or [now, previous_month(now)]
+    refresh(session, months, lambda month: _dashboard_make(session, month))
+    return months
+
+
+def refresh_after_changes() -> None:
+    """`refresh_dashboard` in its own unit of work, for the end of classify and link (the scheduler's job, the
+    commands): a failure is logged and never fails what ran before it; the next view computes them itself."""
+    import logging
+
+    from mediaplan.db import session_scope
+
+    try:
+        with session_scope() as session:
+            refresh_dashboard(session)
+    except Exception:  # noqa: BLE001
+        logging.getLogger(__name__).exception("dashboard figures not refreshed")
