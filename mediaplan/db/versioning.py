@@ -32,6 +32,8 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
     head = statement.lstrip()[:160].upper()
+    if head.startswith("WITH"):  # a CTE in front of the write: counted if any write is in it (more is harmless)
+        head = "UPDATE" if any(w in statement.upper() for w in WRITES) else head
     if head.startswith(WRITES) and not any(name in head for name in NOT_FIGURES):
         conn.info[WROTE] = True
 
@@ -43,6 +45,11 @@ def _bump(conn) -> None:
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         cursor.execute("SAVEPOINT mediaplan_version")
+    except Exception as exc:  # noqa: BLE001 - no transaction to join (an autocommit connection): nothing to vouch for
+        log.debug("data_version not bumped: %s", exc)
+        cursor.close()
+        return
+    try:
         try:
             cursor.execute("UPDATE data_version SET n = n + 1 WHERE id = 1")
         except Exception as exc:  # noqa: BLE001 - no table yet (an older revision): the commit goes on without it
