@@ -711,7 +711,8 @@ def search_scale(n: int = 100_000) -> None:
 LOAD_PATHS = ("/", "/items", "/items?q=giao+vien")
 
 
-def concurrent_users(url: str, users: int = 50, rounds: int = 10, workers: int = 2) -> dict:
+def concurrent_users(url: str, users: int = 50, rounds: int = 10, workers: int = 2,
+                     paths: tuple[str, ...] = LOAD_PATHS) -> dict:
     """`users` signed-in users at once against `mediaplan serve --workers W` on the database at `url`, each asking
     every path of LOAD_PATHS `rounds` times (after one untimed pass) on its own connection: p50/p95/p99 per path
     and every non-200 answer
@@ -755,15 +756,18 @@ def concurrent_users(url: str, users: int = 50, rounds: int = 10, workers: int =
                     time.sleep(0.3)
 
             def user(_):
-                times: dict[str, list[float]] = {p: [] for p in LOAD_PATHS}
+                times: dict[str, list[float]] = {p: [] for p in paths}
                 answers: list[int] = []
                 with httpx.Client(base_url=base, timeout=60, headers={"Connection": "close"}) as client:
                     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
                     client.post("/login", data={"username": "bench-load", "password": password, "csrf_token": token})
-                    for path in LOAD_PATHS:  # one untimed pass: a worker's first answer includes its imports
-                        client.get(path, follow_redirects=False)
+                    for path in paths:  # one untimed pass: a worker's first answer includes its imports
+                        try:
+                            client.get(path, follow_redirects=False)
+                        except httpx.HTTPError:
+                            pass
                     for _ in range(rounds):
-                        for path in LOAD_PATHS:
+                        for path in paths:
                             t0 = time.perf_counter()
                             try:
                                 answers.append(client.get(path, follow_redirects=False).status_code)
@@ -780,17 +784,17 @@ def concurrent_users(url: str, users: int = 50, rounds: int = 10, workers: int =
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
             log.close()
-    out = {"users": users, "workers": workers, "requests": users * rounds * len(LOAD_PATHS), "wall_s": wall}
+    out = {"users": users, "workers": workers, "requests": users * rounds * len(paths), "wall_s": wall}
     answers = [a for _, got in results for a in got]
     out["errors"] = sum(1 for a in answers if a not in (200, 503))
     out["busy_503"] = answers.count(503)
-    for path in LOAD_PATHS:
+    for path in paths:
         series = sorted(t for times, _ in results for t in times[path])
         q = quantiles(series, n=100)
         out[path] = {"p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "p99_ms": q[98] * 1000}
     print(f"{users} concurrent users, {workers} workers, {out['requests']:,} requests in {wall:.1f} s: "
           f"{out['errors']} errors, {out['busy_503']} answered 503 (busy)")
-    for path in LOAD_PATHS:
+    for path in paths:
         f = out[path]
         print(f"  {path}: p50 {f['p50_ms']:,.0f} ms, p95 {f['p95_ms']:,.0f} ms, p99 {f['p99_ms']:,.0f} ms")
     return out

@@ -156,3 +156,32 @@ def test_classify_makes_this_and_last_months_figures(db):
         kept = {row.period.split("@")[0]: row.version for row in session.execute(select(FiguresCache.period,
                                                                                         FiguresCache.version))}
         assert kept == dict.fromkeys((now, previous_month(now)), cache.current_version(session))
+
+
+def test_views_arriving_together_make_the_figures_once(db):
+    """Fifty users after a crawl: one view per process makes a month's figures, the others read what it kept."""
+    from mediaplan.db import get_engine
+    from sqlalchemy.orm import Session
+
+    with session_scope() as session:
+        add(session)
+    calls, lock = [], threading.Lock()
+    answers: list[int] = []
+
+    def make(session):
+        def run():
+            with lock:
+                calls.append(1)
+            return compute(session, MONTH, lists=False)
+        return run
+
+    def view():
+        with Session(get_engine()) as session:
+            answers.append(cache.figures(session, MONTH, make(session))["totals"]["education"])
+
+    threads = [threading.Thread(target=view) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert answers == [1] * 8 and len(calls) == 1

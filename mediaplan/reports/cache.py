@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -50,17 +51,39 @@ def current_version(session: Session) -> int | None:
     return session.scalar(select(DataVersion.n).where(DataVersion.id == 1))
 
 
-def figures(session: Session, period: str, make: Callable[[], dict]) -> dict:
-    """The period's figures: the cached ones when current, else `make()`'s, kept for the next view. Commits the
-    session when it stores them (called where nothing else is pending: a page view, a job's end)."""
-    version = current_version(session)
-    if version is None:  # no version row (a schema built without migration 0016's data): no cache
-        return make()
+_making: dict[str, threading.Lock] = {}
+_making_guard = threading.Lock()
+
+
+def _lock_for(period: str) -> threading.Lock:
+    with _making_guard:
+        return _making.setdefault(period, threading.Lock())
+
+
+def _current(session: Session, period: str, version: int) -> dict | None:
     row = session.execute(select(FiguresCache.version, FiguresCache.computed_at, FiguresCache.figures)
                           .where(FiguresCache.period == _key(period))).first()
     if row is not None and row.version == version and utcnow() - row.computed_at < TTL:
         return row.figures
-    return _store(session, period, version, make())
+    return None
+
+
+def figures(session: Session, period: str, make: Callable[[], dict]) -> dict:
+    """The period's figures: the cached ones when current, else `make()`'s, kept for the next view. Commits the
+    session when it stores them (called where nothing else is pending: a page view, a job's end).
+
+    Within a process one view at a time makes a period's figures; the others wait and read what it kept (fifty
+    users arriving after a crawl would otherwise run fifty copies of the same counts at once)."""
+    version = current_version(session)
+    if version is None:  # no version row (a schema built without migration 0016's data): no cache
+        return make()
+    if (found := _current(session, period, version)) is not None:
+        return found
+    with _lock_for(period):  # each statement sees what is committed (READ COMMITTED; SQLite reads outside one)
+        version = current_version(session)
+        if (found := _current(session, period, version)) is not None:
+            return found
+        return _store(session, period, version, make())
 
 
 def _store(session: Session, period: str, version: int, made: dict) -> dict:
