@@ -3,9 +3,9 @@
 `compute` is a few dozen counts; at 1M items (40k a month) that is seconds, on every view of `/` and of each of
 its charts. `figures` keeps what it made in `figures_cache` with the data version it was made at
 (`db.versioning`: every committed write that could change a figure grows it, in the writer's own transaction)
-and the definition it was made by (`DEFINITION`, a hash of the code that computes them, so an upgrade never
-shows figures of the old code). An entry is used only when both are current and it is younger than TTL, for
-what changes with time alone (a period that has begun, a register counted to today).
+and the definition it was made by (`definition`, a hash of the code that computes them, so an upgrade never
+shows figures of the old code). An entry is used only when both are current and it was made today, for what
+changes with time alone (a period that has begun, a register counted to the day).
 
 The version is read before the figures are computed: a write committed meanwhile leaves an entry labelled older
 than its data, which the next view recomputes; never newer than its data. `refresh`, called after classify and
@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -28,7 +27,6 @@ from sqlalchemy.orm import Session
 from mediaplan.db import insert_for
 from mediaplan.db.schema import DataVersion, FiguresCache, utcnow
 
-TTL = timedelta(minutes=10)
 _SOURCES = ("reports", "services/registers.py", "periods.py", "vocab.py")  # what defines a figure, under mediaplan/
 
 
@@ -63,9 +61,20 @@ def _lock_for(period: str) -> threading.Lock:
 def _current(session: Session, period: str, version: int) -> dict | None:
     row = session.execute(select(FiguresCache.version, FiguresCache.computed_at, FiguresCache.figures)
                           .where(FiguresCache.period == _key(period))).first()
-    if row is not None and row.version == version and utcnow() - row.computed_at < TTL:
+    if row is not None and row.version == version and _same_day(row.computed_at):
         return row.figures
     return None
+
+
+def _same_day(computed_at) -> bool:
+    """Whether figures made at `computed_at` still hold today: what changes with time alone in them changes with
+    the day (a period that has begun, registers counted to the day, the date they were made on), so an entry is
+    good until midnight, in Vietnam and on this machine's clock alike."""
+    from datetime import date
+
+    from mediaplan.localtime import local_today, to_local
+
+    return to_local(computed_at).date() == local_today() and computed_at.astimezone().date() == date.today()
 
 
 def figures(session: Session, period: str, make: Callable[[], dict]) -> dict:
