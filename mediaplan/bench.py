@@ -549,6 +549,14 @@ def bench_scale(n: int = 1_000_000, seed_items: int = 2_000, users: int = 50) ->
                                         "--by", "bench-load"], env)
         out["report"] = {"wall_s": wall, "cpu_s": cpu, "peak_mb": peak}
         print(f"report build {REPORT_MONTH} at {n:,} items: {wall:.1f} s, {cpu:.1f} s CPU, peak RSS {peak:.0f} MB")
+    from mediaplan.reports.cache import _dashboard_make
+
+    with session_scope(url) as session:  # what a view pays when the cache has nothing current (a write, a new day)
+        started = time.perf_counter()
+        _dashboard_make(session, REPORT_MONTH)
+        out["figures_cold_s"] = time.perf_counter() - started
+    get_engine(url).dispose()
+    print(f"the dashboard's figures of {REPORT_MONTH} computed cold: {out['figures_cold_s']:.2f} s (then cached)")
     print("one user at a time:")
     out["one_user"] = concurrent_users(url, users=1, rounds=20, workers=2)
     print(f"{users} users at once:")
