@@ -526,18 +526,24 @@ def _quoted(columns: list[str]) -> str:
     return ", ".join(f'"{c}"' for c in columns)  # "start" and "end" are SQL keywords
 
 
-def bench_scale(n: int = 1_000_000, seed_items: int = 2_000, users: int = 50) -> dict:
+def bench_scale(n: int = 1_000_000, seed_items: int = 2_000, users: int = 50, reuse: bool = False) -> dict:
     """Issue 14's table at `n` items in PostgreSQL: the month's report (all four formats, in its own process: wall
     and peak RSS), the dashboard's figures computed cold, one signed-in user's p50/p95 on the dashboard, the item
     list and a search (a live `serve`), and `users` at once (without the search when one search alone takes more
-    than a second: fifty of them would only measure the statement timeout). A benchmark, not a test: it prints, and asserts nothing but that each step ran. Classification
+    than a second: fifty of them would only measure the statement timeout). `reuse=True` measures the database the
+    last run built again (after a change of code or index), without building it. A benchmark, not a test: it prints, and asserts nothing but that each step ran. Classification
     at scale is `make bench` (classify_all), over distinct texts: clones here would all be one another's copies."""
     import tempfile
 
     from mediaplan.db import get_engine, session_scope
     from mediaplan.services.users import add_user, find
 
-    url = _scale_database(n, seed_items)
+    url = (f"postgresql+psycopg://postgres@127.0.0.1:5432/{SCALE_DB}" if reuse  # the last run's, measured again
+           else _scale_database(n, seed_items))
+    if reuse:
+        from mediaplan.db import ensure_ready
+
+        ensure_ready(url)
     with session_scope(url) as session:
         if find(session, "bench-load") is None:
             add_user(session, "bench-load", "analyst", email="bench-load@example.org", password="tải-thử-đồng-thời-71",
