@@ -107,7 +107,8 @@ def test_another_codes_figures_and_old_ones_are_not_shown(db, monkeypatch):
         session.commit()
         shown(session, make)
         assert make.calls == 3  # made yesterday, whatever the version: a period may have begun since
-        assert session.scalar(select(func.count()).select_from(FiguresCache)) == 2  # one entry per code
+        kept = session.scalars(select(FiguresCache.period)).all()
+        assert kept == [f"{MONTH}@another-code"]  # the older code's entry went when this one was stored
 
 
 def test_the_dashboard_shows_what_a_fresh_compute_gives(db):

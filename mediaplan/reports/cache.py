@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mediaplan.db import insert_for
@@ -105,6 +105,7 @@ def _store(session: Session, period: str, version: int, made: dict) -> dict:
         set_={"version": stmt.excluded.version, "computed_at": stmt.excluded.computed_at,
               "figures": stmt.excluded.figures},
         where=FiguresCache.version <= stmt.excluded.version))  # a slower worker never puts older figures back
+    session.execute(delete(FiguresCache).where(~FiguresCache.period.endswith(f"@{definition()}")))  # older code's
     session.commit()
     return data
 
