@@ -61,6 +61,7 @@ ROWS: list[tuple[str, dict]] = [
                "fetched_at": T0, "channel": "online", "format": "news", "language": "vi",
                "extra": {"tags": ["nhà giáo"]}, "education": True, "nq71": True}),
     ("item_bands", {"key": -4_611_686_018_427_387_904, "item_id": 1}),  # a signed 64-bit band key
+    ("data_version", {"id": 2, "n": 7}),  # migration 0016 writes row 1 itself; a second row is still kept
     ("figures_cache", {"period": "2026-11@abc123", "version": 3, "computed_at": T0,
                        "figures": {"totals": {"education": 1}}}),
     ("item_revisions", {"id": 1, "item_id": 1, "title": "Tuyên dương 45 nhà giáo tiêu biểu",

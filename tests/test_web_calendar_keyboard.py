@@ -84,7 +84,9 @@ def test_an_editor_moves_a_coverage_to_another_day_with_the_keyboard_only(db):
         page.keyboard.press("Enter")
         page.wait_for_selector(f'td[data-date="2026-11-24"] #coverage-{coverage}')
         page.wait_for_selector("#move-dialog:not([open])", state="attached")
-        assert page.evaluate(ACTIVE, opener)  # back on the button, in the card's new day
+        # back on the button, in the card's new day (the page moves the focus once it has re-drawn the card: on a
+        # loaded machine that is a moment after the dialog closes, so the test waits for it, up to 5 s)
+        page.wait_for_function(ACTIVE, arg=opener, timeout=5000)
         assert page.inner_text("#cal-status") == "Đã dời “Tọa đàm: Ngày Nhà giáo” sang ngày 24/11/2026 20:00"
         assert page.get_attribute("#cal-status", "role") == "status"  # announced (a polite live region)
         assert page.inner_text(f"#coverage-{coverage} .time") == "20:00"
