@@ -84,7 +84,7 @@ def get(item_id: int) -> Item:
         return session.get(Item, item_id)
 
 
-def test_the_words_join_the_body_and_the_item_waits_for_classify(sqlite_db, media_server):
+def test_the_words_join_the_body_and_the_item_waits_for_classify(db, media_server):
     talk = store("broadcast", [f"{media_server}/media/toa-dam.mp3"])
     silent = store("broadcast", [f"{media_server}/media/im-lang.mp3"])
     gone = store("broadcast", [f"{media_server}/media/khong-con.mp3"])
@@ -118,7 +118,7 @@ def test_the_words_join_the_body_and_the_item_waits_for_classify(sqlite_db, medi
     assert get(gone).body.endswith("Bản tin giáo dục.")
 
 
-def test_a_file_over_the_limit_is_a_note_and_not_kept(sqlite_db, media_server):
+def test_a_file_over_the_limit_is_a_note_and_not_kept(db, media_server):
     big = store("broadcast", [f"{media_server}/media/toa-dam.mp3"])
     with session_scope() as session:
         done = transcribe_items(session, Heard(), max_bytes=10)

@@ -72,7 +72,8 @@ def load_transcriber(spec: str | None) -> Transcriber:
     except Exception as exc:  # noqa: BLE001 - the model's own failure (not on disk, …), said in one line
         raise TranscribeError(f"MEDIAPLAN_TRANSCRIBER={spec} không khởi động được: {exc}") from None
     if not callable(getattr(made, "transcribe", None)) or not getattr(made, "name", None):
-        raise TranscribeError(f"MEDIAPLAN_TRANSCRIBER={spec} không trả về bộ chuyển có name và transcribe(media, language)")
+        raise TranscribeError(f"MEDIAPLAN_TRANSCRIBER={spec} không trả về bộ chuyển có name và "
+                              "transcribe(media, language)")
     return made
 
 
@@ -94,31 +95,27 @@ def _download(client: httpx.Client, url: str, folder: Path, limit: int) -> Path:
     return target
 
 
-def pending(batch: list[Item], retry: bool) -> list[Item]:
-    """The broadcasts of `batch` with no transcript (failed ones too when `retry`). Tested here, on a few
-    broadcasts a day, rather than in JSON SQL that differs between the two databases."""
-    return [i for i in batch if not (i.extra or {}).get("transcript")
-            and (retry or not (i.extra or {}).get("transcript_error"))]
-
-
 def transcribe_items(session: Session, transcriber: Transcriber, *, limit: int | None = None, retry: bool = False,
                      max_bytes: int = 500 * 1024 * 1024, timeout: float = 60.0) -> dict:
     """Transcribe what needs it; commits after each episode (a long run keeps what it did). Returns counts and the
     failures' notes ("#id: reason")."""
     from mediaplan.settings import get_settings
 
+    # Broadcasts with no transcript yet (and no failure, unless retried), chosen in SQL: JSON paths both databases read
+    waiting = [Item.kind == ItemKind.BROADCAST, Item.extra["transcript"].as_string().is_(None)]
+    if not retry:
+        waiting.append(Item.extra["transcript_error"].as_string().is_(None))
     done = {"transcribed": 0, "silent": 0, "failed": 0, "no_media": 0, "notes": []}
     after, seen = 0, 0
     headers = {"User-Agent": get_settings().user_agent.encode()}  # the crawler's own (UTF-8: the name is Vietnamese)
     with httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client, \
             tempfile.TemporaryDirectory(prefix="mediaplan-stt-") as tmp:
         while limit is None or seen < limit:
-            batch = session.scalars(select(Item).where(Item.kind == ItemKind.BROADCAST, Item.id > after)
-                                    .order_by(Item.id).limit(BATCH)).all()
+            batch = session.scalars(select(Item).where(*waiting, Item.id > after).order_by(Item.id).limit(BATCH)).all()
             if not batch:
                 break
             after = batch[-1].id
-            for item in pending(batch, retry):
+            for item in batch:
                 if limit is not None and seen >= limit:
                     break
                 seen += 1

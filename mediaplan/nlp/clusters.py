@@ -52,8 +52,7 @@ def assign(session: Session, batch: list[tuple[int, MinHash]]) -> dict[int, int]
     local: dict[int, list[int]] = defaultdict(list)  # band key → items of this batch already assigned
     out = {}
     for item_id, sig in batch:
-        near = Counter({c: shared[item_id][c] for c in shortlist[item_id] if c in sigs})
-        near.update(c for k in keys[item_id] for c in local.get(k, ()))
+        near = {c for c in shortlist[item_id] if c in sigs} | {c for k in keys[item_id] for c in local.get(k, ())}
         best = max(near, key=lambda c: (sig.jaccard(sigs[c]), -c), default=None)
         out[item_id] = cluster[item_id] = cluster[best] if best is not None else item_id
         for k in keys[item_id]:

@@ -8,7 +8,7 @@ shows figures of the old code). An entry is used only when both are current and 
 changes with time alone (a period that has begun, a register counted to the day).
 
 The version is read before the figures are computed: a write committed meanwhile leaves an entry labelled older
-than its data, which the next view recomputes; never newer than its data. `refresh`, called after classify and
+than its data, which the next view recomputes; never newer than its data. `refresh_dashboard`, called after classify and
 link, computes the months a crawl changes at once, so the next view reads figures already made.
 """
 
@@ -110,14 +110,6 @@ def _store(session: Session, period: str, version: int, made: dict) -> dict:
     return data
 
 
-def refresh(session: Session, periods: list[str], make: Callable[[str], dict]) -> None:
-    """Compute and keep the figures of `periods` now (after classify and link), whatever the cache holds."""
-    for period in periods:
-        version = current_version(session)
-        if version is not None:
-            _store(session, period, version, make(period))
-
-
 def _dashboard_make(session: Session, month: str) -> dict:
     from mediaplan.i18n import using
     from mediaplan.reports.metrics import compute
@@ -138,7 +130,9 @@ def refresh_dashboard(session: Session, months: list[str] | None = None) -> list
 
     now = current_month()
     months = months or [now, previous_month(now)]
-    refresh(session, months, lambda month: _dashboard_make(session, month))
+    for month in months:  # whatever the cache holds: the version is read first, as in `figures`
+        if (version := current_version(session)) is not None:
+            _store(session, month, version, _dashboard_make(session, month))
     return months
 
 
