@@ -1,6 +1,8 @@
 """The item list (filters, search, paging in SQL) and the item page with its evidence."""
 
 import re
+
+import pytest
 import uuid
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -315,6 +317,7 @@ def test_a_long_list_says_more_than_the_cap_and_the_export_still_has_every_row(d
     api = client.get("/api/v1/items", params={"q": "giao vien"}).json()
     assert (api["total"], api["total_exact"]) == (5, True)
     monkeypatch.setattr(module, "COUNT_CAP", 3)
+    monkeypatch.setattr(module, "WINDOW", 3)  # the newest rows alone do not say it (see the next test)
     page = client.get("/items", params={"q": "giao vien"}).text
     assert 'id="total">(hơn 3)<' in page and "Tải về cả hơn 3 tin, bài" in page
     assert ids(page) == made  # the page itself is not capped
@@ -322,3 +325,37 @@ def test_a_long_list_says_more_than_the_cap_and_the_export_still_has_every_row(d
     assert (api["total"], api["total_exact"], len(api["items"])) == (3, False, 5)
     export = client.get("/items/export", params={"q": "giao vien", "format": "csv"}).text
     assert all(f"Giáo viên vùng cao {n}" in export for n in range(5))
+
+
+SEARCHES = ["son ha", "Sơn Hà", "Sơn Hạ", "xyz", "tin"]
+
+
+@pytest.mark.parametrize("window", [1, 7, 60, 1000])
+def test_a_search_finds_the_same_pages_whether_the_newest_rows_or_the_index_answer(db, monkeypatch, window):
+    """A search reads the newest WINDOW rows first and asks the search index only when they hold less than a page
+    (`web.items._run_ids`): the pages, their order and the exact count are the same whichever answers, on both
+    databases (window 1 and 7: the index, after the first rows; 60: the first page from the rows, the next ones
+    from the index; 1000: every row read); a common word counted in the newest rows alone is "at least" that many,
+    never "more than"."""
+    from mediaplan.web import items as module
+
+    base = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    titles = ["Tin Sơn Hà", "Tin Son Ha", "Tin Sơn Hải", "Tin khác", "Tin Sơn Hà cũ"]
+    rows = [(f"{titles[n % 5]} {n}", None if n % 11 == 0 else base - timedelta(hours=n)) for n in range(130)]
+    made = add_items(rows)
+    titled = dict(zip(made, (t for t, _ in rows)))
+    client = signed_in(db)
+    expected = {q: [i for p in walk(client, f"/items?q={q}") for i in p] for q in SEARCHES}
+    assert set(expected["Sơn Hà"]) == {i for i, t in titled.items() if "Sơn Hà" in t}
+    assert set(expected["son ha"]) == {i for i, t in titled.items() if "khác" not in t}  # Sơn Hải folds to it too
+    assert {titled[i].split()[2] for i in expected["son ha"][:26]} == {"Ha"}  # the exact ones first
+    assert expected["xyz"] == [] and len(expected["tin"]) == len(made)
+    monkeypatch.setattr(module, "WINDOW", window)
+    for q in SEARCHES:
+        assert [i for p in walk(client, f"/items?q={q}") for i in p] == expected[q], (q, window)
+    # 130 rows match "tin": the newest `window` rows, when they are not all of them and more than a page (4 in the
+    # API here, 50 on the page) of them match, say "at least" that many; else the index counts them all.
+    api = client.get("/api/v1/items", params={"q": "tin", "limit": 4}).json()
+    assert (api["total"], api["total_exact"]) == ((window, False) if 4 < window < 130 else (130, True))
+    page = client.get("/items", params={"q": "tin"}).text
+    assert re.search(r'id="total">\(([^)]*)\)<', page).group(1) == ("ít nhất 60" if window == 60 else "130")

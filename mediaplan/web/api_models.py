@@ -144,7 +144,8 @@ class ItemPageOut(BaseModel):
     items: list[ItemSummaryOut] = Field(description="exact search matches first, then newest first, undated last")
     next: int | None = Field(description="pass as `after` for the next page; null on the last page")
     total: int = Field(description="how many items match the filters, on every page, counted up to 10,000")
-    total_exact: bool = Field(description="false when more than 10,000 match: `total` is then 10,000, a lower bound")
+    total_exact: bool = Field(description="false when the count stopped early: `total` is then a lower bound (10,000 "
+                                         "when more match; for a common word, the matches among the newest rows)")
 
 
 class ItemOut(BaseModel):
