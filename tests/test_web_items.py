@@ -319,7 +319,7 @@ def test_a_long_list_says_more_than_the_cap_and_the_export_still_has_every_row(d
     monkeypatch.setattr(module, "COUNT_CAP", 3)
     monkeypatch.setattr(module, "WINDOW", 3)  # the newest rows alone do not say it (see the next test)
     page = client.get("/items", params={"q": "giao vien"}).text
-    assert 'id="total">(hơn 3)<' in page and "Tải về cả hơn 3 tin, bài" in page
+    assert 'id="total">(hơn 3)<' in page and "Tải về mọi tin, bài khớp bộ lọc này (hơn 3)" in page
     assert ids(page) == made  # the page itself is not capped
     api = client.get("/api/v1/items", params={"q": "giao vien"}).json()
     assert (api["total"], api["total_exact"], len(api["items"])) == (3, False, 5)
@@ -359,3 +359,4 @@ def test_a_search_finds_the_same_pages_whether_the_newest_rows_or_the_index_answ
     assert (api["total"], api["total_exact"]) == ((window, False) if 4 < window < 130 else (130, True))
     page = client.get("/items", params={"q": "tin"}).text
     assert re.search(r'id="total">\(([^)]*)\)<', page).group(1) == ("ít nhất 60" if window == 60 else "130")
+    assert ("Tải về mọi tin, bài khớp bộ lọc này (ít nhất 60)" in page) == (window == 60)
