@@ -79,6 +79,7 @@ class Search:
     match: ColumnElement
     first: ColumnElement | None
     narrowed: ColumnElement | None
+    newest: tuple[int, bool] | None = None  # `_tally` of `match`, when deciding the search read it already
 
     def indexed(self, condition: ColumnElement) -> ColumnElement:
         """`condition` (a match of this search), as the search index can answer it."""
@@ -103,8 +104,9 @@ def _search(session: Session, q: str, where: list) -> Search:
         match, exact = and_(match, starts), and_(exact, starts)
     if folded != needle:
         only_exact = Search(exact, None, narrowed)
-        if _any(session, where, only_exact):
-            return only_exact
+        newest = _tally(session, where, exact)
+        if _any(session, where, only_exact, newest):
+            return Search(exact, None, narrowed, newest)
     return Search(match, exact, narrowed)
 
 
@@ -134,9 +136,9 @@ def _tally(session: Session, where: list, condition: ColumnElement) -> tuple[int
     return matches, rows < WINDOW
 
 
-def _any(session: Session, where: list, search: Search) -> bool:
-    """Whether the search finds anything: among the newest rows, else by the index."""
-    seen, everything = _tally(session, where, search.match)
+def _any(session: Session, where: list, search: Search, newest: tuple[int, bool]) -> bool:
+    """Whether the search finds anything: among the newest rows (`newest`, its `_tally`), else by the index."""
+    seen, everything = newest
     if seen or everything:
         return seen > 0
     return bool(session.scalar(select(exists().where(*where, search.indexed(search.match)))))
@@ -273,7 +275,7 @@ def count_list(session: Session, where: list, search: Search | None, size: int =
     index would re-check a large part of the table to say more); else the index counts, up to COUNT_CAP."""
     if search is None:
         return (*count_capped(session, where), False)
-    seen, everything = _tally(session, where, search.match)
+    seen, everything = search.newest or _tally(session, where, search.match)
     if everything:
         return seen, True, False
     if seen > size:
