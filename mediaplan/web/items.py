@@ -5,7 +5,9 @@ The list is one query shape whatever the size of the table: a COUNT, the ids of 
 page in the order (exact search matches first, then newest first, undated last, ties by
 id), then those items with their themes and outlets. "Next page" links are keyset links
 (`?after=ID`, the last row shown), read as a range of the published_at index, so a deep
-page costs what the first does; `?page=N` still works as an offset for old links.
+page costs what the first does; `?page=N` still works as an offset for old links. A search
+reads the newest rows first and asks its index only when they hold less than a page
+(`_run_ids`, `count_list`).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class ItemFilters:
 @dataclass
 class ItemPage:
     items: list[Item]
-    total: int  # the number of items the filters select, or COUNT_CAP when there are more (total_exact False)
+    total: int  # the items the filters select; when total_exact is False, a lower bound (COUNT_CAP, or see lower_bound)
     next_after: int | None  # the id to continue after, when there are more rows
     total_exact: bool = True
     lower_bound: bool = False  # not exact, and `total` is what was counted, not COUNT_CAP: "at least", not "more than"
@@ -79,7 +81,7 @@ class Search:
     match: ColumnElement
     first: ColumnElement | None
     narrowed: ColumnElement | None
-    newest: tuple[int, bool] | None = None  # `_tally` of `match`, when deciding the search read it already
+    newest: tuple[int, bool] | None = None  # `_tally` of `match` over the filters, when it was read already
 
     def indexed(self, condition: ColumnElement) -> ColumnElement:
         """`condition` (a match of this search), as the search index can answer it."""
@@ -96,17 +98,16 @@ def _search(session: Session, q: str, where: list) -> Search:
     narrowed = prefilter(session, folded)
     # Every exact match is a folded match too (folding keeps substrings: fold(a + b) == fold(a) + fold(b)); the
     # folded LIKE stays in the exact condition, for the search index to serve it.
-    exact_text, folded_text = searched_columns(session, folded)
+    exact_text, folded_text = searched_columns(session, narrowed)
     match = folded_text.like(_like(folded), escape="\\")
     exact = and_(exact_text.like(_like(needle), escape="\\"), match)
     if (pattern := word_start(folded)) is not None:  # a match starts a word: "son ha" is not in "json hash"
         starts = folded_text.regexp_match(pattern)
         match, exact = and_(match, starts), and_(exact, starts)
     if folded != needle:
-        only_exact = Search(exact, None, narrowed)
-        newest = _tally(session, where, exact)
-        if _any(session, where, only_exact, newest):
-            return Search(exact, None, narrowed, newest)
+        only_exact = Search(exact, None, narrowed, _tally(session, where, exact))
+        if _any(session, where, only_exact):
+            return only_exact
     return Search(match, exact, narrowed)
 
 
@@ -136,9 +137,9 @@ def _tally(session: Session, where: list, condition: ColumnElement) -> tuple[int
     return matches, rows < WINDOW
 
 
-def _any(session: Session, where: list, search: Search, newest: tuple[int, bool]) -> bool:
-    """Whether the search finds anything: among the newest rows (`newest`, its `_tally`), else by the index."""
-    seen, everything = newest
+def _any(session: Session, where: list, search: Search) -> bool:
+    """Whether the search finds anything: among the newest rows (its `_tally`), else by the index."""
+    seen, everything = search.newest or _tally(session, where, search.match)
     if seen or everything:
         return seen > 0
     return bool(session.scalar(select(exists().where(*where, search.indexed(search.match)))))
