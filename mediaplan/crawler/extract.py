@@ -318,10 +318,11 @@ def choose_title(page: "Page") -> str:
     with its site-name tail cut, compared on letters and digits only (an inline
     tag or a typographic quote does not split a vote). An <h1> equal to a meta
     title scores 2, one a meta title contains scores 1; the best-scored <h1>
-    wins, the first on ties. The winner is written as the agreeing meta title
+    wins, the first on ties. The winner is written as a meta title equal to it
     writes it when there is one (it keeps the "Kicker: " separator that a styled
-    <h1> only shows with CSS, and a meta title that is the <h1> with a kicker in
-    front keeps the kicker). An <h1> in navigation, a breadcrumb or a logo is
+    <h1> only shows with CSS); else as a meta title that is the <h1> with a
+    kicker in front writes it (the kicker kept: measured, it is more often part
+    of the headline than not). An <h1> in navigation, a breadcrumb or a logo is
     never a candidate: many templates put the section or the site's name in an
     <h1> above the story. With no <h1> agreeing, structured metadata beats the
     first <h1> (measured: it is the headline more often on unknown outlets).
@@ -339,16 +340,16 @@ def choose_title(page: "Page") -> str:
         if not key:
             continue
         first = first or text
-        score, form = 0, None
+        score, same, kicked = 0, None, None
         for meta, meta_key in zip(metas, keys):
             if meta_key == key:
-                score, form = score + 2, form or meta
+                score, same = score + 2, same or meta
             elif key in meta_key:
                 score += 1
                 if meta_key.endswith(key):  # "Kicker: headline" in the meta, the headline alone in the <h1>
-                    form = form or meta
+                    kicked = kicked or meta
         if score > best_score:
-            best, best_score = form or text, score
+            best, best_score = same or kicked or text, score
     if best:
         return best
     if metas:
