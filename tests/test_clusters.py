@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-from datasketch import MinHashLSH
+from datasketch import MinHash, MinHashLSH
 from datasketch.lsh import _optimal_param
 from sqlalchemy import delete, func, select, text
 
@@ -90,12 +90,34 @@ def test_the_keys_ask_what_datasketchs_lsh_asks():
     texts = [" ".join(words[:n]) + " " + OTHER[2] for n in range(5, len(words), 3)] + [OTHER[2], STORY[2]]
     sigs = [dedupe.signature(t) for t in texts]
     lsh = MinHashLSH(threshold=dedupe.THRESHOLD, num_perm=dedupe.NUM_PERM)
-    for n, sig in enumerate(sigs):
+    theirs = [MinHash(num_perm=dedupe.NUM_PERM, seed=dedupe.SEED, hashvalues=s, scheme=dedupe.SCHEME) for s in sigs]
+    for n, sig in enumerate(theirs):
         lsh.insert(n, sig)
     keys = [set(dedupe.band_keys(s)) for s in sigs]
-    for n, sig in enumerate(sigs):
+    for n, sig in enumerate(theirs):
         assert set(lsh.query(sig)) == {m for m in range(len(sigs)) if keys[n] & keys[m]}
-    assert dedupe.from_bytes(dedupe.to_bytes(sigs[0])).jaccard(sigs[0]) == 1.0
+    assert dedupe.similarity(dedupe.from_bytes(dedupe.to_bytes(sigs[0])), sigs[0]) == 1.0
+    assert dedupe.similarity(sigs[0], sigs[-1]) == theirs[0].jaccard(theirs[-1])
+
+
+@pytest.mark.parametrize("text", ["", "một", "hai từ", STORY[0], STORY[2] + " " + OTHER[2], "Sơn Hà, Sơn Hạ; GIÁO VIÊN"])
+def test_signatures_are_datasketchs_minhash_to_the_bit(text):
+    # Stored signatures and band keys stay comparable with those datasketch itself wrote before (and would write).
+    theirs = MinHash(num_perm=dedupe.NUM_PERM, seed=dedupe.SEED, scheme=dedupe.SCHEME)
+    theirs.update_batch([s.encode("utf-8") for s in dedupe.shingles(text)])
+    ours = dedupe.signature(text)
+    assert ours.dtype == theirs.hashvalues.dtype and (ours == theirs.hashvalues).all()
+
+
+def test_the_classify_path_does_not_load_scipy():
+    # datasketch's package loads SciPy (52 MB of RSS) for its LSH; crawl and classify need none of it.
+    import subprocess
+    import sys
+
+    code = ("import sys, mediaplan.nlp.pipeline, mediaplan.crawler.pipelines; "
+            "print(sorted(m for m in ('scipy', 'datasketch', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from datasketch import MinHash
+import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ def _chunks(values: list, size: int = CHUNK):
         yield values[i:i + size]
 
 
-def assign(session: Session, batch: list[tuple[int, MinHash]]) -> dict[int, int]:
+def assign(session: Session, batch: list[tuple[int, np.ndarray]]) -> dict[int, int]:
     """The cluster of each (item id, signature) of `batch`, in its order, and their band keys stored in place of
     any they had. An item matches a stored item or one earlier in the batch; with no match it starts its own
     cluster (its id). The caller writes `items.cluster_id` and commits."""
@@ -53,7 +53,7 @@ def assign(session: Session, batch: list[tuple[int, MinHash]]) -> dict[int, int]
     out = {}
     for item_id, sig in batch:
         near = {c for c in shortlist[item_id] if c in sigs} | {c for k in keys[item_id] for c in local.get(k, ())}
-        best = max(near, key=lambda c: (sig.jaccard(sigs[c]), -c), default=None)
+        best = max(near, key=lambda c: (dedupe.similarity(sig, sigs[c]), -c), default=None)
         out[item_id] = cluster[item_id] = cluster[best] if best is not None else item_id
         for k in keys[item_id]:
             local[k].append(item_id)
