@@ -496,6 +496,7 @@ def _scale_database(n: int, seed_items: int) -> str:
                           f"classified_at = {when.format(id='id')}"))
         conn.execute(text("DROP INDEX IF EXISTS ix_items_search_folded_trgm"))
         conn.execute(text("DROP INDEX IF EXISTS ix_items_search_pairs"))
+        conn.execute(text("DROP INDEX IF EXISTS ix_items_search_text_pairs"))
     step = max(1, 100_000 // seed)
     for first in range(1, copies + 1, step):
         last = min(copies, first + step - 1)
@@ -515,6 +516,8 @@ def _scale_database(n: int, seed_items: int) -> str:
                           "USING gin (search_folded gin_trgm_ops)"))
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_items_search_pairs ON items "
                           "USING gin (mediaplan_search_pairs(search_folded))"))
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_items_search_text_pairs ON items "
+                          "USING gin (mediaplan_search_pairs(search_text))"))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
         total = conn.scalar(text("SELECT count(*) FROM items"))

@@ -21,10 +21,11 @@ TEXTS = [
     "Tăng 50% học bổng cho giáo-viên Đăk Lăk",
     "Giáo viên 2026: 1.234,5 triệu đồng/người",
     "x" * 150 + " " + "y" * 60 + " cuối",  # a pair of 211 characters: indexed by its first 200
+    "Tin không dấu:“Son Ha”giao vien-mầm non",  # typed without accents, between signs that are not ASCII
 ]
 NEEDLES = ["son ha", "Sơn Hà", "on ha", "ha, son", "giao-vien", "giáo viên", "dak lak", "50% hoc", "2026: 1.234",
            "(son ha)", "ha) —", "son hang", "đăk", "x" * 150 + " " + "y" * 40, "x" * 140 + " " + "y" * 58 + "!", "y cuoi",
-           "json hash va con"]
+           "json hash va con", "giao vien", "son ha”giao", "ha gia"]
 
 
 def matches(needle: str, body: str) -> bool:
@@ -82,7 +83,19 @@ def test_every_match_has_the_pairs_postgresql_indexes(db, backend):
                 held = session.scalar(text("SELECT mediaplan_search_pairs(:t) @@ CAST(:q AS tsquery)"),
                                       {"t": haystack, "q": query})
                 assert held, (needle, body[:40])
+            exact_text = normalize(body).lower()  # the exact column (0019): an unaccented needle typed as it is there
+            for needle in NEEDLES:
+                typed = normalize(needle).lower()
+                query = query_pairs(typed)
+                if query is None or fold(typed) != typed or typed not in exact_text or not matches(needle, body):
+                    continue
+                held = session.scalar(text("SELECT mediaplan_search_pairs(:t) @@ CAST(:q AS tsquery)"),
+                                      {"t": exact_text, "q": query})
+                assert held, ("exact", needle, body[:40])
         assert session.scalar(text("SELECT mediaplan_search_pairs(:t)::text"), {"t": fold(huge)}) == f"'{OVERFLOW}'"
+        # An accented word is parted into fragments there: "Sơn Hà" holds no "son_ha" in the exact column.
+        assert not session.scalar(text("SELECT mediaplan_search_pairs('sơn hà') @@ CAST(:q AS tsquery)"),
+                                  {"q": query_pairs("son ha")})
         assert not session.scalar(text("SELECT mediaplan_search_pairs('json hash') @@ CAST(:q AS tsquery)"),
                                   {"q": query_pairs("son ha")})
 
@@ -98,4 +111,8 @@ def test_postgresql_plans_a_phrase_on_the_pairs_index(db, backend):
             "EXPLAIN SELECT id FROM items WHERE mediaplan_search_pairs(search_folded) @@ CAST(:q AS tsquery)"),
             {"q": query_pairs("son ha")}))
         assert "ix_items_search_pairs" in plan
+        exact = "\n".join(session.scalars(text(
+            "EXPLAIN SELECT id FROM items WHERE mediaplan_search_pairs(search_text) @@ CAST(:q AS tsquery)"),
+            {"q": query_pairs("son ha")}))
+        assert "ix_items_search_text_pairs" in exact  # the exact run of a search typed without accents (0019)
         assert session.scalar(select(Item.title).where(Item.search_folded.like("%son ha%"))) == "Xã Sơn Hà"

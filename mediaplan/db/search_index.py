@@ -18,6 +18,8 @@ Vietnamese text, and the trigram index handed back 73% of a million items to re-
 on PostgreSQL, an index of each item's pairs of consecutive words (`mediaplan_search_pairs`, "son_ha"): a search
 of two words or more asks it for the items that have its pairs (`query_pairs`, the last word a prefix), which a
 match at a word start must have, and the same LIKE then decides. So the pairs narrow and never change a result.
+Migration 0019 indexes the pairs of the exact column too, for the exact run of a search typed without accents
+(`exact_prefilter`): "giao_vien" is only in an item that has "giao vien" as typed.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ FTS = "items_search"
 # What migration 0014 creates outside the models (Base.metadata): the FTS5 table with its shadow tables, and
 # the trigram indexes. Schema comparisons leave them out (`include_object`), as the migration environment does.
 SQLITE_TABLES = frozenset({FTS, f"{FTS}_data", f"{FTS}_idx", f"{FTS}_docsize", f"{FTS}_config"})
-PG_INDEXES = frozenset({"ix_items_search_folded_trgm", "ix_items_search_pairs"})
+PG_INDEXES = frozenset({"ix_items_search_folded_trgm", "ix_items_search_pairs", "ix_items_search_text_pairs"})
 
 WORD = "0-9a-zđ"  # the letters of a folded word; anything else parts words, for both databases (0018 spells it too)
 _PARTS = re.compile(f"[^{WORD}]+")
@@ -75,6 +77,18 @@ def prefilter(session: Session, folded: str) -> ColumnElement | None:
     if not has_fts(session):
         return None
     return Item.id.in_(select(_fts.c.rowid).where(_fts.c.search_folded.like(f"%{folded}%")))
+
+
+def exact_prefilter(session: Session, needle: str) -> ColumnElement | None:
+    """On PostgreSQL, the candidates for the exact matches of a needle typed without accents, of two words or more:
+    the items whose exact text has its pairs (0019). Its words are runs of WORD in the exact text as in the folded
+    one, so an exact match has the needle's pairs there, and an accented word is parted into fragments that no
+    unaccented pair is made of. None elsewhere (an accented needle's pairs are of fragments, common everywhere)."""
+    from mediaplan.db.schema import Item
+
+    if session.get_bind().dialect.name != "postgresql" or (pairs := query_pairs(needle)) is None:
+        return None
+    return func.mediaplan_search_pairs(Item.search_text).op("@@")(cast(pairs, TSQUERY))
 
 
 def searched_columns(session: Session, narrowed: ColumnElement | None) -> tuple[ColumnElement, ColumnElement]:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.sql.util import ClauseAdapter
 
 from mediaplan.db.schema import Item, ItemTheme, Outlet
-from mediaplan.db.search_index import prefilter, searched_columns, word_start
+from mediaplan.db.search_index import exact_prefilter, prefilter, searched_columns, word_start
 from mediaplan.crawler.store import http_url
 from mediaplan.i18n import N_, _, using
 from mediaplan.localtime import to_local
@@ -82,10 +82,12 @@ class Search:
     first: ColumnElement | None
     narrowed: ColumnElement | None
     newest: tuple[int, bool] | None = None  # `_tally` of `match` over the filters, when it was read already
+    first_narrowed: ColumnElement | None = None  # the index's candidates for `first` alone (`exact_prefilter`)
 
-    def indexed(self, condition: ColumnElement) -> ColumnElement:
-        """`condition` (a match of this search), as the search index can answer it."""
-        return condition if self.narrowed is None else and_(self.narrowed, condition)
+    def indexed(self, condition: ColumnElement, first: bool = False) -> ColumnElement:
+        """`condition` (a match of this search; with `first`, an exact one), as the search index can answer it."""
+        narrowed = [n for n in (self.narrowed, self.first_narrowed if first else None) if n is not None]
+        return and_(*narrowed, condition) if narrowed else condition
 
 
 def _search(session: Session, q: str, where: list) -> Search:
@@ -108,7 +110,8 @@ def _search(session: Session, q: str, where: list) -> Search:
         only_exact = Search(exact, None, narrowed, _tally(session, where, exact))
         if _any(session, where, only_exact):
             return only_exact
-    return Search(match, exact, narrowed)
+    # Typed without accents, the exact run has an index of its own (0019); an accented one's pairs are fragments.
+    return Search(match, exact, narrowed, first_narrowed=exact_prefilter(session, needle) if folded == needle else None)
 
 
 WINDOW = 2_000  # rows a search reads newest first before it asks its index
@@ -174,7 +177,8 @@ def _run_ids(session: Session, where: list, search: Search | None, run: tuple[Co
                                  .order_by(window.c.published_at.desc(), window.c.id.desc()).limit(limit)))
     if len(found) >= limit or session.scalar(select(func.count()).select_from(window)) < WINDOW:
         return found  # a page, or the whole run read
-    matches = (select(Item.id, Item.published_at).where(search.indexed(wanted), *where, dated, *seek)
+    matches = (select(Item.id, Item.published_at).where(search.indexed(wanted, first=run[0] is search.first),
+                                                        *where, dated, *seek)
                .cte("matches").prefix_with("MATERIALIZED"))
     return list(session.scalars(select(matches.c.id).order_by(matches.c.published_at.desc(), matches.c.id.desc())
                                 .limit(limit)))
