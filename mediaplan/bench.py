@@ -749,6 +749,7 @@ def concurrent_users(url: str, users: int = 50, rounds: int = 10, workers: int =
     import subprocess
     import sys
     import tempfile
+    from collections import Counter
     from concurrent.futures import ThreadPoolExecutor
     from statistics import quantiles
 
@@ -813,13 +814,15 @@ def concurrent_users(url: str, users: int = 50, rounds: int = 10, workers: int =
     out = {"users": users, "workers": workers, "requests": users * rounds * len(paths), "wall_s": wall}
     answers = [a for _, got in results for a in got]
     out["errors"] = sum(1 for a in answers if a not in (200, 503))
+    out["error_statuses"] = dict(Counter(a for a in answers if a not in (200, 503)))  # 0: no answer (a timeout)
     out["busy_503"] = answers.count(503)
     for path in paths:
         series = sorted(t for times, _ in results for t in times[path])
         q = quantiles(series, n=100)
         out[path] = {"p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "p99_ms": q[98] * 1000}
     print(f"{users} concurrent users, {workers} workers, {out['requests']:,} requests in {wall:.1f} s: "
-          f"{out['errors']} errors, {out['busy_503']} answered 503 (busy)")
+          f"{out['errors']} errors" + (f" (by status, 0 for no answer: {out['error_statuses']})" if out['errors'] else "")
+          + f", {out['busy_503']} answered 503 (busy)")
     for path in paths:
         f = out[path]
         print(f"  {path}: p50 {f['p50_ms']:,.0f} ms, p95 {f['p95_ms']:,.0f} ms, p99 {f['p99_ms']:,.0f} ms")

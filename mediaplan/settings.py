@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     db_pool_timeout: float = 5.0
     web_statement_timeout_ms: int = 15000
+    web_request_budget_ms: int = 20000  # all of one web request's queries (web/budget.py; 0: no budget)
     plan: str = "quang-ngai-nq71"
     timezone: str = "Asia/Ho_Chi_Minh"
 

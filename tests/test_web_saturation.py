@@ -69,3 +69,34 @@ def test_web_connections_carry_the_statement_timeout_and_a_slow_query_is_503(pg_
     answer = errors.busy(Request({"type": "http", "method": "GET", "path": "/items", "headers": [], "query_string": b""}),
                          slow.value)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
+
+
+def test_a_request_past_its_budget_is_503_and_the_next_one_serves(db):
+    # Any backend: a page whose time is used starts no further query (web/budget.py), and says so as a busy database.
+    client = signed_in(db, "viewer")
+    client.app.state.request_budget_ms = 1e-6  # used before its first query
+    late = client.get("/items", headers={"Accept": "text/html"})
+    assert late.status_code == 503 and int(late.headers["Retry-After"]) > 0 and "thử lại sau" in late.text
+    client.app.state.request_budget_ms = 20_000
+    assert client.get("/items").status_code == 200
+
+
+def test_the_budget_lowers_the_statement_timeout_to_what_is_left(pg_db, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from mediaplan.web import budget
+    from mediaplan.web.app import create_app
+
+    app = create_app(pg_db)
+    token = budget.DEADLINE.set(budget._Deadline(__import__("time").monotonic() + 0.3))
+    try:
+        with app.state.sessions() as session:
+            with pytest.raises(OperationalError) as slow:  # 15 s of statement timeout, 0.3 s of budget left
+                session.execute(text("SELECT pg_sleep(3)"))
+            assert "statement timeout" in str(slow.value)
+        budget.lift()  # a build or an export: the statement timeout alone
+        with app.state.sessions() as session:
+            assert session.scalar(text("SHOW statement_timeout")) == "15s"
+            assert session.scalar(text("SELECT 1")) == 1
+    finally:
+        budget.DEADLINE.reset(token)

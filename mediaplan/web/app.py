@@ -17,7 +17,7 @@ from mediaplan.db import get_engine
 from mediaplan.periods import PeriodError
 from mediaplan.settings import get_settings
 from mediaplan.auth.sessions import Signer
-from mediaplan.web import api, calendar, dashboard, errors, ical, items, login, reports, review, security, sources, units
+from mediaplan.web import api, budget, calendar, dashboard, errors, ical, items, login, reports, review, security, sources, units
 from mediaplan.web.deps import HERE
 from mediaplan.web import language, registers
 
@@ -35,10 +35,11 @@ def _limit_statements(engine) -> None:
         return
 
     @event.listens_for(engine, "checkout")
-    def _timeout(dbapi_conn, _record, _proxy):
+    def _timeout(dbapi_conn, record, _proxy):
         with dbapi_conn.cursor() as cur:
             cur.execute(f"SET statement_timeout = {int(ms)}")
         dbapi_conn.commit()
+        record.info[budget.TIMEOUT_KEY] = int(ms)  # what a request's budget may lower it from (web/budget.py)
 
     engine._mediaplan_web_limit = ms
 
@@ -47,6 +48,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app = FastAPI(title="mediaplan", docs_url=None, redoc_url=None)  # the API's description: /api/v1/openapi.json
     engine = get_engine(database_url)
     _limit_statements(engine)
+    budget.install(engine, get_settings().web_statement_timeout_ms)
+    app.state.request_budget_ms = get_settings().web_request_budget_ms
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (login, dashboard, items, calendar, api, ical, review, units, reports, sources):
@@ -58,8 +61,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(SATimeoutError, errors.busy)  # every pooled connection in use
     app.add_exception_handler(OperationalError, errors.busy)  # the database went away, or a query ran too long
+    app.add_exception_handler(budget.OverBudget, errors.busy)  # the request used its time (web/budget.py)
     app.add_exception_handler(Exception, errors.server_error)
     security.install(app)
     app.add_middleware(security.SessionMiddleware, signer=Signer(get_settings()), sessions=app.state.sessions)
+    app.add_middleware(budget.BudgetMiddleware)
     app.add_middleware(language.LanguageMiddleware)  # outermost: every answer, error pages included, in the request's language
     return app

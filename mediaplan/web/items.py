@@ -39,6 +39,7 @@ from mediaplan.tabular import Sheet, iter_csv, iter_xlsx
 from mediaplan.vocab import label
 from mediaplan.auth.roles import Ability
 from mediaplan.web.deps import MAX_ID, DbId, SessionDep, templates, theme_names, valid_month, who
+from mediaplan.web import budget
 from mediaplan.web.security import allow
 from mediaplan.web.errors import form_text, query_text
 
@@ -379,6 +380,7 @@ def items_export(session: SessionDep, filters: FiltersDep, format: str = query_t
     database as it is written: formulas neutralised (`tabular`), nothing kept in memory or on disk."""
     if format not in EXPORT_TYPES:
         raise HTTPException(400, _("Định dạng tải về phải là csv hoặc xlsx"))
+    budget.lift()  # a whole month streams for as long as it takes; each query keeps the statement timeout
     rows = export_rows(session, filters, text_times=format == "csv")  # a bad filter is a 4xx here, before streaming
     name = f"tin-bai-{filters.month}.{format}" if filters.month else f"tin-bai.{format}"
     body = (iter_csv(EXPORT_HEADER, rows) if format == "csv"

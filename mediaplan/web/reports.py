@@ -45,6 +45,7 @@ from mediaplan.settings import get_settings
 from mediaplan.vocab import ReportState, SendStatus, label
 from mediaplan.auth.roles import Ability
 from mediaplan.web.deps import MAX_ID, DbId, SessionDep, local, templates, who
+from mediaplan.web import budget
 from mediaplan.web.security import allow
 
 router = APIRouter()
@@ -107,6 +108,7 @@ def build(request: Request, session: SessionDep, form: FormDep):
     The files are written to a scratch folder and archived by the service into the version's own folder, so two
     builds at once never write over each other's files. The same content as the latest version keeps that version.
     """
+    budget.lift()  # the user waits for the build; each of its queries keeps the statement timeout
     text = form.get("period", "").strip()
     back = form.get("back", "")
     try:
@@ -355,6 +357,7 @@ def approve(request: Request, version_id: DbId, session: SessionDep):
 
 def _send(request: Request, version_id: int, session: Session, *, resend_uncertain: bool) -> HTMLResponse | RedirectResponse:
     """E-mail this version to the plan's recipients (MEDIAPLAN_REPORT_RECIPIENTS) through `send_period_report`."""
+    budget.lift()  # the SMTP exchange is not the database's time: the send is recorded however long it took
     try:
         version = version_by_id(session, version_id)
     except NotFound as exc:

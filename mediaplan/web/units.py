@@ -20,6 +20,7 @@ from mediaplan.services import ServiceError
 from mediaplan.services.units import Reminders, remindable_period, remind_silent_units, silent_units
 from mediaplan.auth.roles import Ability
 from mediaplan.i18n import N_, using
+from mediaplan.web import budget
 from mediaplan.web.deps import SessionDep, templates, valid_month, who
 from mediaplan.web.security import allow
 
@@ -52,6 +53,7 @@ def units(request: Request, session: SessionDep, period: str | None = None, stat
 def units_remind(request: Request, session: SessionDep, period: str = Form(""), status: str = Form("")):
     """Remind the silent units of the period shown, in the signed-in analyst's name (it e-mails other bodies, so
     it needs the ability that sends reports); a malformed period is a 400 (app's PeriodError handler)."""
+    budget.lift()  # the SMTP exchanges are not the database's time: each reminder sent is recorded
     p = parse_period(period)
     try:
         with using("vi"):  # the e-mails to the units are Vietnamese, whatever language the page is shown in

@@ -1,0 +1,87 @@
+"""A web request's time budget for the database: past it, the request answers 503 with Retry-After.
+
+The statement timeout (`web_statement_timeout_ms`) bounds one query, but a page runs ten or so: under load each
+can take seconds and the page a minute (at 1M items, 50 users on two cores: 20 requests of 600 got no answer in
+60 s, all under the statement timeout). `BudgetMiddleware` gives each request a deadline
+(`web_request_budget_ms`, read per request from `app.state.request_budget_ms`; a report build and the exports
+`lift` it); before each statement,
+`install`'s hook refuses to start one past it (`OverBudget`, answered like a busy database: `errors.busy`) and, on
+PostgreSQL, lowers the connection's statement timeout to what is left when that is a second or more below it.
+A request then ends within about its budget and a second, answered. The CLI has no deadline and no limit.
+"""
+
+from __future__ import annotations
+
+import time
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+
+class _Deadline:
+    """One request's deadline (monotonic seconds), shared by every context copy the request makes (its endpoint's
+    thread, a streamed body's): `lift` clears it for all of them."""
+    __slots__ = ("at",)
+
+    def __init__(self, at: float | None):
+        self.at = at
+
+
+DEADLINE: ContextVar[_Deadline | None] = ContextVar("mediaplan_request_deadline", default=None)
+
+
+def lift() -> None:
+    """No budget for the rest of this request: work the user asked to wait for (a report build, an export streamed
+    from a server-side cursor), which the statement timeout alone bounds, query by query."""
+    if (held := DEADLINE.get()) is not None:
+        held.at = None
+SLACK_MS = 1000  # the statement timeout is lowered only when the budget left is this much below it
+TIMEOUT_KEY = "mediaplan_statement_timeout_ms"  # the connection's current statement timeout, in its pool record
+
+
+class OverBudget(SQLAlchemyError):
+    """The request has used its time budget: no further statement is started. A database error to whoever catches
+    those (the session middleware's 503), answered like a busy database by the app (`errors.busy`)."""
+
+
+class BudgetMiddleware:
+    """Sets the request's deadline for the statements it runs (its endpoint's thread sees it: the context is
+    copied into the threadpool)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        budget = getattr(scope.get("app") and scope["app"].state, "request_budget_ms", 0) if scope["type"] == "http" else 0
+        if not budget or budget <= 0:
+            return await self.app(scope, receive, send)
+        token = DEADLINE.set(_Deadline(time.monotonic() + budget / 1000))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            DEADLINE.reset(token)
+
+
+def install(engine, statement_timeout_ms: int) -> None:
+    """Check each statement against the request's deadline (once per engine)."""
+    if getattr(engine, "_mediaplan_budget", False):
+        return
+    postgres = engine.dialect.name == "postgresql"
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _within_budget(conn, cursor, statement, parameters, context, executemany):
+        held = DEADLINE.get()
+        if held is None or held.at is None:
+            return
+        left = int((held.at - time.monotonic()) * 1000)
+        if left <= 0:
+            raise OverBudget("hết thời gian dành cho yêu cầu")
+        if not postgres:
+            return
+        current = conn.info.get(TIMEOUT_KEY, statement_timeout_ms) or float("inf")
+        if left + SLACK_MS <= current:
+            with conn.connection.dbapi_connection.cursor() as cur:
+                cur.execute(f"SET statement_timeout = {left}")
+            conn.info[TIMEOUT_KEY] = left
+
+    engine._mediaplan_budget = True
