@@ -100,3 +100,25 @@ def test_the_budget_lowers_the_statement_timeout_to_what_is_left(pg_db, monkeypa
             assert session.scalar(text("SELECT 1")) == 1
     finally:
         budget.DEADLINE.reset(token)
+
+
+def test_a_lowered_statement_timeout_does_not_outlive_its_request(pg_db, monkeypatch):
+    # With no web statement timeout (0), nothing else resets a pooled connection: the budget's checkout does.
+    import time
+
+    from mediaplan.web import budget
+    from mediaplan.web.app import create_app
+
+    _tight(monkeypatch, web_statement_timeout_ms=0, db_pool_size=1, db_max_overflow=0)
+    app = create_app(pg_db)
+    token = budget.DEADLINE.set(budget._Deadline(time.monotonic() + 5))
+    try:
+        with app.state.sessions() as session:
+            session.scalar(text("SELECT 1"))
+            lowered = session.scalar(text("SHOW statement_timeout"))
+            session.commit()  # a request that writes: its SET is committed with it (a rollback would undo it)
+    finally:
+        budget.DEADLINE.reset(token)
+    assert lowered not in ("0", "15s")  # at most the 5 s left
+    with app.state.sessions() as session:  # the next request, on the same (only) connection
+        assert session.scalar(text("SHOW statement_timeout")) == "0"

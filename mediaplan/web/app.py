@@ -35,11 +35,10 @@ def _limit_statements(engine) -> None:
         return
 
     @event.listens_for(engine, "checkout")
-    def _timeout(dbapi_conn, record, _proxy):
+    def _timeout(dbapi_conn, _record, _proxy):
         with dbapi_conn.cursor() as cur:
             cur.execute(f"SET statement_timeout = {int(ms)}")
         dbapi_conn.commit()
-        record.info[budget.TIMEOUT_KEY] = int(ms)  # what a request's budget may lower it from (web/budget.py)
 
     engine._mediaplan_web_limit = ms
 

@@ -1,13 +1,13 @@
 """A web request's time budget for the database: past it, the request answers 503 with Retry-After.
 
-The statement timeout (`web_statement_timeout_ms`) bounds one query, but a page runs ten or so: under load each
-can take seconds and the page a minute (at 1M items, 50 users on two cores: 20 requests of 600 got no answer in
-60 s, all under the statement timeout). `BudgetMiddleware` gives each request a deadline
-(`web_request_budget_ms`, read per request from `app.state.request_budget_ms`; a report build and the exports
-`lift` it); before each statement,
-`install`'s hook refuses to start one past it (`OverBudget`, answered like a busy database: `errors.busy`) and, on
-PostgreSQL, lowers the connection's statement timeout to what is left when that is a second or more below it.
-A request then ends within about its budget and a second, answered. The CLI has no deadline and no limit.
+The statement timeout (`web_statement_timeout_ms`) bounds one query, but a page runs ten or so, and under load the
+page can take a minute (at 1M items, 50 users on two cores: 20 requests of 600 got no answer in 60 s).
+`BudgetMiddleware` gives each request a deadline (`web_request_budget_ms`, read per request from
+`app.state.request_budget_ms`; a report build, the exports and the e-mails sent from a page `lift` it). Before
+each statement, `install`'s hook refuses to start one past it (`OverBudget`, answered like a busy database:
+`errors.busy`) and, on PostgreSQL, lowers the connection's statement timeout to what is left when that is a
+second or more below it; the connection's next checkout puts it back. A request then ends within about its
+budget and a second. The CLI has no deadline.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ from contextvars import ContextVar
 
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
+
+SLACK_MS = 1000  # the statement timeout is lowered only when the budget left is this much below it
+TIMEOUT_KEY = "mediaplan_statement_timeout_ms"  # a lowered statement timeout, in the connection's pool record
+
 
 class _Deadline:
     """One request's deadline (monotonic seconds), shared by every context copy the request makes (its endpoint's
@@ -32,11 +36,9 @@ DEADLINE: ContextVar[_Deadline | None] = ContextVar("mediaplan_request_deadline"
 
 def lift() -> None:
     """No budget for the rest of this request: work the user asked to wait for (a report build, an export streamed
-    from a server-side cursor), which the statement timeout alone bounds, query by query."""
+    from a server-side cursor, e-mails), which the statement timeout alone bounds, query by query."""
     if (held := DEADLINE.get()) is not None:
         held.at = None
-SLACK_MS = 1000  # the statement timeout is lowered only when the budget left is this much below it
-TIMEOUT_KEY = "mediaplan_statement_timeout_ms"  # the connection's current statement timeout, in its pool record
 
 
 class OverBudget(SQLAlchemyError):
@@ -52,8 +54,9 @@ class BudgetMiddleware:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        budget = getattr(scope.get("app") and scope["app"].state, "request_budget_ms", 0) if scope["type"] == "http" else 0
-        if not budget or budget <= 0:
+        app = scope.get("app")
+        budget = getattr(app.state, "request_budget_ms", 0) if scope["type"] == "http" and app is not None else 0
+        if budget <= 0:
             return await self.app(scope, receive, send)
         token = DEADLINE.set(_Deadline(time.monotonic() + budget / 1000))
         try:
@@ -63,10 +66,19 @@ class BudgetMiddleware:
 
 
 def install(engine, statement_timeout_ms: int) -> None:
-    """Check each statement against the request's deadline (once per engine)."""
+    """Check each statement against the request's deadline (once per engine). `statement_timeout_ms` is the web's
+    own limit (0: none), which a connection whose timeout a budget lowered gets back at its next checkout."""
     if getattr(engine, "_mediaplan_budget", False):
         return
     postgres = engine.dialect.name == "postgresql"
+
+    if postgres:
+        @event.listens_for(engine, "checkout")
+        def _restore(dbapi_conn, record, _proxy):
+            if record.info.pop(TIMEOUT_KEY, None) is not None:
+                with dbapi_conn.cursor() as cur:
+                    cur.execute(f"SET statement_timeout = {int(statement_timeout_ms)}")
+                dbapi_conn.commit()
 
     @event.listens_for(engine, "before_cursor_execute")
     def _within_budget(conn, cursor, statement, parameters, context, executemany):
@@ -78,7 +90,7 @@ def install(engine, statement_timeout_ms: int) -> None:
             raise OverBudget("hết thời gian dành cho yêu cầu")
         if not postgres:
             return
-        current = conn.info.get(TIMEOUT_KEY, statement_timeout_ms) or float("inf")
+        current = conn.info.get(TIMEOUT_KEY, statement_timeout_ms) or float("inf")  # 0: no limit
         if left + SLACK_MS <= current:
             with conn.connection.dbapi_connection.cursor() as cur:
                 cur.execute(f"SET statement_timeout = {left}")
