@@ -199,3 +199,19 @@ def test_pdf_from_the_report_html(figures, charts, tmp_path):
     for phrase in ("BÁO CÁO", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                    "Biểu đồ 1. Tin, bài về giáo dục theo tháng", "Nơi nhận:", "KT. GIÁM ĐỐC"):
         assert phrase in text
+
+
+def test_the_reports_counts_are_written_in_vietnamese(figures):
+    """Every count report.html prints (so the PDF and the e-mail too) groups thousands with a dot: 40.000, not
+    40000, as the DOCX and the web pages do (`narrative.vi_number`)."""
+    from mediaplan.reports.build import render_html
+
+    big = {**figures, "totals": {**figures["totals"], "items": 40000, "education": 35811, "previous_education": 17970,
+                                  "nq71": 7175, "previous_nq71": 3545, "clusters_merged": 1161},
+           "themes": [{**t, "items": 2543, "previous": 1262} for t in figures["themes"]],
+           "channels": [{**c, "items": 5130} for c in figures["channels"]]}
+    html = render_html(big)
+    assert 'id="total-items">40.000<' in html and 'id="total-education">35.811<' in html
+    assert 'id="total-nq71">7.175<' in html and "17.970" in html and "1.161" in html
+    assert ">2.543<" in html and ">1.262<" in html and ">5.130<" in html
+    assert not re.search(r">\s*(40000|35811|2543|5130)\s*<", html)

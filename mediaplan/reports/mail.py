@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from mediaplan.db.schema import ReportDelivery, ReportVersion, utcnow
 from mediaplan.reports.metrics import no_data_statement
+from mediaplan.reports.narrative import vi_number
 from mediaplan.reports.versions import label_of, mark_sent, period_key, sendable
 from mediaplan.services import ServiceError
 from mediaplan.settings import Settings
@@ -91,7 +92,7 @@ def build_message(settings: Settings, version: ReportVersion, recipient: str, me
     if statement := no_data_statement(version.figures or {}):
         summary = f"Báo cáo {label}: {statement}"
     else:
-        summary = (f"Báo cáo {label}: {t.get('education', 0)} tin, bài về giáo dục, {t.get('nq71', 0)} tin, bài nêu "
+        summary = (f"Báo cáo {label}: {vi_number(t.get('education', 0))} tin, bài về giáo dục, {vi_number(t.get('nq71', 0))} tin, bài nêu "
                    f"Nghị quyết 71.")
     msg.set_content(f"{summary} Bản đầy đủ ở phần HTML và các tệp đính kèm.")
     html, images = inline_images((out / "report.html").read_text(encoding="utf-8"))
@@ -328,7 +329,8 @@ def notify_analysts(settings: Settings, version: ReportVersion, sent: dict[str, 
     msg["Date"] = formatdate(localtime=True)
     lines = [
         f"Báo cáo {label}, phiên bản {version.version} ({version.state.label}).",
-        f"Số liệu: {t.get('items', 0)} tin, bài thu thập; {t.get('education', 0)} về giáo dục; {t.get('nq71', 0)} nêu Nghị quyết 71.",
+        f"Số liệu: {vi_number(t.get('items', 0))} tin, bài thu thập; {vi_number(t.get('education', 0))} về giáo dục; "
+        f"{vi_number(t.get('nq71', 0))} nêu Nghị quyết 71.",
         f"Tệp: {version.out_dir}",
         f"Xem: {settings.public_url.rstrip('/')}/reports?period={p}",
         "",

@@ -19,11 +19,13 @@ from datetime import date, datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from mediaplan.db.schema import Agency, Column, Coverage, Item, ItemEntity, Outlet, Story, Target, TargetValue, Theme
+from mediaplan.db.schema import (Agency, Column, Coverage, Item, ItemEntity, ItemTheme, Outlet, Story, Target,
+                                 TargetValue, Theme)
 from mediaplan.localtime import local_midnight_utc, to_local
 from mediaplan.periods import FIRST_DAY, Period, month_bounds, parse_period, shift_month
 from mediaplan.reports import counts
 from mediaplan.reports.counts import Limits
+from mediaplan.reports.narrative import vi_number
 from mediaplan.vocab import CHANNELS, FORMATS, AgencyKind, OutletKind, label
 from mediaplan.crawler.store import http_url  # the one link rule: only http(s) becomes clickable
 
@@ -256,24 +258,24 @@ def compute(session: Session, period: str | Period, *, lists: bool = True) -> di
         if t.metric == "outlet_column":
             ok = [o for o in press if outlet_ids[o["key"]] in active_columns and o["education"] > 0]
             value = len(ok) / len(press) if press else None
-            detail = f"{len(ok)}/{len(press)} cơ quan báo chí"
+            detail = f"{vi_number(len(ok))}/{vi_number(len(press))} cơ quan báo chí"
         elif t.metric == "outlet_multiplatform":
             ok = [o for o in press if len(o["channels"]) >= 2 and MULTIPLATFORM_FORMATS & set(o["formats"])]
             value = len(ok) / len(press) if press else None
-            detail = f"{len(ok)}/{len(press)} cơ quan báo chí"
+            detail = f"{vi_number(len(ok))}/{vi_number(len(press))} cơ quan báo chí"
         elif t.metric == "portal_posts":
             posted = sum(1 for u in units if u["posts"])
             unwatched = sum(1 for u in units if not u["monitored"])
             value = posted / len(units) if units else None
-            detail = (f"{posted}/{len(units)} sở, ngành, xã, phường, đặc khu có tin, bài về Nghị quyết 71"
-                      + (f"; {unwatched} đơn vị chưa được theo dõi" if unwatched else ""))
+            detail = (f"{vi_number(posted)}/{vi_number(len(units))} sở, ngành, xã, phường, đặc khu có tin, bài về Nghị quyết 71"
+                      + (f"; {vi_number(unwatched)} đơn vị chưa được theo dõi" if unwatched else ""))
             if unwatched:
-                missing = f"{unwatched}/{len(units)} đơn vị chưa được theo dõi trang thông tin điện tử"
+                missing = f"{vi_number(unwatched)}/{vi_number(len(units))} đơn vị chưa được theo dõi trang thông tin điện tử"
         elif t.metric == "theme_items":
             value = counts.count(session, month.but(theme=t.theme, platform=t.platform, format=t.format))
             limits = ", ".join(x for x in (label("platform", t.platform) if t.platform else "",
                                            label("format", t.format) if t.format else "") if x)
-            detail = f"{value} tin, bài" + (f" ({limits})" if limits else "")
+            detail = f"{vi_number(value)} tin, bài" + (f" ({limits})" if limits else "")
             if t.platform:
                 off = counts.unwatched_sources(session, counts.channels_for(t.platform))
                 if off is None:
@@ -303,8 +305,7 @@ def compute(session: Session, period: str | Period, *, lists: bool = True) -> di
         .where(ItemEntity.kind == "commune", Item.education.is_(True), Item.published_at >= start,
                Item.published_at < end)) or 0
     listed = counts.representatives(session, month, cap=ITEM_LIST_CAP) if lists else []
-    items = session.scalars(select(Item).options(selectinload(Item.themes), selectinload(Item.outlet))
-                            .where(Item.id.in_(listed)).order_by(Item.published_at, Item.id)) if listed else []
+    items = _listed_rows(session, listed)
     edu_rows = session.scalar(select(func.count()).select_from(Item).where(
         Item.education.is_(True), Item.published_at >= start, Item.published_at < end)) or 0
 
@@ -338,14 +339,28 @@ def compute(session: Session, period: str | Period, *, lists: bool = True) -> di
         "communes": {"total": len(communes), "mentioned": mentioned,
                      "portals_posting": sum(1 for u in communes if u["posts"]),
                      "portals_monitored": sum(1 for u in communes if u["monitored"])},
-        "items": [{"id": i.id, "title": i.title, "url": i.url, "outlet": i.outlet.name if i.outlet else "",
-                   "published_at": i.published_at.isoformat() if i.published_at else None,
-                   "channel": label("channel", i.channel), "format": label("format", i.format),
-                   "themes": sorted(t.theme_code for t in i.themes if not t.removed), "nq71": bool(i.nq71),
-                   "cluster_id": i.cluster_id}
-                  for i in items],
+        "items": items,
         "generated_on": date.today().isoformat(),
     }
+
+
+def _listed_rows(session: Session, ids: list[int]) -> list[dict]:
+    """The report's list of items (the XLSX sheet "Danh sách tin bài", up to ITEM_LIST_CAP), oldest first, as
+    plain rows: two queries of columns, not thousands of ORM objects with their themes and outlets loaded."""
+    if not ids:
+        return []
+    themes: dict[int, list[str]] = {}
+    for item_id, code in session.execute(select(ItemTheme.item_id, ItemTheme.theme_code)
+                                         .where(ItemTheme.item_id.in_(ids), ItemTheme.removed.is_(False))):
+        themes.setdefault(item_id, []).append(code)
+    rows = session.execute(select(Item.id, Item.title, Item.url, Outlet.name, Item.published_at, Item.channel,
+                                  Item.format, Item.nq71, Item.cluster_id)
+                           .join(Outlet, Outlet.id == Item.outlet_id, isouter=True)
+                           .where(Item.id.in_(ids)).order_by(Item.published_at, Item.id))
+    return [{"id": i, "title": title, "url": url, "outlet": outlet or "",
+             "published_at": at.isoformat() if at else None, "channel": label("channel", channel),
+             "format": label("format", fmt), "themes": sorted(themes.get(i, ())), "nq71": bool(nq71), "cluster_id": cluster}
+            for i, title, url, outlet, at, channel, fmt, nq71, cluster in rows]
 
 
 EXEMPLARY_SHOWN = 100  # stories the HTML, DOCX and PDF list; report.xlsx lists them all (up to ITEM_LIST_CAP)
