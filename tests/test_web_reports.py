@@ -341,7 +341,8 @@ def test_a_draft_reviewed_edited_approved_and_sent_in_chromium(populated_db, tmp
         page.wait_for_url("**done=sent**")
         assert "đã gửi: 2" in page.locator("#note").inner_text()
         assert page.locator("#deliveries tr.delivery.status-sent").count() == 2
-        page.screenshot(path=str(shots / "reports-sent.png"), full_page=True)
+        expect(page.frame_locator("#preview").locator("body")).to_contain_text("BÁO CÁO", timeout=20_000)
+        page.screenshot(path=str(shots / "reports-sent.png"), full_page=True)  # with its preview, not a grey box
     assert sorted(m["to"][0] for m in mail_to.messages) == RECIPIENTS
     for name in ("reports-draft.png", "reports-version.png", "reports-sent.png"):
         assert (shots / name).stat().st_size > 30_000, name
