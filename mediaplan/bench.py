@@ -408,7 +408,7 @@ def report_formats(sizes: tuple[int, ...] | None = None) -> None:
 
     if sizes is None:
         sizes = tuple(int(n) for n in os.environ.get("MEDIAPLAN_BENCH_REPORT_ITEMS", "40,40000").split(","))
-    steps = ("figures", "charts", "html", "xlsx", "docx", "pdf", "version")
+    steps = ("figures", "charts", "html", "xlsx", "docx", "pdf", "pdf wait", "version")
     totals = {}
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:

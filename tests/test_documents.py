@@ -4,6 +4,7 @@ sections, and report.pdf printed from report.html."""
 from __future__ import annotations
 
 import re
+import shutil
 import unicodedata
 from datetime import date
 
@@ -199,6 +200,58 @@ def test_pdf_from_the_report_html(figures, charts, tmp_path):
     for phrase in ("BÁO CÁO", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                    "Biểu đồ 1. Tin, bài về giáo dục theo tháng", "Nơi nhận:", "KT. GIÁM ĐỐC"):
         assert phrase in text
+
+
+def test_the_pdf_printed_in_the_other_process_is_the_one_printed_here(figures, tmp_path):
+    """`Printer` prints in a second process what `write_pdf` prints here: the same pages and text."""
+    from mediaplan.reports.build import render_html
+    from mediaplan.reports.pdf import Printer
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) reads both PDFs back")
+    html = render_html(figures)
+    printer = Printer.shared()
+    job = printer.start(html, tmp_path / "there.pdf")
+    assert job is not None  # this machine can start a process: the PDF really is printed over there
+    seconds = printer.finish(job, html, tmp_path / "there.pdf")
+    assert seconds is not None and seconds > 0
+    write_pdf(html, tmp_path / "here.pdf")
+    there, here = (unicodedata.normalize("NFC", pdf_text(tmp_path / f"{w}.pdf")) for w in ("there", "here"))
+    assert "BÁO CÁO" in there and there == here
+
+
+def test_a_printer_that_died_leaves_the_pdf_to_this_process(figures, tmp_path):
+    """A broken printing process (killed, out of memory) costs time, not the PDF: `finish` prints it here, and
+    the next build starts a new process."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from mediaplan.reports.build import render_html
+    from mediaplan.reports.pdf import Printer
+
+    html = render_html(figures)
+    printer = Printer.shared()
+    died: Future = Future()
+    died.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
+    assert printer.finish(died, html, tmp_path / "report.pdf") is None  # printed here
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert printer.start(html, tmp_path / "again.pdf") is None  # this one no longer sends
+    assert Printer.shared() is not printer
+
+
+def test_a_pdf_that_cannot_be_written_fails_with_weasyprints_own_error(figures, tmp_path):
+    """An error over there is not swallowed: printing again here raises it, as a build without the printer would."""
+    from mediaplan.reports.build import render_html
+    from mediaplan.reports.pdf import Printer
+
+    html = render_html(figures)
+    (tmp_path / "report.pdf").mkdir()  # a folder where the file should go
+    printer = Printer.shared()
+    job = printer.start(html, tmp_path / "report.pdf")
+    with pytest.raises(IsADirectoryError):
+        printer.finish(job, html, tmp_path / "report.pdf")
+    job = printer.start(html, tmp_path / "ok.pdf")
+    assert job is not None and printer.finish(job, html, tmp_path / "ok.pdf")  # still there for the next build
 
 
 def test_the_reports_counts_are_written_in_vietnamese(figures):
