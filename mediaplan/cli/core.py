@@ -102,9 +102,12 @@ def classify(
         from mediaplan.reports.cache import refresh_after_changes
 
         refresh_after_changes()  # the dashboard's figures of this month and the last, made now
-    console.print(f"Đã phân loại {counts['items']} tin, bài: giáo dục {counts['education']}, NQ 71 {counts['nq71']}")
+    from mediaplan.i18n import number
+
+    console.print(f"Đã phân loại {number(counts['items'])} tin, bài: giáo dục {number(counts['education'])}, "
+                  f"NQ 71 {number(counts['nq71'])}")
     for code, n in sorted(counts["themes"].items(), key=lambda x: -x[1]):
-        console.print(f"  {code}: {n}")
+        console.print(f"  {code}: {number(n)}")
 
 
 def _read_text(file: str | None) -> str:

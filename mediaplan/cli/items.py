@@ -33,7 +33,9 @@ def items_export(
     with refusals(), session_scope() as session:
         count = export_items(session, fmt, out or sys.stdout, month=month, theme=theme)
     if out:
-        err.print(f"{count} tin, bài → {out}")
+        from mediaplan.i18n import number
+
+        err.print(f"{number(count)} tin, bài → {out}")
 
 
 @items_app.command("label")

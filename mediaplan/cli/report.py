@@ -57,6 +57,7 @@ def report_build(
 ):
     """Tạo báo cáo của kỳ (report.html, report.docx, report.pdf, report.xlsx) và lưu thành một phiên bản nháp."""
     from mediaplan.db import session_scope
+    from mediaplan.i18n import number
     from mediaplan.services.reports import build_period_report
 
     p = _period(period)
@@ -68,8 +69,8 @@ def report_build(
                       if (out / name).exists())
     state = version.state.label
     kept = "" if new else " — nội dung không đổi, giữ phiên bản này"
-    console.print(f"Báo cáo {p.label}, phiên bản {version.version} ({state}){kept}: {t['education']} tin, bài giáo dục, "
-                  f"{t['nq71']} nêu NQ 71 → {files}", highlight=False)
+    console.print(f"Báo cáo {p.label}, phiên bản {version.version} ({state}){kept}: {number(t['education'])} tin, bài "
+                  f"giáo dục, {number(t['nq71'])} nêu NQ 71 → {files}", highlight=False)
     from mediaplan.reports.metrics import no_data_statement
 
     if statement := no_data_statement(figures):
