@@ -122,3 +122,25 @@ def test_a_lowered_statement_timeout_does_not_outlive_its_request(pg_db, monkeyp
     assert lowered not in ("0", "15s")  # at most the 5 s left
     with app.state.sessions() as session:  # the next request, on the same (only) connection
         assert session.scalar(text("SHOW statement_timeout")) == "0"
+
+
+def test_a_rollback_that_undid_the_lowered_timeout_does_not_leave_the_full_one(pg_db, monkeypatch):
+    # PostgreSQL undoes a SET with the transaction it ran in; a connection kept past its rollback (a Session hands
+    # its connection back, and the checkout sets it again) has the next query lower it again.
+    import time
+
+    from mediaplan.db import get_engine
+    from mediaplan.web import budget
+    from mediaplan.web.app import create_app
+
+    create_app(pg_db)  # installs the budget on the engine
+    token = budget.DEADLINE.set(budget._Deadline(time.monotonic() + 5))
+    try:
+        with get_engine(pg_db).connect() as conn:
+            conn.execute(text("SELECT 1"))
+            assert conn.scalar(text("SHOW statement_timeout")) != "15s"  # lowered to the 5 s left
+            conn.rollback()  # a failed write: the SET goes with it
+            after = conn.scalar(text("SHOW statement_timeout"))
+    finally:
+        budget.DEADLINE.reset(token)
+    assert after.endswith("ms") and int(after[:-2]) <= 5000, after

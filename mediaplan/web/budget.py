@@ -6,8 +6,8 @@ page can take a minute (at 1M items, 50 users on two cores: 20 requests of 600 g
 `app.state.request_budget_ms`; a report build, the exports and the e-mails sent from a page `lift` it). Before
 each statement, `install`'s hook refuses to start one past it (`OverBudget`, answered like a busy database:
 `errors.busy`) and, on PostgreSQL, lowers the connection's statement timeout to what is left when that is a
-second or more below it; the connection's next checkout puts it back. A request then ends within about its
-budget and a second. The CLI has no deadline.
+second or more below it (again after a rollback, which may have undone it); the connection's next checkout puts
+it back. A request then ends within about its budget and a second. The CLI has no deadline.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 SLACK_MS = 1000  # the statement timeout is lowered only when the budget left is this much below it
 TIMEOUT_KEY = "mediaplan_statement_timeout_ms"  # a lowered statement timeout, in the connection's pool record
+UNKNOWN = float("inf")  # that lowered timeout after a rollback, which may have undone it
 
 
 class _Deadline:
@@ -79,6 +80,17 @@ def install(engine, statement_timeout_ms: int) -> None:
                 with dbapi_conn.cursor() as cur:
                     cur.execute(f"SET statement_timeout = {int(statement_timeout_ms)}")
                 dbapi_conn.commit()
+
+        @event.listens_for(engine, "rollback")
+        def _undone(conn):
+            # A rollback undoes a SET of the same transaction (and keeps one committed before): the timeout is now
+            # unknown, so the next statement sets it again, and the next checkout still puts it back.
+            if TIMEOUT_KEY in conn.info:
+                conn.info[TIMEOUT_KEY] = UNKNOWN
+
+        @event.listens_for(engine, "rollback_savepoint")
+        def _undone_to_savepoint(conn, _name, _context):
+            _undone(conn)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _within_budget(conn, cursor, statement, parameters, context, executemany):
