@@ -210,10 +210,11 @@ def test_the_pdf_printed_in_the_other_process_is_the_one_printed_here(figures, t
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) reads both PDFs back")
     html = render_html(figures)
+    (tmp_path / "report.html").write_text(html, encoding="utf-8")
     printer = Printer.shared()
-    job = printer.start(html, tmp_path / "there.pdf")
-    assert job is not None  # this machine can start a process: the PDF really is printed over there
-    seconds = printer.finish(job, html, tmp_path / "there.pdf")
+    sent = printer.start(tmp_path / "report.html", tmp_path / "there.pdf")
+    assert sent  # this machine can start a process: the PDF really is printed over there
+    seconds = printer.finish(sent, html, tmp_path / "there.pdf")
     assert seconds is not None and seconds > 0
     write_pdf(html, tmp_path / "here.pdf")
     there, here = (unicodedata.normalize("NFC", pdf_text(tmp_path / f"{w}.pdf")) for w in ("there", "here"))
@@ -221,38 +222,52 @@ def test_the_pdf_printed_in_the_other_process_is_the_one_printed_here(figures, t
 
 
 def test_a_printer_that_died_leaves_the_pdf_to_this_process(figures, tmp_path):
-    """A broken printing process (killed, out of memory) costs time, not the PDF: `finish` prints it here, and
+    """A printing process that died (killed, out of memory) costs time, not the PDF: `finish` prints it here, and
     the next build starts a new process."""
-    from concurrent.futures import Future
-    from concurrent.futures.process import BrokenProcessPool
-
     from mediaplan.reports.build import render_html
     from mediaplan.reports.pdf import Printer
 
     html = render_html(figures)
+    (tmp_path / "report.html").write_text(html, encoding="utf-8")
     printer = Printer.shared()
-    died: Future = Future()
-    died.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
-    assert printer.finish(died, html, tmp_path / "report.pdf") is None  # printed here
+    printer._proc.kill()  # as the OOM killer would
+    printer._proc.wait()
+    assert not printer.start(tmp_path / "report.html", tmp_path / "report.pdf")  # it sends nothing to the dead
+    assert printer.finish(False, html, tmp_path / "report.pdf") is None  # printed here
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
-    assert printer.start(html, tmp_path / "again.pdf") is None  # this one no longer sends
-    assert Printer.shared() is not printer
+    again = Printer.shared()
+    assert again is not printer and again.alive
+    sent = again.start(tmp_path / "report.html", tmp_path / "again.pdf")
+    assert sent and again.finish(sent, html, tmp_path / "again.pdf") is not None  # printed over there
+    assert (tmp_path / "again.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_a_pdf_that_cannot_be_written_fails_with_weasyprints_own_error(figures, tmp_path):
-    """An error over there is not swallowed: printing again here raises it, as a build without the printer would."""
+def test_a_printer_killed_while_printing_leaves_the_pdf_to_this_process(figures, tmp_path):
     from mediaplan.reports.build import render_html
     from mediaplan.reports.pdf import Printer
 
     html = render_html(figures)
-    (tmp_path / "report.pdf").mkdir()  # a folder where the file should go
+    (tmp_path / "report.html").write_text(html, encoding="utf-8")
     printer = Printer.shared()
-    job = printer.start(html, tmp_path / "report.pdf")
-    with pytest.raises(IsADirectoryError):
-        printer.finish(job, html, tmp_path / "report.pdf")
-    job = printer.start(html, tmp_path / "ok.pdf")
-    assert job is not None and printer.finish(job, html, tmp_path / "ok.pdf")  # still there for the next build
+    sent = printer.start(tmp_path / "report.html", tmp_path / "report.pdf")
+    assert sent
+    printer._proc.kill()
+    assert printer.finish(sent, html, tmp_path / "report.pdf") is None  # no answer: printed here
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF") and not printer.alive
 
+
+def test_a_busy_printer_leaves_a_second_build_to_print_its_own(figures, tmp_path):
+    from mediaplan.reports.build import render_html
+    from mediaplan.reports.pdf import Printer
+
+    html = render_html(figures)
+    (tmp_path / "report.html").write_text(html, encoding="utf-8")
+    printer = Printer.shared()
+    first = printer.start(tmp_path / "report.html", tmp_path / "first.pdf")
+    assert first and not printer.start(tmp_path / "report.html", tmp_path / "second.pdf")  # one at a time
+    assert printer.finish(False, html, tmp_path / "second.pdf") is None  # the second, printed here
+    assert printer.finish(first, html, tmp_path / "first.pdf") is not None
+    assert all((tmp_path / f"{n}.pdf").read_bytes().startswith(b"%PDF") for n in ("first", "second"))
 
 def test_the_reports_counts_are_written_in_vietnamese(figures):
     """Every count report.html prints (so the PDF and the e-mail too) groups thousands with a dot: 40.000, not

@@ -186,13 +186,15 @@ def build_report(session: Session, period: str | Period, out_dir: Path, *, by: s
     with clock("html"):
         html = render_html(figures, charts=charts, narrative=overrides)
         (out_dir / "report.html").write_text(html, encoding="utf-8")
-    pdf = printer.start(html, out_dir / "report.pdf")  # printed over there while the office files are written here
-    with clock("xlsx"):
-        write_xlsx(figures, out_dir / "report.xlsx")
-    with clock("docx"):
-        write_docx(figures, out_dir / "report.docx", narrative=overrides, number=None, charts=charts)
-    with clock("pdf wait"):
-        there = printer.finish(pdf, html, out_dir / "report.pdf")
+    sent = printer.start(out_dir / "report.html", out_dir / "report.pdf")  # printed there while the rest is here
+    try:
+        with clock("xlsx"):
+            write_xlsx(figures, out_dir / "report.xlsx")
+        with clock("docx"):
+            write_docx(figures, out_dir / "report.docx", narrative=overrides, number=None, charts=charts)
+    finally:  # even when an office file failed: the printer's answer is read, and it is free for the next build
+        with clock("pdf wait"):
+            there = printer.finish(sent, html, out_dir / "report.pdf")
     if timings is not None:  # the PDF's own time, wherever it was printed
         timings["pdf"] = there if there is not None else timings["pdf wait"]
     with clock("version"):

@@ -14,13 +14,14 @@ template, so the PDF cannot lack what the HTML and the e-mail show.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html as _html
+import json
 import logging
-import multiprocessing
+import subprocess
+import sys
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -114,63 +115,91 @@ class Printer:
 
     WeasyPrint's layout is pure Python and the largest step of a build (a 20-page month: about 5 s on this
     machine, against 2 s for both office files), so on two cores the PDF costs its own time instead of adding to
-    theirs. The process is started with "spawn", never "fork": a build can run in a web worker whose other threads
-    hold locks (Pango's, fontconfig's) that a forked child would inherit held. It is started, and WeasyPrint
-    imported and its fonts loaded in it (`_warm`), when the build begins, so that this too overlaps the figures.
+    theirs. The process is a plain `python -m mediaplan.reports.pdf` reading requests on its stdin, one JSON line
+    each (the report.html already written, the PDF to write), and answering one line: not multiprocessing, whose
+    "spawn" runs the caller's main script again in the child (a script without a __main__ guard would build, and
+    send, its report twice), and never a fork of a web worker whose other threads may hold Pango's locks. It is
+    started, and WeasyPrint imported and its fonts loaded in it (`_warm`), when the build begins, so that this too
+    overlaps the figures.
 
-    One process serves a whole program (`Printer.shared`): builds one after another reuse it warm. Whatever goes
-    wrong over there (it cannot start, it dies, WeasyPrint raises), `finish` prints the PDF here instead, so a build
-    fails only where printing in process would fail, and with the same error.
+    One process serves a whole program (`Printer.shared`), one PDF at a time: builds one after another reuse it
+    warm, and a build that finds it busy prints here. Whatever goes wrong over there (it cannot start, it dies,
+    WeasyPrint raises), `finish` prints the PDF here instead, so a build fails only where printing in process would
+    fail, and with the same error.
     """
 
     _shared: Printer | None = None
     _lock = threading.Lock()
 
     def __init__(self):
-        self._pool = None
+        self._busy = threading.Lock()
         try:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            self._pool.submit(_warm)
-        except (OSError, RuntimeError) as exc:  # no process can start here (a sandbox, a limit): print in process
+            self._proc = subprocess.Popen([sys.executable, "-m", "mediaplan.reports.pdf"], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        except OSError as exc:  # no process can start here (a sandbox, a limit): print in process
             log.warning("report.pdf sẽ được in trong tiến trình này: %s", exc)
-            self._pool = None
+            self._proc = None
 
     @classmethod
     def shared(cls) -> Printer:
         with cls._lock:
-            if cls._shared is None or cls._shared._pool is None:
+            if cls._shared is None or not cls._shared.alive:
                 cls._shared = cls()
             return cls._shared
 
-    def start(self, html: str, path: Path) -> Future | None:
-        """Send `html` to be printed at `path`; None when it will be printed by `finish`, here."""
-        if self._pool is None:
-            return None
-        try:
-            return self._pool.submit(_print, html, str(path))
-        except (BrokenProcessPool, RuntimeError) as exc:
-            self._broken(exc)
-            return None
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
 
-    def finish(self, job: Future | None, html: str, path: Path) -> float | None:
+    def start(self, html_file: Path, pdf_file: Path) -> bool:
+        """Ask for `html_file` (written) to be printed at `pdf_file`; False when `finish` will print it here (no
+        process, or busy with another build's PDF)."""
+        if not self.alive or not self._busy.acquire(blocking=False):
+            return False
+        try:
+            self._proc.stdin.write(json.dumps({"html": str(html_file), "pdf": str(pdf_file)}) + "\n")
+            self._proc.stdin.flush()
+            return True
+        except OSError as exc:  # it died since
+            self._broken(exc)
+            self._busy.release()
+            return False
+
+    def finish(self, sent: bool, html: str, pdf_file: Path) -> float | None:
         """Wait for the PDF `start` sent; print it here if it was not printed there. Returns the seconds it took
         the other process (None when it was printed here)."""
-        if job is not None:
+        if sent:
             try:
-                return job.result()
-            except BrokenProcessPool as exc:
+                line = self._proc.stdout.readline()
+            except (OSError, ValueError) as exc:
+                line = ""
                 self._broken(exc)
-            except Exception as exc:  # WeasyPrint's own error: printing here gives it again, with its traceback
-                log.warning("in report.pdf ở tiến trình phụ không được (%s), in lại trong tiến trình này", exc)
-        write_pdf(html, path)
+            finally:
+                self._busy.release()
+            if not line:
+                self._broken(EOFError("tiến trình đã dừng"))
+            else:
+                answer = json.loads(line)
+                if answer.get("ok"):
+                    return float(answer["seconds"])
+                # WeasyPrint's own error: printing here gives it again, with its traceback
+                log.warning("in report.pdf ở tiến trình phụ không được (%s), in lại trong tiến trình này",
+                            answer.get("error"))
+        write_pdf(html, pdf_file)
         return None
 
     def _broken(self, exc: BaseException) -> None:
         log.warning("tiến trình in report.pdf đã dừng (%s); in trong tiến trình này, lần sau khởi động lại", exc)
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        for pipe in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)  # reaped, not left a zombie
 
 
 def _warm() -> None:
@@ -181,10 +210,20 @@ def _warm() -> None:
     HTML(string="<p>Báo cáo <strong>đ</strong> <em>ữ</em></p>").render(stylesheets=[CSS(string=PRINT_CSS)])
 
 
-def _print(html: str, path: str) -> float:
-    started = time.perf_counter()
-    write_pdf(html, path)
-    return time.perf_counter() - started
+def _serve(requests, answers) -> None:
+    """The printing process: one PDF per request line, one answer line each, until its stdin closes (the program
+    that started it ended, however it ended)."""
+    _warm()
+    for line in requests:
+        started = time.perf_counter()
+        try:
+            job = json.loads(line)
+            write_pdf(Path(job["html"]).read_text(encoding="utf-8"), job["pdf"])
+            answer = {"ok": True, "seconds": time.perf_counter() - started}
+        except Exception as exc:  # noqa: BLE001 - said to the first process, which prints it again to raise it
+            answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        answers.write(json.dumps(answer) + "\n")
+        answers.flush()
 
 
 def pdf_text(path: Path | str) -> str:
@@ -208,3 +247,8 @@ def laid_out_text(html: str) -> str:
     for page in document.pages:
         parts.extend(box.text for box in page._page_box.descendants() if isinstance(box, TextBox))
     return " ".join(parts)
+
+
+if __name__ == "__main__":  # the printing process (`Printer`): its stdout carries the answers, and nothing else
+    answers, sys.stdout = sys.stdout, sys.stderr
+    _serve(sys.stdin, answers)
