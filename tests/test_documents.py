@@ -283,3 +283,23 @@ def test_the_reports_counts_are_written_in_vietnamese(figures):
     assert 'id="total-nq71">7.175<' in html and "17.970" in html and "1.161" in html
     assert ">2.543<" in html and ">1.262<" in html and ">5.130<" in html
     assert not re.search(r">\s*(40000|35811|2543|5130)\s*<", html)
+
+
+def test_a_printer_that_answers_nonsense_leaves_the_pdf_to_this_process(figures, tmp_path):
+    """A line that is not the printer's answer (something else wrote on its stdout) is treated as a dead printer."""
+    import subprocess
+    import sys
+
+    from mediaplan.reports.build import render_html
+    from mediaplan.reports.pdf import Printer
+
+    html = render_html(figures)
+    (tmp_path / "report.html").write_text(html, encoding="utf-8")
+    printer = Printer()
+    printer._proc.kill()
+    printer._proc.wait()
+    printer._proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline(); print('Fontconfig…')"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+    sent = printer.start(tmp_path / "report.html", tmp_path / "report.pdf")
+    assert sent and printer.finish(sent, html, tmp_path / "report.pdf") is None  # printed here
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF") and not printer.alive

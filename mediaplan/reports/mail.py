@@ -92,8 +92,8 @@ def build_message(settings: Settings, version: ReportVersion, recipient: str, me
     if statement := no_data_statement(version.figures or {}):
         summary = f"Báo cáo {label}: {statement}"
     else:
-        summary = (f"Báo cáo {label}: {vi_number(t.get('education', 0))} tin, bài về giáo dục, {vi_number(t.get('nq71', 0))} tin, bài nêu "
-                   f"Nghị quyết 71.")
+        summary = (f"Báo cáo {label}: {vi_number(t.get('education', 0))} tin, bài về giáo dục, "
+                   f"{vi_number(t.get('nq71', 0))} tin, bài nêu Nghị quyết 71.")
     msg.set_content(f"{summary} Bản đầy đủ ở phần HTML và các tệp đính kèm.")
     html, images = inline_images((out / "report.html").read_text(encoding="utf-8"))
     msg.add_alternative(html, subtype="html")

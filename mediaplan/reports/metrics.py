@@ -267,10 +267,12 @@ def compute(session: Session, period: str | Period, *, lists: bool = True) -> di
             posted = sum(1 for u in units if u["posts"])
             unwatched = sum(1 for u in units if not u["monitored"])
             value = posted / len(units) if units else None
-            detail = (f"{vi_number(posted)}/{vi_number(len(units))} sở, ngành, xã, phường, đặc khu có tin, bài về Nghị quyết 71"
+            share = f"{vi_number(posted)}/{vi_number(len(units))}"
+            detail = (f"{share} sở, ngành, xã, phường, đặc khu có tin, bài về Nghị quyết 71"
                       + (f"; {vi_number(unwatched)} đơn vị chưa được theo dõi" if unwatched else ""))
             if unwatched:
-                missing = f"{vi_number(unwatched)}/{vi_number(len(units))} đơn vị chưa được theo dõi trang thông tin điện tử"
+                missing = (f"{vi_number(unwatched)}/{vi_number(len(units))} đơn vị chưa được theo dõi "
+                           "trang thông tin điện tử")
         elif t.metric == "theme_items":
             value = counts.count(session, month.but(theme=t.theme, platform=t.platform, format=t.format))
             limits = ", ".join(x for x in (label("platform", t.platform) if t.platform else "",
@@ -359,7 +361,8 @@ def _listed_rows(session: Session, ids: list[int]) -> list[dict]:
                            .where(Item.id.in_(ids)).order_by(Item.published_at, Item.id))
     return [{"id": i, "title": title, "url": url, "outlet": outlet or "",
              "published_at": at.isoformat() if at else None, "channel": label("channel", channel),
-             "format": label("format", fmt), "themes": sorted(themes.get(i, ())), "nq71": bool(nq71), "cluster_id": cluster}
+             "format": label("format", fmt), "themes": sorted(themes.get(i, ())), "nq71": bool(nq71),
+             "cluster_id": cluster}
             for i, title, url, outlet, at, channel, fmt, nq71, cluster in rows]
 
 

@@ -170,19 +170,16 @@ class Printer:
         the other process (None when it was printed here)."""
         if sent:
             try:
-                line = self._proc.stdout.readline()
-            except (OSError, ValueError) as exc:
-                line = ""
-                self._broken(exc)
+                answer = json.loads(self._proc.stdout.readline() or "null")  # "": it died before answering
+            except (OSError, ValueError) as exc:  # a closed pipe, or a line that is not its answer
+                answer = exc
             finally:
                 self._busy.release()
-            if not line:
-                self._broken(EOFError("tiến trình đã dừng"))
-            else:
-                answer = json.loads(line)
-                if answer.get("ok"):
-                    return float(answer["seconds"])
-                # WeasyPrint's own error: printing here gives it again, with its traceback
+            if not isinstance(answer, dict):
+                self._broken(answer or EOFError("tiến trình đã dừng"))
+            elif answer.get("ok"):
+                return float(answer["seconds"])
+            else:  # WeasyPrint's own error: printing here gives it again, with its traceback
                 log.warning("in report.pdf ở tiến trình phụ không được (%s), in lại trong tiến trình này",
                             answer.get("error"))
         write_pdf(html, pdf_file)
